@@ -1,0 +1,5 @@
+import sys
+
+from stepper.cli import main
+
+sys.exit(main())

@@ -1,0 +1,119 @@
+"""The GRU, exactly as torch.nn.GRU documents it (gates r, z, n)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from stepper.cells.base import Cell, output_layer
+from stepper.listing import parse_listing
+from stepper.numerics import one_hot_rows, sigmoid
+from stepper.params import Params
+
+FORWARD = parse_listing("""
+h = zeros(H)                          # (H,)   h0: the start state
+for t in range(T):                    # h_prev is h from step t-1
+    x = one_hot(inputs[t], V)         # (V,)   input symbol as one-hot
+    r_x = W_ir @ x + b_ir             # (H,)   reset gate, input part
+    r_h = W_hr @ h_prev + b_hr        # (H,)   reset gate, memory part
+    r = sigmoid(r_x + r_h)            # (H,)   reset gate: how much memory n sees
+    z_x = W_iz @ x + b_iz             # (H,)   update gate, input part
+    z_h = W_hz @ h_prev + b_hz        # (H,)   update gate, memory part
+    z = sigmoid(z_x + z_h)            # (H,)   update gate: 1 keeps h_prev
+    n_x = W_in @ x + b_in             # (H,)   candidate, input part
+    n_h = W_hn @ h_prev + b_hn        # (H,)   candidate, memory part
+    n = tanh(n_x + r * n_h)           # (H,)   candidate state
+    h = (1 - z) * n + z * h_prev      # (H,)   new hidden state
+    hy = Why @ h                      # (V,)   hidden -> output
+    y = hy + by                       # (V,)   logits
+    p = softmax(y)                    # (V,)   next-symbol probabilities
+    loss_t = -log(p[target])          # ()     cross-entropy
+""")
+
+BACKWARD = parse_listing("""
+dh_next = zeros(H)                    # (H,)   nothing flows in after the end
+for t in reversed(range(T)):          # every dW and db starts at zeros
+    dy = p - one_hot(target, V)       # (V,)   dL/dy of softmax + loss
+    dWhy += outer(dy, h)              # (V, H)
+    dby += dy                         # (V,)
+    dh = Why.T @ dy + dh_next         # (H,)   total dL/dh_t
+    dn = dh * (1 - z)                 # (H,)   into the candidate
+    dz = dh * (h_prev - n)            # (H,)   into the update gate
+    dn_a = dn * (1 - n * n)           # (H,)   back through tanh
+    dr = dn_a * n_h                   # (H,)   into the reset gate
+    dn_h = dn_a * r                   # (H,)   into the candidate's memory part
+    dz_a = dz * z * (1 - z)           # (H,)   back through sigmoid
+    dr_a = dr * r * (1 - r)           # (H,)   back through sigmoid
+    dW_ir += outer(dr_a, x)           # (H, V)
+    dW_hr += outer(dr_a, h_prev)      # (H, H)
+    db_ir += dr_a                     # (H,)
+    db_hr += dr_a                     # (H,)
+    dW_iz += outer(dz_a, x)           # (H, V)
+    dW_hz += outer(dz_a, h_prev)      # (H, H)
+    db_iz += dz_a                     # (H,)
+    db_hz += dz_a                     # (H,)
+    dW_in += outer(dn_a, x)           # (H, V)
+    dW_hn += outer(dn_h, h_prev)      # (H, H)
+    db_in += dn_a                     # (H,)
+    db_hn += dn_h                     # (H,)
+    dh_next = dh * z + W_hr.T @ dr_a + W_hz.T @ dz_a + W_hn.T @ dn_h  # (H,)  to t-1
+""")
+
+
+def loss_and_grads(
+    params: Params,
+    grads: Params,
+    inputs: Sequence[int],
+    targets: Sequence[int],
+    state: tuple[np.ndarray, ...],
+) -> tuple[float, tuple[np.ndarray, ...]]:
+    W_ih, W_hh, b_hh = params["W_ih"], params["W_hh"], params["b_hh"]
+    steps, hidden = len(inputs), W_hh.shape[1]
+    k = 2 * hidden
+    gi = W_ih.T[inputs] + params["b_ih"]  # (T, 3H): every input part at once
+    hs = np.empty((steps + 1, hidden))
+    hs[0] = state[0]
+    gh = np.empty((steps, 3 * hidden))  # memory parts r_h, z_h, n_h
+    rz = np.empty((steps, k))
+    n = np.empty((steps, hidden))
+    for t in range(steps):
+        np.add(W_hh.dot(hs[t]), b_hh, out=gh[t])
+        rz[t] = sigmoid(gi[t, :k] + gh[t, :k])
+        np.tanh(gi[t, k:] + rz[t, :hidden] * gh[t, k:], out=n[t])
+        hs[t + 1] = n[t] + rz[t, hidden:] * (hs[t] - n[t])
+    loss, dh_out = output_layer(params, grads, hs[1:], targets)
+    r, z = rz[:, :hidden], rz[:, hidden:]
+    # Everything that does not depend on the carried gradient, for all steps at once.
+    n_gain = (1.0 - z) * (1.0 - n * n)  # dn_a / dh
+    z_gain = (hs[:-1] - n) * z * (1.0 - z)  # dz_a / dh
+    r_gain = gh[:, k:] * r * (1.0 - r)  # dr_a / dn_a
+    dgi = np.empty((steps, 3 * hidden))
+    dgh = np.empty((steps, 3 * hidden))
+    dh_next = np.zeros(hidden)
+    for t in range(steps - 1, -1, -1):
+        dh = dh_out[t] + dh_next
+        dn_a = dh * n_gain[t]
+        dgi[t, :hidden] = dn_a * r_gain[t]
+        dgi[t, hidden:k] = dh * z_gain[t]
+        dgi[t, k:] = dn_a
+        dgh[t, :k] = dgi[t, :k]
+        dgh[t, k:] = dn_a * r[t]
+        dh_next = dh * z[t] + dgh[t].dot(W_hh)
+    grads["W_ih"][...] = dgi.T.dot(one_hot_rows(inputs, W_ih.shape[1]))
+    grads["W_hh"][...] = dgh.T.dot(hs[:-1])
+    grads["b_ih"][...] = dgi.sum(axis=0)
+    grads["b_hh"][...] = dgh.sum(axis=0)
+    return loss, (hs[-1].copy(),)
+
+
+CELL = Cell(
+    name="gru",
+    title="GRU",
+    state=("h",),
+    gates=("r", "z", "n"),
+    forward=FORWARD,
+    backward=BACKWARD,
+    carried_grads=("dh_next",),
+    loss_and_grads=loss_and_grads,
+)

@@ -1,0 +1,136 @@
+"""The LSTM, exactly as torch.nn.LSTM documents it (gates i, f, g, o)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from stepper.cells.base import Cell, output_layer
+from stepper.listing import parse_listing
+from stepper.numerics import one_hot_rows
+from stepper.params import Params
+
+FORWARD = parse_listing("""
+h, c = zeros(H), zeros(H)             # (H,)   h0 and c0: the start state
+for t in range(T):                    # h_prev, c_prev are from step t-1
+    x = one_hot(inputs[t], V)         # (V,)   input symbol as one-hot
+    i_x = W_ii @ x + b_ii             # (H,)   input gate, input part
+    i_h = W_hi @ h_prev + b_hi        # (H,)   input gate, memory part
+    i = sigmoid(i_x + i_h)            # (H,)   input gate: how much g is written
+    f_x = W_if @ x + b_if             # (H,)   forget gate, input part
+    f_h = W_hf @ h_prev + b_hf        # (H,)   forget gate, memory part
+    f = sigmoid(f_x + f_h)            # (H,)   forget gate: 1 keeps c_prev
+    g_x = W_ig @ x + b_ig             # (H,)   candidate, input part
+    g_h = W_hg @ h_prev + b_hg        # (H,)   candidate, memory part
+    g = tanh(g_x + g_h)               # (H,)   candidate cell values
+    o_x = W_io @ x + b_io             # (H,)   output gate, input part
+    o_h = W_ho @ h_prev + b_ho        # (H,)   output gate, memory part
+    o = sigmoid(o_x + o_h)            # (H,)   output gate: how much c is shown
+    c = f * c_prev + i * g            # (H,)   new cell state
+    h = o * tanh(c)                   # (H,)   new hidden state
+    hy = Why @ h                      # (V,)   hidden -> output
+    y = hy + by                       # (V,)   logits
+    p = softmax(y)                    # (V,)   next-symbol probabilities
+    loss_t = -log(p[target])          # ()     cross-entropy
+""")
+
+BACKWARD = parse_listing("""
+dh_next, dc_next = zeros(H), zeros(H) # (H,)   nothing flows in after the end
+for t in reversed(range(T)):          # every dW and db starts at zeros
+    dy = p - one_hot(target, V)       # (V,)   dL/dy of softmax + loss
+    dWhy += outer(dy, h)              # (V, H)
+    dby += dy                         # (V,)
+    dh = Why.T @ dy + dh_next         # (H,)   total dL/dh_t
+    do = dh * tanh(c)                 # (H,)   into the output gate
+    dc = dh * o * (1 - tanh(c) ** 2) + dc_next  # (H,)   total dL/dc_t
+    di = dc * g                       # (H,)   into the input gate
+    df = dc * c_prev                  # (H,)   into the forget gate
+    dg = dc * i                       # (H,)   into the candidate
+    di_a = di * i * (1 - i)           # (H,)   back through sigmoid
+    df_a = df * f * (1 - f)           # (H,)   back through sigmoid
+    dg_a = dg * (1 - g * g)           # (H,)   back through tanh
+    do_a = do * o * (1 - o)           # (H,)   back through sigmoid
+    dW_ii += outer(di_a, x)           # (H, V)
+    dW_hi += outer(di_a, h_prev)      # (H, H)
+    db_ii += di_a                     # (H,)
+    db_hi += di_a                     # (H,)
+    dW_if += outer(df_a, x)           # (H, V)
+    dW_hf += outer(df_a, h_prev)      # (H, H)
+    db_if += df_a                     # (H,)
+    db_hf += df_a                     # (H,)
+    dW_ig += outer(dg_a, x)           # (H, V)
+    dW_hg += outer(dg_a, h_prev)      # (H, H)
+    db_ig += dg_a                     # (H,)
+    db_hg += dg_a                     # (H,)
+    dW_io += outer(do_a, x)           # (H, V)
+    dW_ho += outer(do_a, h_prev)      # (H, H)
+    db_io += do_a                     # (H,)
+    db_ho += do_a                     # (H,)
+    dc_next = dc * f                  # (H,)   cell gradient to step t-1
+    dh_next = W_hi.T @ di_a + W_hf.T @ df_a + W_hg.T @ dg_a + W_ho.T @ do_a  # (H,)  to t-1
+""")
+
+
+def loss_and_grads(
+    params: Params,
+    grads: Params,
+    inputs: Sequence[int],
+    targets: Sequence[int],
+    state: tuple[np.ndarray, ...],
+) -> tuple[float, tuple[np.ndarray, ...]]:
+    W_ih, W_hh = params["W_ih"], params["W_hh"]
+    steps, hidden = len(inputs), W_hh.shape[1]
+    gi = W_ih.T[inputs] + (params["b_ih"] + params["b_hh"])  # (T, 4H)
+    # sigmoid(a) = 0.5 * tanh(0.5 a) + 0.5, so one tanh serves all four gates:
+    # scale by 0.5 and shift for i, f, o; leave g (rows 2H..3H) as a plain tanh.
+    half = np.full(4 * hidden, 0.5)
+    half[2 * hidden : 3 * hidden] = 1.0
+    shift = np.where(half == 0.5, 0.5, 0.0)
+    hs = np.empty((steps + 1, hidden))
+    cs = np.empty((steps + 1, hidden))
+    hs[0], cs[0] = state
+    act = np.empty((steps, 4, hidden))  # i, f, g, o after their nonlinearities
+    tc = np.empty((steps, hidden))
+    for t in range(steps):
+        flat = act[t].reshape(-1)
+        np.tanh((W_hh.dot(hs[t]) + gi[t]) * half, out=flat)
+        flat *= half
+        flat += shift
+        i, f, g, o = act[t]
+        cs[t + 1] = f * cs[t] + i * g
+        np.tanh(cs[t + 1], out=tc[t])
+        np.multiply(o, tc[t], out=hs[t + 1])
+    loss, dh_out = output_layer(params, grads, hs[1:], targets)
+    i, f, g, o = (act[:, j] for j in range(4))
+    c_gain = o * (1.0 - tc * tc)  # dc / dh through h = o * tanh(c)
+    # dL/d(pre-activation) of i, f, g per unit of dc, and of o per unit of dh.
+    ifg_gain = np.stack((g * i * (1 - i), cs[:-1] * f * (1 - f), i * (1 - g * g)), axis=1)
+    o_gain = tc * o * (1 - o)
+    dpre = np.empty((steps, 4, hidden))
+    dh_next = np.zeros(hidden)
+    dc_next = np.zeros(hidden)
+    for t in range(steps - 1, -1, -1):
+        dh = dh_out[t] + dh_next
+        dc = dh * c_gain[t] + dc_next
+        np.multiply(ifg_gain[t], dc, out=dpre[t, :3])
+        np.multiply(dh, o_gain[t], out=dpre[t, 3])
+        dc_next = dc * f[t]
+        dh_next = dpre[t].reshape(-1).dot(W_hh)
+    dflat = dpre.reshape(steps, 4 * hidden)
+    grads["W_ih"][...] = dflat.T.dot(one_hot_rows(inputs, W_ih.shape[1]))
+    grads["W_hh"][...] = dflat.T.dot(hs[:-1])
+    grads["b_ih"][...] = grads["b_hh"][...] = dflat.sum(axis=0)
+    return loss, (hs[-1].copy(), cs[-1].copy())
+
+
+CELL = Cell(
+    name="lstm",
+    title="LSTM",
+    state=("h", "c"),
+    gates=("i", "f", "g", "o"),
+    forward=FORWARD,
+    backward=BACKWARD,
+    carried_grads=("dh_next", "dc_next"),
+    loss_and_grads=loss_and_grads,
+)

@@ -1,0 +1,79 @@
+"""The vanilla tanh RNN of min-char-rnn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from stepper.cells.base import Cell, output_layer
+from stepper.listing import parse_listing
+from stepper.numerics import one_hot_rows
+from stepper.params import Params
+
+FORWARD = parse_listing("""
+h = zeros(H)                        # (H,)   h0: the start state
+for t in range(T):                  # h_prev is h from step t-1
+    x = one_hot(inputs[t], V)       # (V,)   input symbol as one-hot
+    xh = Wxh @ x                    # (H,)   what the input adds
+    hh = Whh @ h_prev               # (H,)   what memory adds
+    a = xh + hh + bh                # (H,)   pre-activation
+    h = tanh(a)                     # (H,)   new hidden state
+    hy = Why @ h                    # (V,)   hidden -> output
+    y = hy + by                     # (V,)   logits
+    p = softmax(y)                  # (V,)   next-symbol probabilities
+    loss_t = -log(p[target])        # ()     cross-entropy
+""")
+
+BACKWARD = parse_listing("""
+dh_next = zeros(H)                  # (H,)   nothing flows in after the end
+for t in reversed(range(T)):        # every dW starts at zeros
+    dy = p - one_hot(target, V)     # (V,)   dL/dy of softmax + loss
+    dWhy += outer(dy, h)            # (V, H)
+    dby += dy                       # (V,)
+    dh = Why.T @ dy + dh_next       # (H,)   total dL/dh_t
+    da = (1 - h * h) * dh           # (H,)   back through tanh
+    dWxh += outer(da, x)            # (H, V)
+    dWhh += outer(da, h_prev)       # (H, H)
+    dbh += da                       # (H,)
+    dh_next = Whh.T @ da            # (H,)   handed to step t-1
+""")
+
+
+def loss_and_grads(
+    params: Params,
+    grads: Params,
+    inputs: Sequence[int],
+    targets: Sequence[int],
+    state: tuple[np.ndarray, ...],
+) -> tuple[float, tuple[np.ndarray, ...]]:
+    Wxh, Whh, bh = params["Wxh"], params["Whh"], params["bh"]
+    steps, hidden = len(inputs), Whh.shape[0]
+    a_in = Wxh.T[inputs] + bh  # (T, H): one-hot @ Wxh.T is a row lookup
+    hs = np.empty((steps + 1, hidden))
+    hs[0] = state[0]
+    for t in range(steps):
+        np.tanh(Whh.dot(hs[t]) + a_in[t], out=hs[t + 1])
+    loss, dh_out = output_layer(params, grads, hs[1:], targets)
+    gain = 1.0 - hs[1:] * hs[1:]  # tanh' at every step
+    da = np.empty((steps, hidden))
+    dh_next = np.zeros(hidden)
+    for t in range(steps - 1, -1, -1):
+        np.multiply(dh_out[t] + dh_next, gain[t], out=da[t])
+        dh_next = da[t].dot(Whh)
+    grads["Wxh"][...] = da.T.dot(one_hot_rows(inputs, Wxh.shape[1]))
+    grads["Whh"][...] = da.T.dot(hs[:-1])
+    grads["bh"][...] = da.sum(axis=0)
+    return loss, (hs[-1].copy(),)
+
+
+CELL = Cell(
+    name="rnn",
+    title="vanilla RNN",
+    state=("h",),
+    gates=(),
+    forward=FORWARD,
+    backward=BACKWARD,
+    carried_grads=("dh_next",),
+    loss_and_grads=loss_and_grads,
+)

@@ -1,0 +1,144 @@
+"""Command line: parse arguments, call into stepper, turn every known failure into one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from stepper.files import OutputError, atomic_write_text
+from stepper.lesson import Lesson, LessonError, load_lesson
+from stepper.trace import PHASES
+from stepper.weights import WeightsError, load_weights, save_weights
+
+
+class UsageError(Exception):
+    """A bad argument value: printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rnn-stepper",
+        description="Step through what a tiny recurrent network computes, one operation at a time.",
+    )
+    p.add_argument("lesson", nargs="?", help="lesson YAML file (default: the start screen)")
+    p.add_argument(
+        "--check",
+        nargs="+",
+        metavar="LESSON",
+        help="validate, train and verify the claims of each lesson, then exit",
+    )
+    p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
+    p.add_argument("--export-weights", metavar="OUT.npz", help="write the weights (torch names)")
+    p.add_argument("--screenshot", metavar="OUT.png", help="render one frame to PNG, no window")
+    p.add_argument("--export-frames", metavar="DIR", help="render every frame of the pass to PNGs")
+    p.add_argument("--export-gif", metavar="OUT.gif", help="render the pass as an animated GIF")
+    p.add_argument("--checkpoint", metavar="NAME", help="training checkpoint (default: the last)")
+    p.add_argument("--weights", metavar="IN.npz", help="use these weights instead of a checkpoint")
+    p.add_argument("--sequence", metavar="s1,s2,...", help="symbols to play (default: the lesson's)")
+    p.add_argument("--step", type=int, default=0, metavar="K", help="op index within the pass")
+    p.add_argument("--pass", dest="phase", choices=PHASES, default="forward")
+    p.add_argument("--size", default="1920x1080", metavar="WxH")
+    p.add_argument("--panels", default="", metavar="NAME,...", help="panels to open")
+    p.add_argument("--overwrite", action="store_true", help="replace output files that exist")
+    return p
+
+
+def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
+    symbols = [s.strip() for s in text.split(",")]
+    unknown = [s for s in symbols if s not in lesson.vocab]
+    if unknown:
+        vocab = ", ".join(lesson.vocab)
+        raise UsageError(f"--sequence: unknown symbol {unknown[0]!r}; the vocabulary is {vocab}")
+    if len(symbols) < 2:
+        raise UsageError("--sequence: needs at least two symbols (input s_t, target s_(t+1))")
+    if len(symbols) > 1001:
+        raise UsageError("--sequence: at most 1001 symbols (1000 steps)")
+    return lesson.encode(symbols)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size: expected WxH such as 1920x1080, got {text!r}") from None
+    if not (320 <= w <= 7680 and 240 <= h <= 4320):
+        raise UsageError(f"--size: {w}x{h} is outside 320x240 .. 7680x4320")
+    return w, h
+
+
+def _trace_for(args: argparse.Namespace, lesson: Lesson):
+    from stepper.session import Session, record_sequence
+
+    session = Session.open(lesson)
+    sequence = parse_sequence(args.sequence, lesson) if args.sequence else lesson.playback
+    if args.weights:
+        params = load_weights(args.weights, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
+        return session, record_sequence(params, lesson.vocab, sequence)
+    checkpoint = _checkpoint_name(args, session)
+    return session, session.trace(checkpoint, sequence)
+
+
+def _checkpoint_name(args: argparse.Namespace, session) -> str:
+    names = session.checkpoint_names
+    if args.checkpoint is None:
+        return names[-1]
+    if args.checkpoint not in names:
+        raise UsageError(
+            f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {', '.join(names)}"
+        )
+    return args.checkpoint
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.check:
+        from stepper.lesson.check import check_lessons
+
+        return check_lessons(args.check)
+    lesson = load_lesson(args.lesson) if args.lesson else None
+    headless = (args.export_trace, args.export_weights, args.screenshot, args.export_frames, args.export_gif)
+    if any(headless) and lesson is None:
+        raise UsageError("give a lesson file before the export options")
+    if args.export_trace:
+        from stepper.export import trace_json_text
+
+        _, trace = _trace_for(args, lesson)
+        out = atomic_write_text(args.export_trace, trace_json_text(trace), args.overwrite)
+        print(f"wrote {out}")
+        return 0
+    if args.export_weights:
+        from stepper.session import Session
+
+        session = Session.open(lesson)
+        params = session.params(_checkpoint_name(args, session))
+        print(f"wrote {save_weights(args.export_weights, params, args.overwrite)}")
+        return 0
+    if args.screenshot or args.export_frames or args.export_gif:
+        from stepper.headless import export_images
+
+        return export_images(args, lesson)
+    from stepper.app import run_app
+
+    return run_app(lesson_path=Path(args.lesson) if args.lesson else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except LessonError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except (WeightsError, OutputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"rnn-stepper: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Validated lesson objects: what the rest of the app reads. No YAML here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from stepper.train import TrainConfig
+
+PANEL_NAMES = (
+    "heatmap",
+    "gates",
+    "gradients",
+    "contributions",
+    "trajectory",
+    "responses",
+    "history",
+    "compare",
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    cell: str  # rnn | gru | lstm
+    hidden_size: int
+    init_scale: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class Training:
+    optimizer: str  # sgd | adagrad | adam
+    learning_rate: float
+    iterations: int
+    seq_length: int
+    clip: float | None
+    checkpoints: tuple[tuple[str, int], ...]  # (name, iteration), in iteration order
+
+
+@dataclass(frozen=True)
+class Caption:
+    """Narration shown while the cursor matches every field that is set."""
+
+    text: str  # may hold {placeholders} filled from the current step
+    checkpoint: str | None = None
+    phase: str | None = None  # forward | backward
+    t: int | None = None
+    op: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A checkable statement about one checkpoint's numbers, verified by --check."""
+
+    text: str  # the statement as the teacher wrote it
+    checkpoint: str
+    line: int  # where it stands in the file, for error messages
+
+
+@dataclass(frozen=True)
+class Lesson:
+    path: Path
+    title: str
+    summary: str
+    teacher_notes: str
+    vocab: tuple[str, ...]
+    model: Model
+    data: tuple[int, ...]  # training stream, as vocabulary indices
+    training: Training
+    playback: tuple[int, ...]  # sequence stepped through: input s_t, target s_(t+1)
+    panels: tuple[str, ...]  # panels open at start
+    captions: tuple[Caption, ...]
+    claims: tuple[Claim, ...]
+    compare_cell: str | None = None  # a second cell for side-by-side, if the lesson names one
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(
+            cell=self.model.cell,
+            vocab_size=len(self.vocab),
+            hidden_size=self.model.hidden_size,
+            init_scale=self.model.init_scale,
+            seed=self.model.seed,
+            optimizer=self.training.optimizer,
+            learning_rate=self.training.learning_rate,
+            iterations=self.training.iterations,
+            seq_length=self.training.seq_length,
+            clip=self.training.clip,
+            checkpoints=dict(self.training.checkpoints),
+        )
+
+    def encode(self, symbols: list[str] | tuple[str, ...]) -> tuple[int, ...]:
+        index = {s: i for i, s in enumerate(self.vocab)}
+        return tuple(index[s] for s in symbols)

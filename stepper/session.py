@@ -1,0 +1,43 @@
+"""A lesson with its training done: checkpoints and the traces recorded from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stepper.lesson.model import Lesson
+from stepper.params import Params
+from stepper.record import record
+from stepper.trace import Trace
+from stepper.train import TrainResult, train
+
+
+@dataclass
+class Session:
+    """Trains once; records each (weights, sequence) trace once and keeps it."""
+
+    lesson: Lesson
+    result: TrainResult
+    _traces: dict[tuple[str, tuple[int, ...]], Trace] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, lesson: Lesson) -> Session:
+        return cls(lesson, train(lesson.train_config(), lesson.data))
+
+    @property
+    def checkpoint_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.result.checkpoints)
+
+    def params(self, checkpoint: str) -> Params:
+        return self.result.checkpoint(checkpoint).params
+
+    def trace(self, checkpoint: str, sequence: tuple[int, ...] | None = None) -> Trace:
+        seq = self.lesson.playback if sequence is None else sequence
+        key = (checkpoint, seq)
+        if key not in self._traces:
+            self._traces[key] = record_sequence(self.params(checkpoint), self.lesson.vocab, seq)
+        return self._traces[key]
+
+
+def record_sequence(params: Params, vocab: tuple[str, ...], sequence: tuple[int, ...]) -> Trace:
+    """Step t has input s_t and target s_(t+1): N symbols play N-1 steps."""
+    return record(params, vocab, sequence[:-1], sequence[1:])

@@ -1,0 +1,124 @@
+"""Training loop in min-char-rnn's manner: a stream read in chunks, state carried over."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from stepper.cells import CELLS
+from stepper.optim import Optimizer
+from stepper.params import Params, init_params
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    cell: str
+    vocab_size: int
+    hidden_size: int
+    init_scale: float
+    seed: int
+    optimizer: str
+    learning_rate: float
+    iterations: int
+    seq_length: int
+    clip: float | None
+    checkpoints: Mapping[str, int]  # name -> iteration (updates done), 0..iterations
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    name: str
+    iteration: int
+    params: Params  # read-only
+    loss: float  # mean loss per symbol on the chunk trained at this iteration
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Training hit NaN or inf; what is kept is everything before it."""
+
+    iteration: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    checkpoints: tuple[Checkpoint, ...]
+    loss_history: np.ndarray = field(repr=False)  # mean loss per symbol, one per iteration
+    divergence: Divergence | None
+    seconds: float
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        for c in self.checkpoints:
+            if c.name == name:
+                return c
+        known = ", ".join(c.name for c in self.checkpoints)
+        raise KeyError(f"no checkpoint {name!r}; this lesson has {known}")
+
+    @property
+    def last(self) -> Checkpoint:
+        return self.checkpoints[-1]
+
+
+def training_stream(data: Sequence[int], seq_length: int) -> np.ndarray:
+    """The data repeated until one chunk of seq_length (+1 for its targets) fits."""
+    base = np.asarray(data, dtype=np.intp)
+    if base.size < 2:
+        raise ValueError("training data needs at least two symbols")
+    repeats = max(1, math.ceil((seq_length + 1) / base.size))
+    return np.tile(base, repeats)
+
+
+def train(config: TrainConfig, data: Sequence[int]) -> TrainResult:
+    """Deterministic: same config and data, bit-identical checkpoints."""
+    started = time.perf_counter()
+    cell = CELLS[config.cell]
+    params = init_params(config.cell, config.vocab_size, config.hidden_size, config.init_scale, config.seed)
+    stream = training_stream(data, config.seq_length)
+    seq = min(config.seq_length, stream.size - 1)
+    optimizer = Optimizer(config.optimizer, params.flat.size, config.learning_rate, config.clip)
+    wanted = sorted(config.checkpoints.items(), key=lambda kv: kv[1])
+    zero_state = tuple(np.zeros(config.hidden_size) for _ in cell.state)
+    history = np.full(config.iterations, np.nan)
+    checkpoints: list[Checkpoint] = []
+    divergence: Divergence | None = None
+    state = zero_state
+    pointer = 0
+    backup = np.empty_like(params.flat)
+    good_at = 0
+    grads = params.zeros_like()
+    grad = grads.flat
+    for iteration in range(config.iterations + 1):
+        if pointer + seq + 1 > stream.size:
+            pointer, state = 0, zero_state
+        inputs = stream[pointer : pointer + seq]
+        targets = stream[pointer + 1 : pointer + seq + 1]
+        loss, state = cell.loss_and_grads(params, grads, inputs, targets, state)
+        if not (math.isfinite(loss) and math.isfinite(float(grad.sum()))):
+            divergence = Divergence(iteration, f"the loss became NaN or inf at iteration {iteration}")
+            good_at = iteration
+            break
+        while wanted and wanted[0][1] == iteration:
+            name, _ = wanted.pop(0)
+            checkpoints.append(Checkpoint(name, iteration, params.frozen(), loss / seq))
+        if iteration == config.iterations:
+            break
+        history[iteration] = loss / seq
+        np.copyto(backup, params.flat)
+        optimizer.step(params.flat, grad)
+        if not math.isfinite(float(params.flat.sum())):
+            np.copyto(params.flat, backup)
+            divergence = Divergence(iteration + 1, f"a weight became NaN or inf at iteration {iteration + 1}")
+            good_at = iteration
+            break
+        pointer += seq
+    if divergence is not None:
+        # The weights just before the fault, so the teacher can step into what blew up.
+        loss_then = float(history[good_at]) if good_at < config.iterations else math.nan
+        checkpoints.append(Checkpoint("last good", good_at, params.frozen(), loss_then))
+    history.setflags(write=False)
+    return TrainResult(tuple(checkpoints), history, divergence, time.perf_counter() - started)
