@@ -68,6 +68,7 @@ def loss_and_grads(
     targets: Sequence[int],
     state: tuple[np.ndarray, ...],
 ) -> tuple[float, tuple[np.ndarray, ...]]:
+    inputs = np.asarray(inputs, dtype=np.intp)  # a tuple would index as (row, col)
     W_ih, W_hh, b_hh = params["W_ih"], params["W_hh"], params["b_hh"]
     steps, hidden = len(inputs), W_hh.shape[1]
     k = 2 * hidden

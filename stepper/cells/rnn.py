@@ -47,6 +47,7 @@ def loss_and_grads(
     targets: Sequence[int],
     state: tuple[np.ndarray, ...],
 ) -> tuple[float, tuple[np.ndarray, ...]]:
+    inputs = np.asarray(inputs, dtype=np.intp)  # a tuple would index as (row, col)
     Wxh, Whh, bh = params["Wxh"], params["Whh"], params["bh"]
     steps, hidden = len(inputs), Whh.shape[0]
     a_in = Wxh.T[inputs] + bh  # (T, H): one-hot @ Wxh.T is a row lookup
