@@ -92,7 +92,7 @@ def record(
         block_starts=tuple(starts),
         summary=summary,
         grads=grad_params,
-        loss=float(summary["loss"].sum()) if targets else 0.0,
+        loss=float(summary["loss"].sum()) if len(targets) else 0.0,
     )
 
 
