@@ -20,12 +20,13 @@ def _run_block(
     steps: list[Step],
 ) -> None:
     for line in listing.ops:
-        output = run_line(line, env)
+        # What the line reads, taken before it runs: `dW += ...` reads the old dW.
         inputs = tuple(
             (name, value if isinstance(value, np.ndarray) else frozen_array(value))
             for name in line.reads
             for value in (env[name],)
         )
+        output = run_line(line, env)
         steps.append(Step(len(steps), phase, t, line.op, line.number, inputs, output, line.comment))
 
 
