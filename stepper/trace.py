@@ -30,12 +30,13 @@ class Step:
     note: str  # the line's comment
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trace:
     """A complete forward+backward pass of one sequence through one set of weights.
 
     Stepping only moves an index into `steps`; `env(index)` gives every value
     the code has defined at that point, so a view never recomputes anything.
+    Compared by identity: two recordings are two traces.
     """
 
     cell: str

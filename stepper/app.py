@@ -1,0 +1,416 @@
+"""The window: events in, commands dispatched, a new ViewState per command,
+a redraw only when something changed. Nothing here computes model values."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pygame
+
+from stepper.commands import KEYMAP, Command
+from stepper.files import OutputError, atomic_write, free_name
+from stepper.lesson import LessonError, builtin_lessons, load_lesson
+from stepper.navigation import Cursor, move, same_place, start
+from stepper.render import Fonts, draw
+from stepper.scene import Cell, Hotspot, Scene
+from stepper.session import Session
+from stepper.state import Hover, ViewState
+from stepper.theme import Theme, zoom_step
+from stepper.views.frame import Frame
+from stepper.views.overlays import LessonEntry
+from stepper.views.screen import build_screen, build_start
+
+DEFAULT_SIZE = (1920, 1080)
+MIN_SIZE = (640, 360)
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+NAV = (
+    Command.NEXT_OP,
+    Command.PREV_OP,
+    Command.NEXT_T,
+    Command.PREV_T,
+    Command.FIRST,
+    Command.LAST,
+    Command.TOGGLE_PASS,
+)
+
+
+def key_name(event: pygame.event.Event) -> str:
+    """The binding table's name for a key press: "right", "shift+left", "ctrl++", "?", "3"."""
+    mod = getattr(event, "mod", 0)
+    ctrl = bool(mod & pygame.KMOD_CTRL)
+    shift = bool(mod & pygame.KMOD_SHIFT)
+    key = event.key
+    plus = key in (pygame.K_PLUS, pygame.K_KP_PLUS) or (key == pygame.K_EQUALS and (shift or ctrl))
+    minus = key in (pygame.K_MINUS, pygame.K_KP_MINUS)
+    if ctrl:
+        if plus:
+            return "ctrl++"
+        if minus:
+            return "ctrl+-"
+        if key in (pygame.K_0, pygame.K_KP0):
+            return "ctrl+0"
+        return "ctrl+" + pygame.key.name(key)
+    if plus:
+        return "+"
+    if minus:
+        return "-"
+    if key == pygame.K_SLASH and shift:
+        return "?"
+    if key == pygame.K_KP_ENTER:
+        return "return"
+    if pygame.K_KP1 <= key <= pygame.K_KP9:
+        return str(key - pygame.K_KP1 + 1)
+    text = getattr(event, "unicode", "")
+    if text in ("?", "[", "]", "+", "-"):
+        return text
+    name = pygame.key.name(key)
+    if shift and name in ("left", "right"):
+        return f"shift+{name}"
+    return name
+
+
+class App:
+    """One window (or one off-screen surface when headless)."""
+
+    def __init__(
+        self, lesson_path: Path | None = None, size: tuple[int, int] = DEFAULT_SIZE, headless: bool = False
+    ) -> None:
+        pygame.display.init()  # not pygame.init(): no audio, no joystick, faster start
+        pygame.font.init()
+        self.headless = headless
+        self.size = size
+        if headless:
+            self.surface = pygame.Surface(size)
+        else:
+            pygame.display.set_caption("RNN Stepper")
+            self.surface = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self.fonts = Fonts()
+        self.theme = Theme()
+        self.lesson_paths = builtin_lessons()
+        self._entries: list[LessonEntry] | None = None
+        self.session: Session | None = None
+        self.state: ViewState | None = None
+        self.message = ""  # a lesson that could not open
+        self.selection = 0
+        self.running = True
+        self.dirty = True
+        self.scene: Scene | None = None
+        self._play_clock = 0.0
+        if lesson_path is not None:
+            self.open_lesson(lesson_path)
+
+    # ----- lessons -----------------------------------------------------------------
+    @property
+    def entries(self) -> list[LessonEntry]:
+        """Title and summary of each built-in lesson, read once, errors kept per lesson."""
+        if self._entries is None:
+            entries = []
+            for path in self.lesson_paths:
+                try:
+                    lesson = load_lesson(path)
+                    entries.append(LessonEntry(lesson.title, " ".join(lesson.summary.split())))
+                except LessonError as exc:
+                    entries.append(LessonEntry(path.name, "", str(exc.problems[0])))
+            self._entries = entries
+        return self._entries
+
+    def open_lesson(self, path: Path) -> None:
+        try:
+            lesson = load_lesson(path)
+            session = Session.open(lesson)
+        except LessonError as exc:
+            self._fail(str(exc))
+            return
+        except Exception as exc:
+            self._fail(f"{path}: could not open ({type(exc).__name__}: {exc})")
+            return
+        first = session.checkpoint_names[0]
+        trace = session.trace(first)
+        self.session = session
+        self.message = ""
+        self.state = ViewState(
+            checkpoint=first, cursor=start(trace), panels=lesson.panels, zoom=self.theme.zoom
+        )
+        resolved = path.resolve()
+        self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
+        self.dirty = True
+
+    def _fail(self, message: str) -> None:
+        self.session, self.state = None, None
+        self.message = message
+        self.dirty = True
+
+    # ----- frames --------------------------------------------------------------------
+    def frame(self) -> Frame | None:
+        if self.session is None or self.state is None:
+            return None
+        result = self.session.result
+        checkpoint = result.checkpoint(self.state.checkpoint)
+        problem = ""
+        if result.divergence is not None:
+            problem = (
+                f"Training stopped: {result.divergence.reason}. Showing the checkpoints before it; "
+                f"'last good' holds the weights just before the fault."
+            )
+        return Frame(
+            self.state,
+            self.session.lesson,
+            self.session.trace(self.state.checkpoint),
+            checkpoint.iteration,
+            self.session.checkpoint_names,
+            problem,
+        )
+
+    def build(self) -> Scene:
+        w, h = self.surface.get_size()
+        frame = self.frame()
+        if frame is None:
+            return build_start(
+                w, h, self.theme, self.fonts.measure, self.entries, self.selection, self.message
+            )
+        return build_screen(
+            frame,
+            w,
+            h,
+            self.theme,
+            self.fonts.measure,
+            self.entries if self.state and self.state.overlay == "lessons" else None,
+        )
+
+    def render(self) -> bool:
+        """Draw if anything changed; True if a new frame was drawn."""
+        if not self.dirty:
+            return False
+        try:
+            self.scene = self.build()
+            draw(self.scene, self.surface, self.fonts)
+        except Exception:
+            self.surface.fill((246, 245, 241))
+            text = traceback.format_exc().strip().splitlines()[-1]
+            image = self.fonts.render(f"Could not draw this frame: {text}", 20, "sans", False, (200, 30, 30))
+            self.surface.blit(image, (20, 20))
+        self.dirty = False
+        if not self.headless:
+            pygame.display.flip()
+        return True
+
+    # ----- commands ------------------------------------------------------------------
+    def set_state(self, state: ViewState) -> None:
+        if state != self.state:
+            self.state = state
+            self.dirty = True
+
+    def command(self, command: Command, key: str = "") -> None:
+        if self.state is None or self.session is None:
+            self._start_screen_command(command, key)
+            return
+        state = self.state
+        if state.overlay == "lessons" and command in (
+            Command.NEXT_T,
+            Command.PREV_T,
+            Command.SELECT,
+            Command.OPEN_LESSON,
+            Command.BACK,
+            Command.LESSONS,
+        ):
+            self._lesson_list_command(command, key)
+            return
+        trace = self.session.trace(state.checkpoint)
+        if command in NAV:
+            self.set_state(replace(state, cursor=move(state.cursor, trace, command), message=""))
+        elif command is Command.PLAY:
+            self.set_state(replace(state, playing=not state.playing))
+            self._play_clock = 0.0
+        elif command in (Command.FASTER, Command.SLOWER):
+            k = SPEEDS.index(state.speed) if state.speed in SPEEDS else 3
+            k = min(len(SPEEDS) - 1, k + 1) if command is Command.FASTER else max(0, k - 1)
+            self.set_state(replace(state, speed=SPEEDS[k], message=f"speed {SPEEDS[k]:g} ops/s"))
+        elif command in (Command.TOGGLE_TRAINED, Command.PREV_CHECKPOINT, Command.NEXT_CHECKPOINT):
+            self._switch_checkpoint(command)
+        elif command is Command.NUMBERS:
+            self.set_state(replace(state, numbers=not state.numbers))
+        elif command is Command.ANIMATE:
+            on = not state.animate
+            self.set_state(replace(state, animate=on, message=f"animations {'on' if on else 'off'}"))
+        elif command in (Command.HELP, Command.NOTES, Command.LESSONS):
+            name = {Command.HELP: "help", Command.NOTES: "notes", Command.LESSONS: "lessons"}[command]
+            self.set_state(
+                replace(state, overlay="" if state.overlay == name else name, selection=self.selection)
+            )
+        elif command is Command.OPEN_LESSON:
+            self._open_number(key)
+        elif command is Command.FULLSCREEN:
+            self.toggle_fullscreen()
+        elif command in (Command.ZOOM_IN, Command.ZOOM_OUT, Command.ZOOM_RESET):
+            direction = {Command.ZOOM_IN: 1, Command.ZOOM_OUT: -1, Command.ZOOM_RESET: 0}[command]
+            self.theme = self.theme.zoomed(zoom_step(self.theme.zoom, direction))
+            self.set_state(replace(state, zoom=self.theme.zoom, message=f"zoom {self.theme.zoom:.0%}"))
+        elif command is Command.SAVE_PNG:
+            self.save_png()
+        elif command is Command.BACK:
+            if state.overlay:
+                self.set_state(replace(state, overlay=""))
+            else:
+                self.running = False
+
+    def _switch_checkpoint(self, command: Command) -> None:
+        assert self.session is not None and self.state is not None
+        names = self.session.checkpoint_names
+        k = names.index(self.state.checkpoint)
+        if command is Command.TOGGLE_TRAINED:
+            target = names[-1] if k != len(names) - 1 else names[0]
+        else:
+            target = (
+                names[max(0, k - 1)]
+                if command is Command.PREV_CHECKPOINT
+                else names[min(len(names) - 1, k + 1)]
+            )
+        old = self.session.trace(self.state.checkpoint)
+        new = self.session.trace(target)
+        self.set_state(replace(self.state, checkpoint=target, cursor=same_place(self.state.cursor, old, new)))
+
+    def _open_number(self, key: str) -> None:
+        if key.isdigit() and 1 <= int(key) <= len(self.lesson_paths):
+            self.open_lesson(self.lesson_paths[int(key) - 1])
+
+    def _lesson_list_command(self, command: Command, key: str) -> None:
+        count = len(self.lesson_paths)
+        if command is Command.NEXT_T:
+            self.selection = min(count - 1, self.selection + 1)
+        elif command is Command.PREV_T:
+            self.selection = max(0, self.selection - 1)
+        elif command is Command.SELECT and count:
+            self.open_lesson(self.lesson_paths[self.selection])
+            return
+        elif command is Command.OPEN_LESSON:
+            self._open_number(key)
+            return
+        elif command in (Command.BACK, Command.LESSONS) and self.state is not None:
+            self.set_state(replace(self.state, overlay=""))
+            return
+        elif command is Command.BACK:
+            self.running = False
+            return
+        if self.state is not None:
+            self.set_state(replace(self.state, selection=self.selection))
+        self.dirty = True
+
+    def _start_screen_command(self, command: Command, key: str) -> None:
+        if self.message and command is Command.LESSONS:
+            self.message = ""
+            self.dirty = True
+        elif command is Command.FULLSCREEN:
+            self.toggle_fullscreen()
+        elif command in (Command.NEXT_T, Command.PREV_T, Command.SELECT, Command.OPEN_LESSON, Command.BACK):
+            if self.message and command is Command.BACK:
+                self.running = False
+                return
+            self._lesson_list_command(command, key)
+
+    def toggle_fullscreen(self) -> None:
+        if self.headless:
+            return
+        pygame.display.toggle_fullscreen()
+        if self.state is not None:
+            self.set_state(replace(self.state, fullscreen=not self.state.fullscreen))
+        self.dirty = True
+
+    def save_png(self, folder: Path | None = None) -> Path | None:
+        folder = folder or Path.cwd()
+        try:
+            path = save_surface(self.surface, free_name(folder, "rnn-stepper", ".png"))
+            note = f"saved {path.name}"
+        except OutputError as exc:
+            path, note = None, str(exc)
+        if self.state is not None:
+            self.set_state(replace(self.state, message=note))
+        return path
+
+    # ----- events --------------------------------------------------------------------
+    def handle(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type == pygame.KEYDOWN:
+            key = key_name(event)
+            command = KEYMAP.get(key)
+            if command is not None:
+                self.command(command, key)
+        elif event.type == pygame.VIDEORESIZE and not self.headless:
+            w, h = max(MIN_SIZE[0], event.w), max(MIN_SIZE[1], event.h)
+            self.surface = pygame.display.get_surface() or pygame.display.set_mode((w, h), pygame.RESIZABLE)
+            self.dirty = True
+        elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
+            self.dirty = True
+        elif event.type == pygame.MOUSEMOTION:
+            self.pointer(event.pos)
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self.click(event.pos)
+
+    def pointer(self, pos: tuple[int, int]) -> None:
+        if self.scene is None or self.state is None or self.state.overlay:
+            return
+        hit = self.scene.hit(*pos)
+        hover = None
+        if isinstance(hit, Cell):
+            hover = Hover("cell", hit.name, hit.index)
+        elif isinstance(hit, Hotspot) and hit.kind == "token":
+            hover = Hover("token", hit.key)
+        if hover != self.state.hover:
+            self.set_state(replace(self.state, hover=hover))
+
+    def click(self, pos: tuple[int, int]) -> None:
+        if self.scene is None:
+            return
+        hit = self.scene.hit(*pos)
+        if not isinstance(hit, Hotspot):
+            return
+        if hit.kind == "lesson":
+            self.selection = int(hit.key)
+            self.open_lesson(self.lesson_paths[self.selection])
+        elif hit.kind == "timestep" and self.state is not None and self.session is not None:
+            trace = self.session.trace(self.state.checkpoint)
+            t = int(hit.key)
+            cursor = Cursor(self.state.cursor.phase, trace.timestep_range(self.state.cursor.phase, t).start)
+            self.set_state(replace(self.state, cursor=cursor))
+
+    def tick(self, seconds: float) -> None:
+        """Advance playback; at the end of the pass it stops by itself."""
+        state = self.state
+        if state is None or not state.playing or self.session is None:
+            return
+        self._play_clock += seconds
+        interval = 1.0 / state.speed
+        cursor = state.cursor
+        trace = self.session.trace(state.checkpoint)
+        while self._play_clock >= interval:
+            self._play_clock -= interval
+            nxt = move(cursor, trace, Command.NEXT_OP)
+            if nxt == cursor:
+                self.set_state(replace(state, cursor=cursor, playing=False))
+                return
+            cursor = nxt
+        self.set_state(replace(state, cursor=cursor))
+
+    def run(self) -> int:
+        clock = pygame.time.Clock()
+        while self.running:
+            for event in pygame.event.get():
+                self.handle(event)
+            self.tick(clock.get_time() / 1000.0)
+            self.render()
+            clock.tick(60)
+        pygame.quit()
+        return 0
+
+
+def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -> Path:
+    return atomic_write(path, lambda tmp: pygame.image.save(surface, str(tmp)), overwrite)
+
+
+def run_app(lesson_path: Path | None = None) -> int:
+    return App(lesson_path).run()

@@ -1,0 +1,86 @@
+"""Every user command and its keys, in ONE table: the app dispatches from it and the
+help overlay and status bar are drawn from it, so they can never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Command(Enum):
+    NEXT_OP = "next op"
+    PREV_OP = "previous op"
+    NEXT_T = "next timestep"
+    PREV_T = "previous timestep"
+    FIRST = "first step"
+    LAST = "last step"
+    PLAY = "play / pause"
+    FASTER = "faster"
+    SLOWER = "slower"
+    TOGGLE_PASS = "forward / backward pass"
+    TOGGLE_TRAINED = "untrained / trained"
+    PREV_CHECKPOINT = "previous checkpoint"
+    NEXT_CHECKPOINT = "next checkpoint"
+    NUMBERS = "numbers in the code line"
+    ANIMATE = "animations on / off"
+    LESSONS = "lesson list"
+    OPEN_LESSON = "open lesson 1-9"
+    FULLSCREEN = "fullscreen"
+    ZOOM_IN = "zoom in"
+    ZOOM_OUT = "zoom out"
+    ZOOM_RESET = "zoom 100%"
+    HELP = "help"
+    NOTES = "teacher notes"
+    SAVE_PNG = "save frame as PNG"
+    BACK = "close overlay / quit"
+    SELECT = "choose"
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    command: Command
+    keys: tuple[str, ...]  # key names as `key_name` in the app produces them
+    label: str  # what the help overlay shows for the keys
+    group: str
+
+
+BINDINGS: tuple[Binding, ...] = (
+    Binding(Command.NEXT_OP, ("right",), "→", "Step"),
+    Binding(Command.PREV_OP, ("left",), "←", "Step"),
+    Binding(Command.NEXT_T, ("down", "shift+right"), "↓  Shift+→", "Step"),
+    Binding(Command.PREV_T, ("up", "shift+left"), "↑  Shift+←", "Step"),
+    Binding(Command.FIRST, ("home",), "Home", "Step"),
+    Binding(Command.LAST, ("end",), "End", "Step"),
+    Binding(Command.PLAY, ("space",), "Space", "Step"),
+    Binding(Command.FASTER, ("+",), "+", "Step"),
+    Binding(Command.SLOWER, ("-",), "-", "Step"),
+    Binding(Command.TOGGLE_PASS, ("b",), "B", "Model"),
+    Binding(Command.TOGGLE_TRAINED, ("t",), "T", "Model"),
+    Binding(Command.PREV_CHECKPOINT, ("[",), "[", "Model"),
+    Binding(Command.NEXT_CHECKPOINT, ("]",), "]", "Model"),
+    Binding(Command.NUMBERS, ("n",), "N", "Show"),
+    Binding(Command.ANIMATE, ("a",), "A", "Show"),
+    Binding(Command.HELP, ("h", "?"), "H  ?", "Show"),
+    Binding(Command.NOTES, ("p",), "P", "Show"),
+    Binding(Command.LESSONS, ("l",), "L", "Lessons"),
+    Binding(Command.OPEN_LESSON, tuple(str(n) for n in range(1, 10)), "1-9", "Lessons"),
+    Binding(Command.FULLSCREEN, ("f11", "f"), "F11  F", "Window"),
+    Binding(Command.ZOOM_IN, ("ctrl++",), "Ctrl +", "Window"),
+    Binding(Command.ZOOM_OUT, ("ctrl+-",), "Ctrl -", "Window"),
+    Binding(Command.ZOOM_RESET, ("ctrl+0",), "Ctrl 0", "Window"),
+    Binding(Command.SAVE_PNG, ("s",), "S", "Window"),
+    Binding(Command.SELECT, ("return",), "Enter", "Lessons"),
+    Binding(Command.BACK, ("escape",), "Esc", "Window"),
+)
+
+#: The three keys the status bar always shows.
+STATUS_HINTS = (Command.NEXT_OP, Command.TOGGLE_PASS, Command.HELP)
+
+KEYMAP: dict[str, Command] = {key: b.command for b in BINDINGS for key in b.keys}
+
+
+def binding(command: Command) -> Binding:
+    for b in BINDINGS:
+        if b.command is command:
+            return b
+    raise KeyError(command)

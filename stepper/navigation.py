@@ -1,0 +1,75 @@
+"""Where the user is in a trace: a frozen cursor and pure, clamped moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stepper.commands import Command
+from stepper.trace import BACKWARD, FORWARD, Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    phase: str  # FORWARD or BACKWARD
+    index: int  # into trace.steps; always inside the phase's range
+
+
+def start(trace: Trace, phase: str = FORWARD) -> Cursor:
+    return Cursor(phase, trace.phase_range(phase).start)
+
+
+def position(cursor: Cursor, trace: Trace) -> tuple[int, int]:
+    """(k, n): the cursor is on op k of n in its pass, counting from 1."""
+    span = trace.phase_range(cursor.phase)
+    return cursor.index - span.start + 1, len(span)
+
+
+def at_step(trace: Trace, phase: str, k: int) -> Cursor:
+    """The cursor on op k (0-based, clamped) of a pass."""
+    span = trace.phase_range(phase)
+    return Cursor(phase, span[max(0, min(k, len(span) - 1))])
+
+
+def _clamp(trace: Trace, phase: str, index: int) -> Cursor:
+    span = trace.phase_range(phase)
+    return Cursor(phase, max(span.start, min(index, span.stop - 1)))
+
+
+def move(cursor: Cursor, trace: Trace, command: Command) -> Cursor:
+    """The cursor after `command`; commands that do not move it return it unchanged."""
+    span = trace.phase_range(cursor.phase)
+    if not len(span):
+        return cursor
+    step = trace.steps[cursor.index]
+    if command is Command.NEXT_OP:
+        return _clamp(trace, cursor.phase, cursor.index + 1)
+    if command is Command.PREV_OP:
+        return _clamp(trace, cursor.phase, cursor.index - 1)
+    if command is Command.FIRST:
+        return Cursor(cursor.phase, span.start)
+    if command is Command.LAST:
+        return Cursor(cursor.phase, span.stop - 1)
+    if command in (Command.NEXT_T, Command.PREV_T):
+        block = trace.block_of(cursor.index)
+        block += 1 if command is Command.NEXT_T else -1
+        first_block = 0 if cursor.phase == FORWARD else trace.length
+        last_block = first_block + trace.length - 1
+        if not first_block <= block <= last_block:
+            return (
+                cursor
+                if command is Command.NEXT_T
+                else Cursor(cursor.phase, trace.block_range(first_block).start)
+            )
+        return Cursor(cursor.phase, trace.block_range(block).start)
+    if command is Command.TOGGLE_PASS:
+        other = BACKWARD if cursor.phase == FORWARD else FORWARD
+        return Cursor(other, trace.timestep_range(other, step.t).start)
+    return cursor
+
+
+def same_place(cursor: Cursor, old: Trace, new: Trace) -> Cursor:
+    """The cursor on another trace of the same shape (another checkpoint): same op."""
+    if len(old.steps) == len(new.steps):
+        return cursor
+    k, _ = position(cursor, old)
+    return at_step(new, cursor.phase, k - 1)

@@ -1,0 +1,107 @@
+"""Turn a Scene into pixels. The only module that draws or touches fonts; it decides nothing."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pygame
+
+from stepper.scene import Cell, Hotspot, Line, Rect, Scene, Text
+
+FONT_DIR = Path(__file__).parent / "assets" / "fonts"
+FONT_FILES = {
+    ("sans", False): "DejaVuSans.ttf",
+    ("sans", True): "DejaVuSans-Bold.ttf",
+    ("mono", False): "DejaVuSansMono.ttf",
+    ("mono", True): "DejaVuSansMono-Bold.ttf",
+}
+GLYPH_CACHE_LIMIT = 4000
+
+
+class Fonts:
+    """Bundled fonts by (family, size, bold), and rendered strings cached:
+    most text on screen is the same from frame to frame."""
+
+    def __init__(self) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        self._fonts: dict[tuple[str, int, bool], pygame.font.Font] = {}
+        self._glyphs: dict[tuple, pygame.Surface] = {}
+
+    def font(self, family: str, size: int, bold: bool = False) -> pygame.font.Font:
+        key = (family, size, bold)
+        font = self._fonts.get(key)
+        if font is None:
+            font = pygame.font.Font(FONT_DIR / FONT_FILES[(family, bold)], size)
+            self._fonts[key] = font
+        return font
+
+    def measure(self, text: str, size: int, family: str = "sans", bold: bool = False) -> int:
+        return self.font(family, size, bold).size(text)[0]
+
+    def render(self, text: str, size: int, family: str, bold: bool, color: tuple) -> pygame.Surface:
+        key = (text, size, family, bold, color)
+        surface = self._glyphs.get(key)
+        if surface is None:
+            if len(self._glyphs) >= GLYPH_CACHE_LIMIT:
+                self._glyphs.clear()
+            surface = self.font(family, size, bold).render(text, True, color)
+            self._glyphs[key] = surface
+        return surface
+
+
+def _blit_text(surface: pygame.Surface, fonts: Fonts, item: Text) -> None:
+    if not item.text:
+        return
+    image = fonts.render(item.text, item.size, item.font, item.bold, item.color)
+    rect = image.get_rect()
+    setattr(rect, item.anchor, (item.x, item.y))
+    surface.blit(image, rect)
+
+
+def _arrow_head(surface: pygame.Surface, line: Line) -> None:
+    angle = math.atan2(line.y2 - line.y1, line.x2 - line.x1)
+    size = 6 + 3 * line.width
+    points = [
+        (line.x2, line.y2),
+        (line.x2 - size * math.cos(angle - 0.45), line.y2 - size * math.sin(angle - 0.45)),
+        (line.x2 - size * math.cos(angle + 0.45), line.y2 - size * math.sin(angle + 0.45)),
+    ]
+    pygame.draw.polygon(surface, line.color, points)
+
+
+def draw(scene: Scene, surface: pygame.Surface, fonts: Fonts) -> None:
+    for item in scene.items:
+        if isinstance(item, Cell):
+            pygame.draw.rect(surface, item.fill, (item.x, item.y, item.w, item.h))
+            pygame.draw.rect(surface, (255, 255, 255), (item.x, item.y, item.w, item.h), 1)
+            if item.label:
+                image = fonts.render(item.label, item.label_size, "sans", False, item.label_color)
+                surface.blit(image, image.get_rect(center=(item.x + item.w // 2, item.y + item.h // 2)))
+        elif isinstance(item, Text):
+            _blit_text(surface, fonts, item)
+        elif isinstance(item, Rect):
+            if item.fill is not None:
+                if item.alpha < 255:
+                    veil = pygame.Surface((max(1, item.w), max(1, item.h)), pygame.SRCALPHA)
+                    veil.fill((*item.fill, item.alpha))
+                    surface.blit(veil, (item.x, item.y))
+                else:
+                    pygame.draw.rect(
+                        surface, item.fill, (item.x, item.y, item.w, item.h), border_radius=item.radius
+                    )
+            if item.outline is not None:
+                pygame.draw.rect(
+                    surface,
+                    item.outline,
+                    (item.x, item.y, item.w, item.h),
+                    item.width,
+                    border_radius=item.radius,
+                )
+        elif isinstance(item, Line):
+            pygame.draw.line(surface, item.color, (item.x1, item.y1), (item.x2, item.y2), item.width)
+            if item.arrow:
+                _arrow_head(surface, item)
+        elif isinstance(item, Hotspot):
+            continue

@@ -1,0 +1,105 @@
+"""Display-list primitives: what views produce and `render.draw` turns into pixels.
+
+Tests read scenes directly (which line is lit, which colour a weight got, what
+the bars say) without looking at a single pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stepper.theme import RGB
+
+
+@dataclass(frozen=True, slots=True)
+class Rect:
+    x: int
+    y: int
+    w: int
+    h: int
+    fill: RGB | None = None
+    outline: RGB | None = None
+    width: int = 1
+    radius: int = 0
+    tag: str = ""  # what it stands for, for tests and hit-testing
+    alpha: int = 255  # below 255 the rectangle is see-through (overlay scrims)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    x: int
+    y: int
+    text: str
+    size: int
+    color: RGB
+    font: str = "sans"  # sans | mono
+    bold: bool = False
+    anchor: str = "topleft"  # topleft | midleft | center | midright | topright | midtop
+    tag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+    color: RGB
+    width: int = 2
+    arrow: bool = False
+    tag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One number of an array: a coloured box, its value and where it comes from."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    fill: RGB
+    label: str  # the number as drawn ("" when the box is too small or blank)
+    label_size: int
+    label_color: RGB
+    name: str  # array name, e.g. "Whh"
+    index: tuple[int, ...]
+    value: float | None  # None: not computed yet at this op
+    tag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hotspot:
+    """An invisible area the mouse can point at or click (a timeline column, a code token)."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    kind: str  # "cell" | "token" | "timestep" | "lesson"
+    key: str  # what it refers to: array name, token name, timestep number
+
+
+Primitive = Rect | Text | Line | Cell | Hotspot
+
+
+@dataclass(frozen=True)
+class Scene:
+    width: int
+    height: int
+    items: tuple[Primitive, ...] = field(default_factory=tuple)
+
+    def of(self, kind: type) -> list:
+        return [item for item in self.items if isinstance(item, kind)]
+
+    def tagged(self, tag: str) -> list[Primitive]:
+        return [item for item in self.items if getattr(item, "tag", "") == tag]
+
+    def hit(self, x: int, y: int) -> Cell | Hotspot | None:
+        """The topmost cell or hotspot under the point."""
+        for item in reversed(self.items):
+            if isinstance(item, (Cell, Hotspot)) and (
+                item.x <= x < item.x + item.w and item.y <= y < item.y + item.h
+            ):
+                return item
+        return None

@@ -1,0 +1,31 @@
+"""The app's whole visible state: frozen, replaced by each command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stepper.navigation import Cursor
+
+
+@dataclass(frozen=True, slots=True)
+class Hover:
+    kind: str  # "cell" | "token"
+    name: str  # array or token name
+    index: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    checkpoint: str
+    cursor: Cursor
+    numbers: bool = False  # N: the lit line with its numbers substituted
+    overlay: str = ""  # "" | "help" | "notes" | "lessons"
+    playing: bool = False
+    speed: float = 2.0  # ops per second while playing
+    zoom: float = 1.0
+    fullscreen: bool = False
+    animate: bool = True
+    hover: Hover | None = None
+    message: str = ""  # one line for the status bar (saved file, refused key...)
+    panels: tuple[str, ...] = ()
+    selection: int = 0  # highlighted row of the lesson list

@@ -1,0 +1,1 @@
+"""Pure scene builders, one module per panel: (frame, rectangle, theme) -> primitives."""

@@ -1,0 +1,151 @@
+"""The cell's own code with the current line lit and the previous one dimmed;
+on demand (N) the lit line again with its numbers substituted."""
+
+from __future__ import annotations
+
+import re
+
+from stepper.scene import Hotspot, Primitive, Rect, Text
+from stepper.theme import Theme
+from stepper.trace import BACKWARD
+from stepper.views.frame import Box, Frame, Measure
+from stepper.views.text import fit, format_array, wrap
+
+IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+SUBSTITUTE_MAX = 16  # matrices larger than this stay as their name in the N line
+
+
+def known_names(frame: Frame) -> set[str]:
+    """Identifiers in the code that name an array on screen."""
+    trace = frame.trace
+    names = set(trace.params) | {"h_prev", "c_prev", "target"}
+    names |= {line.op for line in trace.forward_code.ops} | {line.op for line in trace.backward_code.ops}
+    names |= {"d" + n for n in trace.params}
+    return names
+
+
+def numbers_line(frame: Frame) -> str:
+    """The lit line with each operand replaced by its value, then the result."""
+    step = frame.step
+    listing = frame.trace.listing(step.phase)
+    source = listing.lines[step.line].source.strip()
+    lhs, _, rhs = source.partition("=")
+    values = dict(step.inputs)
+
+    def swap(match: re.Match[str]) -> str:
+        name = match.group(0)
+        value = values.get(name)
+        if value is None or value.size > SUBSTITUTE_MAX:
+            return name
+        return format_array(value)
+
+    name = lhs.strip()
+    expr = rhs.strip()
+    if name.endswith(("+", "-", "*")):  # augmented: "dWhy += e" reads the old dWhy
+        name, expr = name[:-1].strip(), f"{name[:-1].strip()} {name[-1]} {expr}"
+    body = IDENT.sub(swap, expr)
+    return f"{name} = {body}  ->  {format_array(step.output)}"
+
+
+def code_width(frame: Frame, theme: Theme, measure: Measure) -> int:
+    """What the panel needs to show its longest line, code and comment, unclipped."""
+    listing = frame.trace.listing(frame.cursor.phase)
+    size, small = theme.size("code"), theme.size("small")
+    widest = max(
+        measure(line.source + "  ", size, "mono", False)
+        + (measure("# " + line.comment, small, "sans", False) if line.comment else 0)
+        for line in listing.lines
+    )
+    return widest + 2 * theme.px(14) + theme.px(8)
+
+
+def build_code(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    trace, step = frame.trace, frame.step
+    listing = trace.listing(frame.cursor.phase)
+    items: list[Primitive] = [
+        Rect(box.x, box.y, box.w, box.h, theme.panel, theme.border, 1, tag="code-panel")
+    ]
+    pad = theme.px(14)
+    title = (
+        f"Code  -  {trace.cell.upper()} {'backward (BPTT)' if frame.cursor.phase == BACKWARD else 'forward'}"
+    )
+    items.append(
+        Text(
+            box.x + pad,
+            box.y + pad,
+            fit(title, box.w - 2 * pad, theme.size("title"), measure),
+            theme.size("title"),
+            theme.text,
+            bold=True,
+        )
+    )
+    size = theme.size("code")
+    line_h = int(size * 1.45)
+    char_w = max(1, measure("M", size, "mono", False))
+    top = box.y + pad + theme.px(44)
+    numbers = numbers_line(frame) if frame.state.numbers else ""
+    number_lines = wrap(numbers, box.w - 2 * pad, size, measure, "mono") if numbers else []
+    bottom = box.bottom - pad - (len(number_lines) * line_h + theme.px(40) if numbers else 0)
+    visible = max(1, (bottom - top) // line_h)
+    first = 0
+    if len(listing.lines) > visible:  # keep the lit line in view, a little above centre
+        first = max(0, min(step.line - visible // 3, len(listing.lines) - visible))
+    names = known_names(frame)
+    hover = frame.state.hover
+    prev = frame.previous
+    width = box.w - 2 * pad
+    for row, line in enumerate(listing.lines[first : first + visible]):
+        y = top + row * line_h
+        if line.number == step.line:
+            items.append(Rect(box.x + 4, y - 2, box.w - 8, line_h, theme.lit_line, None, tag="lit-line"))
+        elif prev is not None and line.number == prev.line:
+            items.append(Rect(box.x + 4, y - 2, box.w - 8, line_h, theme.prev_line, None, tag="prev-line"))
+        code = line.source
+        code_text = fit(code, width, size, measure, "mono")
+        items.append(
+            Text(box.x + pad, y, code_text, size, theme.text, font="mono", tag=f"code:{line.number}")
+        )
+        for match in IDENT.finditer(code_text):
+            name = match.group(0)
+            if name not in names:
+                continue
+            x = box.x + pad + match.start() * char_w
+            w = (match.end() - match.start()) * char_w
+            if hover is not None and hover.name == name:
+                items.append(
+                    Rect(
+                        x - 2,
+                        y - 1,
+                        w + 4,
+                        line_h - 2,
+                        None,
+                        theme.positive,
+                        theme.px(2),
+                        tag=f"token-lit:{name}",
+                    )
+                )
+            items.append(Hotspot(x, y, w, line_h, "token", name))
+        if line.comment:
+            used = measure(code + "  ", size, "mono", False)
+            room = width - used
+            comment = fit("# " + line.comment, room, theme.size("small"), measure)
+            if comment and room > theme.px(60):
+                items.append(
+                    Text(
+                        box.x + pad + used,
+                        y + (size - theme.size("small")),
+                        comment,
+                        theme.size("small"),
+                        theme.dim,
+                        tag=f"comment:{line.number}",
+                    )
+                )
+    if number_lines:
+        y = bottom + theme.px(12)
+        items.append(Text(box.x + pad, y, "with numbers (N):", theme.size("small"), theme.dim))
+        y += theme.px(26)
+        for k, text in enumerate(number_lines):
+            items.append(
+                Text(box.x + pad, y + k * line_h, text, size, theme.result, font="mono", tag="numbers-line")
+            )
+    return items

@@ -1,0 +1,565 @@
+"""The network drawn as blocks of coloured, numbered cells, with the current op's
+operands outlined and an arrow to its result.
+
+Blocks sit on a hand-placed grid per cell type (inputs left, outputs right,
+one row per gate); cell size is solved so the whole grid fits the panel. In the
+backward pass each vector shows its value and its gradient side by side, and
+each weight block shows its accumulated gradient (or the weights themselves
+while the current op reads them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+import numpy as np
+
+from stepper.scene import Cell, Line, Primitive, Rect, Text
+from stepper.state import Hover
+from stepper.theme import Theme, ink_on
+from stepper.trace import BACKWARD, Trace
+from stepper.views.frame import Box, Frame, Measure
+from stepper.views.text import fit
+
+# (names drawn side by side as one block, column, row)
+Slot = tuple[tuple[str, ...], int, int]
+
+
+def _gated(gates: tuple[str, ...], state_rows: dict[str, int], tail: int) -> tuple[Slot, ...]:
+    slots: list[Slot] = [(("x",), 0, 0)]
+    slots += [((name,), 0, row) for name, row in state_rows.items()]
+    for row, g in enumerate(gates):
+        slots += [
+            ((f"W_i{g}", f"b_i{g}"), 1, row),
+            ((f"{g}_x",), 2, row),
+            ((f"W_h{g}", f"b_h{g}"), 3, row),
+            ((f"{g}_h",), 4, row),
+            ((g,), 5, row),
+        ]
+    return tuple(slots) + _output(tail)
+
+
+def _output(col: int) -> tuple[Slot, ...]:
+    return ((("Why", "by"), col, 1), (("hy",), col + 1, 1), (("y",), col + 2, 1), (("p",), col + 3, 1))
+
+
+LAYOUTS: dict[str, tuple[Slot, ...]] = {
+    "rnn": (
+        (("x",), 0, 0),
+        (("Wxh",), 1, 0),
+        (("xh",), 2, 0),
+        (("h_prev",), 0, 1),
+        (("Whh",), 1, 1),
+        (("hh",), 2, 1),
+        (("bh",), 3, 0),
+        (("a",), 3, 1),
+        (("h",), 4, 1),
+        *_output(5),
+    ),
+    "gru": (*_gated(("r", "z", "n"), {"h_prev": 2}, 7), (("h",), 6, 1)),
+    "lstm": (*_gated(("i", "f", "g", "o"), {"h_prev": 1, "c_prev": 3}, 8), (("c",), 6, 2), (("h",), 7, 1)),
+}
+
+#: The gradient shown beside a forward value in the backward pass, where it is not "d" + name.
+#: A pre-activation's gradient is shown once, beside its input part (r_x | dr_a).
+GRAD_OF: dict[str, dict[str, str]] = {
+    "rnn": {"h_prev": "dh_next"},
+    "gru": {"h_prev": "dh_next", "r_x": "dr_a", "z_x": "dz_a", "n_x": "dn_a", "n_h": "dn_h"},
+    "lstm": {"h_prev": "dh_next", "c_prev": "dc_next", **{f"{g}_x": f"d{g}_a" for g in "ifgo"}},
+}
+
+BAR_WIDTH_CELLS = 3  # the softmax bars take this many cells' width
+_scales: WeakKeyDictionary[Trace, dict[str, float]] = WeakKeyDictionary()
+
+
+def value_scales(trace: Trace) -> dict[str, float]:
+    """Largest |value| each name takes over the whole trace: colours stay comparable
+    across steps, and a value's colour never changes while the user steps."""
+    if trace in _scales:
+        return _scales[trace]
+    scales: dict[str, float] = {}
+    weights = float(np.max(np.abs(trace.params.flat))) if trace.params.flat.size else 1.0
+    for name in trace.params:
+        scales[name] = weights
+    for step in trace.steps:
+        m = float(np.max(np.abs(step.output))) if step.output.size else 0.0
+        if math.isfinite(m):
+            scales[step.op] = max(scales.get(step.op, 0.0), m)
+    for name in ("h_prev", "c_prev"):
+        scales[name] = max(scales.get(name[0], 1.0), 1e-12)
+    grads = [v for k, v in scales.items() if k.startswith("d") and k[1:] in trace.params]
+    shared_grad = max(grads) if grads else 1.0
+    for name in trace.params:
+        scales["d" + name] = shared_grad  # one scale for every weight gradient
+    for k, v in list(scales.items()):
+        if not k.startswith("d") and k not in trace.params:
+            scales[k] = max(v, 1.0)  # activations: at least the tanh range
+        elif v <= 0:
+            scales[k] = 1.0
+    _scales[trace] = scales
+    return scales
+
+
+def grad_name(cell: str, name: str, trace: Trace) -> str | None:
+    special = GRAD_OF.get(cell, {}).get(name)
+    if special:
+        return special
+    candidate = "d" + name
+    ops = {line.op for line in trace.backward_code.ops}
+    return candidate if candidate in ops else None
+
+
+def format_value(value: float, width_px: int, size_px: int, measure: Measure) -> str:
+    """Two decimals when they fit the box, then shorter forms, else nothing (hover shows it)."""
+    if value != value:
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if 0 < abs(value) < 0.005:  # trained gradients: 3e-4 says more than 0.00
+        exponent = math.floor(math.log10(abs(value)))
+        mantissa = round(value / 10**exponent)
+        if abs(mantissa) == 10:
+            mantissa, exponent = mantissa // 10, exponent + 1
+        candidates = [f"{mantissa}e{exponent}"]
+    else:
+        full = f"{value:.2f}" if abs(value) < 99.995 else f"{value:.0f}"
+        candidates = ["0.00" if full == "-0.00" else full]
+    full = candidates[0]
+    if 0.005 <= abs(value) < 0.995:
+        candidates.append(full.replace("0.", ".", 1))
+    elif 0.995 <= abs(value) < 99.95:
+        candidates.append(f"{value:.1f}")
+    for text in candidates:
+        if measure(text, size_px, "sans", False) + 4 <= width_px:
+            return text
+    return ""
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One array drawn on screen: where, and the cell size it was drawn at."""
+
+    name: str
+    x: int
+    y: int
+    rows: int
+    cols: int
+    cell: int
+
+    @property
+    def w(self) -> int:
+        return self.cols * self.cell
+
+    @property
+    def h(self) -> int:
+        return self.rows * self.cell
+
+
+def _shape(value: np.ndarray | None, fallback: tuple[int, ...]) -> tuple[int, int]:
+    shape = value.shape if value is not None else fallback
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    return (shape[0], 1) if shape else (1, 1)
+
+
+def slot_arrays(frame: Frame, names: tuple[str, ...]) -> tuple[str, ...]:
+    """What a slot shows at the cursor: forward values, or their gradients going back."""
+    if frame.cursor.phase != BACKWARD or names == ("p",):
+        return names
+    trace = frame.trace
+    if names[0] in trace.params:
+        reads = set(frame.step.inputs and (n for n, _ in frame.step.inputs))
+        return names if reads & set(names) else tuple("d" + n for n in names)
+    g = grad_name(trace.cell, names[0], trace)
+    return (names[0], g) if g else names
+
+
+def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    trace = frame.trace
+    layout = LAYOUTS[trace.cell]
+    env = frame.env
+    shapes = _reference_shapes(trace)
+    line_h = theme.px(22)
+    label_h = line_h * (2 if frame.cursor.phase == BACKWARD else 1) + theme.px(8)
+    gap = theme.px(16)
+    sep = theme.px(5)  # between arrays inside one slot
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in layout}
+
+    cols = 1 + max(c for _, c, _ in layout)
+    rows = 1 + max(r for _, _, r in layout)
+    col_cells = [0] * cols
+    col_fixed = [0] * cols
+    row_cells = [0] * rows
+    for names, c, r in layout:
+        arrays = slot_names[names]
+        if arrays == ("p",):
+            w_cells, h_cells = BAR_WIDTH_CELLS, shapes["p"][0]
+        else:
+            dims = [_shape(env.get(a), shapes.get(a, shapes.get(names[0], (1,)))) for a in arrays]
+            w_cells = sum(d[1] for d in dims)
+            h_cells = max(d[0] for d in dims)
+        col_cells[c] = max(col_cells[c], w_cells)
+        col_fixed[c] = max(col_fixed[c], sep * (len(arrays) - 1))
+        row_cells[r] = max(row_cells[r], h_cells)
+    # Each label must fit above its slot too.
+    avail_w = box.w - gap * (cols + 1) - sum(col_fixed)
+    avail_h = box.h - theme.px(48) - rows * (label_h + gap) - theme.px(56)
+    cell = int(min(avail_w / max(1, sum(col_cells)), avail_h / max(1, sum(row_cells)), theme.px(72)))
+    cell = max(cell, 4)
+    col_x = [box.x + gap]
+    for c in range(cols - 1):
+        col_x.append(col_x[-1] + col_cells[c] * cell + col_fixed[c] + gap)
+    row_y = [box.y + theme.px(44) + label_h]
+    for r in range(rows - 1):
+        row_y.append(row_y[-1] + row_cells[r] * cell + label_h + gap)
+
+    items: list[Primitive] = []
+    placed: dict[str, Placed] = {}
+    slot_of: dict[str, tuple[int, int, int, int]] = {}
+    title = "Network" + ("  -  backward pass (gradients)" if frame.cursor.phase == BACKWARD else "")
+    items.append(Text(box.x + gap, box.y + theme.px(8), title, theme.size("title"), theme.text, bold=True))
+    scales = value_scales(trace)
+    value_size = max(theme.size("small"), min(theme.px(20), int(cell * 0.36)))
+    for names, c, r in layout:
+        arrays = slot_names[names]
+        x0 = col_x[c]
+        y0 = row_y[r] + (row_cells[r] * cell - _slot_height(arrays, shapes, env, cell)) // 2
+        labels = list(arrays)
+        if len(arrays) == 2 and names[0] in trace.params:
+            labels = [" | ".join(arrays)]
+        if names == ("x",) and frame.step.t < len(trace.inputs):
+            labels = [f"x  '{trace.vocab[trace.inputs[frame.step.t]]}'"]
+        for k, label in enumerate(reversed(labels)):
+            items.append(
+                Text(
+                    x0,
+                    y0 - theme.px(6) - k * line_h,
+                    label,
+                    theme.size("small"),
+                    theme.dim,
+                    font="mono",
+                    anchor="bottomleft",
+                    tag=f"label:{names[0]}",
+                )
+            )
+        if arrays == ("p",):
+            items += _bars(frame, Box(x0, y0, BAR_WIDTH_CELLS * cell, shapes["p"][0] * cell), theme, cell)
+            placed["p"] = Placed("p", x0, y0, shapes["p"][0], BAR_WIDTH_CELLS, cell)
+            slot_of["p"] = (x0, y0, BAR_WIDTH_CELLS * cell, shapes["p"][0] * cell)
+            continue
+        x = x0
+        for a in arrays:
+            value = env.get(a)
+            n_rows, n_cols = _shape(value, shapes.get(a, shapes.get(names[0], (1,))))
+            placed[a] = Placed(a, x, y0, n_rows, n_cols, cell)
+            items += _cells(a, value, placed[a], scales.get(a, 1.0), theme, value_size, measure)
+            x += n_cols * cell + sep
+        slot_of[names[0]] = (x0, y0, x - sep - x0, _slot_height(arrays, shapes, env, cell))
+    wires_at = 1  # right after the title: wires run beneath the cells
+    items[wires_at:wires_at] = _connectors(frame, placed, theme)
+    items += _current_op(frame, placed, theme)
+    items += _hover_links(frame, placed, theme)
+    items += _legend(
+        frame,
+        Box(box.x + gap, box.bottom - theme.px(46), box.w - 2 * gap, theme.px(40)),
+        theme,
+        scales,
+        measure,
+    )
+    return items
+
+
+def _reference_shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
+    """Shapes of every name, so not-yet-computed arrays can be drawn blank at full size."""
+    shapes: dict[str, tuple[int, ...]] = {name: trace.params[name].shape for name in trace.params}
+    for step in trace.steps[: len(trace.steps)]:
+        shapes.setdefault(step.op, step.output.shape)
+        if len(shapes) > 200:
+            break
+    h = (trace.hidden_size,)
+    shapes.update({"h_prev": h, "c_prev": h, "p": (len(trace.vocab),)})
+    return shapes
+
+
+def _slot_height(arrays: tuple[str, ...], shapes: dict, env: dict, cell: int) -> int:
+    if arrays == ("p",):
+        return shapes["p"][0] * cell
+    return max(_shape(env.get(a), shapes.get(a, (1,)))[0] for a in arrays) * cell
+
+
+def _cells(
+    name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, measure: Measure
+) -> list[Primitive]:
+    items: list[Primitive] = []
+    grid = None if value is None else value.reshape(at.rows, at.cols)
+    for i in range(at.rows):
+        for j in range(at.cols):
+            x, y = at.x + j * at.cell, at.y + i * at.cell
+            index = (i, j) if at.cols > 1 else (i,)
+            if grid is None:
+                items.append(
+                    Cell(
+                        x,
+                        y,
+                        at.cell,
+                        at.cell,
+                        theme.blank,
+                        "",
+                        size,
+                        theme.dim,
+                        name,
+                        index,
+                        None,
+                        tag="blank",
+                    )
+                )
+                continue
+            v = float(grid[i, j])
+            fill = theme.diverging(v, scale)
+            text = format_value(v, at.cell, size, measure)
+            items.append(Cell(x, y, at.cell, at.cell, fill, text, size, ink_on(fill), name, index, v))
+    items.append(Rect(at.x, at.y, at.w, at.h, None, theme.border, 1, tag=f"array:{name}"))
+    return items
+
+
+def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
+    """Softmax as labelled bars with percentages; the target's bar is marked."""
+    trace, env = frame.trace, frame.env
+    p = env.get("p")
+    target = trace.targets[frame.step.t] if trace.length else -1
+    items: list[Primitive] = []
+    size = max(theme.size("small"), min(theme.px(20), int(cell * 0.4)))
+    label_w = theme.px(30)
+    for k, symbol in enumerate(trace.vocab):
+        y = box.y + k * cell
+        bar_x, bar_w = box.x + label_w, box.w - label_w
+        items.append(
+            Text(
+                box.x,
+                y + cell // 2,
+                symbol,
+                size,
+                theme.text,
+                font="mono",
+                anchor="midleft",
+                bold=k == target,
+            )
+        )
+        items.append(Rect(bar_x, y + 2, bar_w, cell - 4, theme.blank, None, tag="bar-bg"))
+        if p is not None:
+            share = float(p[k]) if math.isfinite(float(p[k])) else 0.0
+            fill = theme.good if k == target else theme.faint
+            items.append(
+                Rect(bar_x, y + 2, max(1, round(bar_w * share)), cell - 4, fill, None, tag=f"bar:{k}")
+            )
+            items.append(
+                Text(
+                    bar_x + theme.px(6),
+                    y + cell // 2,
+                    f"{100 * share:.1f}%",
+                    size,
+                    theme.text,
+                    anchor="midleft",
+                    tag=f"pct:{k}",
+                )
+            )
+        if k == target:
+            items.append(Rect(bar_x, y + 2, bar_w, cell - 4, None, theme.good, theme.px(3), tag="target"))
+    loss = env.get("loss_t")
+    below = box.y + len(trace.vocab) * cell + theme.px(8)
+    target_text = f"target '{trace.vocab[target]}'" if target >= 0 else ""
+    items.append(Text(box.x, below, target_text, theme.size("small"), theme.text, tag="target-label"))
+    if loss is not None:
+        items.append(
+            Text(
+                box.x,
+                below + theme.px(24),
+                f"loss {float(loss):.3f}",
+                theme.size("small"),
+                theme.text,
+                tag="loss",
+            )
+        )
+    return items
+
+
+def _center(p: Placed, side: str) -> tuple[int, int]:
+    x = p.x if side == "left" else p.x + p.w
+    return x, p.y + p.h // 2
+
+
+def _connectors(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
+    """Faint data-flow lines for every forward op: the network's wiring."""
+    items: list[Primitive] = []
+    for line in frame.trace.forward_code.ops:
+        if line.op not in placed:
+            continue
+        for name in line.reads:
+            if name in placed and name != line.op and placed[name].x < placed[line.op].x:
+                x1, y1 = _center(placed[name], "right")
+                x2, y2 = _center(placed[line.op], "left")
+                items.append(Line(x1, y1, x2, y2, theme.blank, theme.px(2), tag="wire"))
+    return items
+
+
+def _current_op(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
+    step = frame.step
+    items: list[Primitive] = []
+    target = placed.get(step.op)
+    pad = theme.px(3)
+    for name, _ in step.inputs:
+        at = placed.get(name)
+        if at is None:
+            continue
+        items.append(
+            Rect(
+                at.x - pad,
+                at.y - pad,
+                at.w + 2 * pad,
+                at.h + 2 * pad,
+                None,
+                theme.operand,
+                theme.px(3),
+                tag=f"operand:{name}",
+            )
+        )
+        if target is not None and name != step.op:
+            items += _elbow(at, target, placed, theme, f"arrow:{name}")
+    if target is not None:
+        items.append(
+            Rect(
+                target.x - pad,
+                target.y - pad,
+                target.w + 2 * pad,
+                target.h + 2 * pad,
+                None,
+                theme.result,
+                theme.px(4),
+                tag=f"result:{step.op}",
+            )
+        )
+    return items
+
+
+def _elbow(a: Placed, b: Placed, placed: dict[str, Placed], theme: Theme, tag: str) -> list[Line]:
+    """An arrow from a to b that runs under the blocks between them, never across numbers."""
+    width, color = theme.px(3), theme.result
+    ax, bx = a.x + a.w // 2, b.x + b.w // 2
+    if abs(ax - bx) < theme.px(4):  # stacked: straight down or up
+        (x1, y1), (x2, y2) = ((ax, a.y + a.h), (bx, b.y)) if a.y < b.y else ((ax, a.y), (bx, b.y + b.h))
+        return [Line(x1, y1, x2, y2, color, width, arrow=True, tag=tag)]
+    left, right = min(a.x, b.x), max(a.x + a.w, b.x + b.w)
+    top, bottom = min(a.y, b.y), max(a.y + a.h, b.y + b.h)
+    lane = bottom
+    for p in placed.values():
+        if p.x < right and p.x + p.w > left and p.y < bottom and p.y + p.h > top:
+            lane = max(lane, p.y + p.h)
+    lane += theme.px(14)
+    return [
+        Line(ax, a.y + a.h, ax, lane, color, width, tag=tag),
+        Line(ax, lane, bx, lane, color, width, tag=tag),
+        Line(bx, lane, bx, b.y + b.h + theme.px(4), color, width, arrow=True, tag=tag),
+    ]
+
+
+def _hover_links(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
+    """Pointing at a weight W[i, j] lights what it connects: input j to output i."""
+    hover: Hover | None = frame.state.hover
+    if hover is None:
+        return []
+    items: list[Primitive] = []
+    at = placed.get(hover.name)
+    if hover.kind == "token" and at is not None:
+        pad = theme.px(5)
+        return [
+            Rect(
+                at.x - pad,
+                at.y - pad,
+                at.w + 2 * pad,
+                at.h + 2 * pad,
+                None,
+                theme.positive,
+                theme.px(4),
+                tag=f"hover:{hover.name}",
+            )
+        ]
+    if hover.kind != "cell" or at is None or len(hover.index) != 2:
+        return items
+    i, j = hover.index
+    for line in frame.trace.forward_code.ops:
+        if hover.name not in line.reads or line.op not in placed:
+            continue
+        vec = next(
+            (
+                n
+                for n in line.reads
+                if n in placed and n != hover.name and placed[n].cols == 1 and placed[n].rows == at.cols
+            ),
+            None,
+        )
+        out = placed[line.op]
+        wx, wy = at.x + j * at.cell + at.cell // 2, at.y + i * at.cell + at.cell // 2
+        if vec is not None:
+            v = placed[vec]
+            items.append(
+                Line(
+                    v.x + v.w,
+                    v.y + j * v.cell + v.cell // 2,
+                    wx,
+                    wy,
+                    theme.positive,
+                    theme.px(3),
+                    tag="hover-link",
+                )
+            )
+        if i < out.rows:
+            items.append(
+                Line(
+                    wx,
+                    wy,
+                    out.x,
+                    out.y + i * out.cell + out.cell // 2,
+                    theme.positive,
+                    theme.px(3),
+                    arrow=True,
+                    tag="hover-link",
+                )
+            )
+    return items
+
+
+def _legend(
+    frame: Frame, box: Box, theme: Theme, scales: dict[str, float], measure: Measure
+) -> list[Primitive]:
+    size = theme.size("small")
+    items: list[Primitive] = []
+    x = box.x
+    items.append(Text(x, box.y + box.h // 2, "colour:", size, theme.dim, anchor="midleft"))
+    x += measure("colour:", size, "sans", False) + theme.px(10)
+    steps = 11
+    w = theme.px(26)
+    for k in range(steps):
+        v = -1 + 2 * k / (steps - 1)
+        items.append(
+            Rect(
+                x + k * w,
+                box.y + theme.px(6),
+                w,
+                box.h - theme.px(12),
+                theme.diverging(v, 1.0),
+                None,
+                tag="legend",
+            )
+        )
+    items.append(Rect(x, box.y + theme.px(6), steps * w, box.h - theme.px(12), None, theme.border, 1))
+    x += steps * w + theme.px(10)
+    weights = scales.get(next(iter(frame.trace.params)), 1.0)
+    text = (
+        f"blue negative, orange positive; weights full at ±{weights:.2f}, "
+        "values at their largest size over the sequence; grey: not computed yet"
+    )
+    text = fit(text, box.right - x, size, measure)
+    items.append(Text(x, box.y + box.h // 2, text, size, theme.dim, anchor="midleft", tag="legend-text"))
+    return items

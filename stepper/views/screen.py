@@ -1,0 +1,97 @@
+"""The whole frame: panels placed, overlays on top."""
+
+from __future__ import annotations
+
+from stepper.scene import Primitive, Rect, Scene, Text
+from stepper.theme import Theme
+from stepper.views.bars import build_caption, build_status, build_timeline
+from stepper.views.code import build_code, code_width
+from stepper.views.diagram import build_diagram
+from stepper.views.frame import Box, Frame, Measure
+from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_notes
+from stepper.views.text import fit
+
+MIN_PANEL = (320, 180)  # below this a panel collapses to its title
+
+
+def regions(width: int, height: int, theme: Theme, code_w: int) -> dict[str, Box]:
+    """Code panel as wide as its longest line needs, within 26-34% of the window: the
+    diagram's numbers need the width more than the comments do."""
+    status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
+    gap = theme.px(10)
+    main_h = height - status_h - timeline_h - caption_h - 3 * gap
+    code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
+    diagram_w = width - code_w - 2 * gap
+    return {
+        "diagram": Box(gap, gap, diagram_w - gap, main_h - gap),
+        "code": Box(diagram_w + gap, gap, code_w - gap, main_h - gap),
+        "caption": Box(gap, main_h + gap, width - 2 * gap, caption_h),
+        "timeline": Box(gap, main_h + caption_h + 2 * gap, width - 2 * gap, timeline_h),
+        "status": Box(0, height - status_h, width, status_h),
+    }
+
+
+def _placeholder(name: str, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    items: list[Primitive] = []
+    if box.w <= 0 or box.h <= 0:
+        return items
+    items.append(Rect(box.x, box.y, box.w, box.h, theme.blank, theme.border, 1, tag=f"collapsed:{name}"))
+    size = theme.size("small")
+    if box.h >= size + 4:
+        text = fit(f"{name} (needs a larger window)", box.w - 8, size, measure)
+        items.append(Text(box.x + 4, box.y + 2, text, size, theme.dim))
+    return items
+
+
+def build_screen(
+    frame: Frame,
+    width: int,
+    height: int,
+    theme: Theme,
+    measure: Measure,
+    lessons: list[LessonEntry] | None = None,
+) -> Scene:
+    items: list[Primitive] = [Rect(0, 0, width, height, theme.background, None, tag="background")]
+    builders = {
+        "diagram": build_diagram,
+        "code": build_code,
+        "caption": build_caption,
+        "timeline": build_timeline,
+        "status": build_status,
+    }
+    for name, box in regions(width, height, theme, code_width(frame, theme, measure)).items():
+        minimum = MIN_PANEL if name in ("diagram", "code") else (200, theme.px(30))
+        if box.w < minimum[0] or box.h < minimum[1]:
+            items += _placeholder(name, box, theme, measure)
+            continue
+        items += builders[name](frame, box, theme, measure)
+    whole = Box(0, 0, width, height)
+    overlay = frame.state.overlay
+    if overlay == "help":
+        items += build_help(whole, theme, measure)
+    elif overlay == "notes":
+        items += build_notes(whole, theme, measure, frame.lesson.title, frame.lesson.teacher_notes)
+    elif overlay == "lessons" and lessons is not None:
+        items += build_lessons(whole, theme, measure, lessons, frame.state.selection)
+    return Scene(width, height, tuple(items))
+
+
+def build_start(
+    width: int,
+    height: int,
+    theme: Theme,
+    measure: Measure,
+    lessons: list[LessonEntry],
+    selection: int,
+    message: str = "",
+) -> Scene:
+    """No lesson open: the list of built-in lessons, or why the chosen one failed."""
+    from stepper.views.overlays import build_message
+
+    items: list[Primitive] = [Rect(0, 0, width, height, theme.background, None, tag="background")]
+    whole = Box(0, 0, width, height)
+    if message:
+        items += build_message(whole, theme, measure, "This lesson cannot open", message)
+    else:
+        items += build_lessons(whole, theme, measure, lessons, selection)
+    return Scene(width, height, tuple(items))

@@ -1,0 +1,47 @@
+"""Text fitting shared by every panel: nothing may run off its box."""
+
+from __future__ import annotations
+
+from stepper.views.frame import Measure
+
+
+def fit(text: str, width: int, size: int, measure: Measure, font: str = "sans", bold: bool = False) -> str:
+    """`text`, cut with an ellipsis if it is wider than `width` px."""
+    if measure(text, size, font, bold) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if measure(text[:mid] + "…", size, font, bold) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "…" if lo else ""
+
+
+def wrap(text: str, width: int, size: int, measure: Measure, font: str = "sans") -> list[str]:
+    """Greedy word wrap; a single over-long word is cut to fit."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for word in paragraph.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if measure(candidate, size, font, False) <= width:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            current = fit(word, width, size, measure, font)
+        lines.append(current)
+    return lines
+
+
+def format_array(value: object, digits: int = 2) -> str:
+    """[0.31, -0.02, 0.90] for vectors, nested for matrices, plain for scalars."""
+    import numpy as np
+
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        v = arr.item()
+        return str(v) if isinstance(v, int) else f"{float(v):.{digits}f}"
+    return "[" + ", ".join(format_array(v, digits) for v in arr) + "]"
