@@ -27,6 +27,7 @@ from stepper.views.screen import build_screen, build_start
 
 DEFAULT_SIZE = (1920, 1080)
 MIN_SIZE = (640, 360)
+TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 NAV = (
     Command.NEXT_OP,
@@ -222,7 +223,9 @@ class App:
             return
         trace = self.session.trace(state.checkpoint)
         if command in NAV:
-            self.set_state(replace(state, cursor=move(state.cursor, trace, command), message=""))
+            cursor = move(state.cursor, trace, command)
+            moved_on = command is Command.NEXT_OP and cursor != state.cursor and state.animate
+            self.set_state(replace(state, cursor=cursor, message="", progress=0.0 if moved_on else 1.0))
         elif command is Command.PLAY:
             self.set_state(replace(state, playing=not state.playing))
             self._play_clock = 0.0
@@ -236,7 +239,9 @@ class App:
             self.set_state(replace(state, numbers=not state.numbers))
         elif command is Command.ANIMATE:
             on = not state.animate
-            self.set_state(replace(state, animate=on, message=f"animations {'on' if on else 'off'}"))
+            self.set_state(
+                replace(state, animate=on, progress=1.0, message=f"animations {'on' if on else 'off'}")
+            )
         elif command in (Command.HELP, Command.NOTES, Command.LESSONS):
             name = {Command.HELP: "help", Command.NOTES: "notes", Command.LESSONS: "lessons"}[command]
             self.set_state(
@@ -379,9 +384,14 @@ class App:
             self.set_state(replace(self.state, cursor=cursor))
 
     def tick(self, seconds: float) -> None:
-        """Advance playback; at the end of the pass it stops by itself."""
+        """Advance the transition and playback; at the end of the pass playback stops by itself."""
         state = self.state
-        if state is None or not state.playing or self.session is None:
+        if state is None or self.session is None:
+            return
+        if state.progress < 1.0:
+            state = replace(state, progress=min(1.0, state.progress + seconds / TRANSITION_SECONDS))
+            self.set_state(state)
+        if not state.playing:
             return
         self._play_clock += seconds
         interval = 1.0 / state.speed
@@ -394,7 +404,8 @@ class App:
                 self.set_state(replace(state, cursor=cursor, playing=False))
                 return
             cursor = nxt
-        self.set_state(replace(state, cursor=cursor))
+        if cursor != state.cursor:
+            self.set_state(replace(state, cursor=cursor, progress=0.0 if state.animate else 1.0))
 
     def run(self) -> int:
         clock = pygame.time.Clock()

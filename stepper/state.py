@@ -25,6 +25,7 @@ class ViewState:
     zoom: float = 1.0
     fullscreen: bool = False
     animate: bool = True
+    progress: float = 1.0  # of the transition into the current op; 1.0 is settled
     hover: Hover | None = None
     message: str = ""  # one line for the status bar (saved file, refused key...)
     panels: tuple[str, ...] = ()

@@ -146,15 +146,16 @@ class Placed:
     y: int
     rows: int
     cols: int
-    cell: int
+    cw: int  # cell width
+    ch: int  # cell height
 
     @property
     def w(self) -> int:
-        return self.cols * self.cell
+        return self.cols * self.cw
 
     @property
     def h(self) -> int:
-        return self.rows * self.cell
+        return self.rows * self.ch
 
 
 def _shape(value: np.ndarray | None, fallback: tuple[int, ...]) -> tuple[int, int]:
@@ -165,79 +166,87 @@ def _shape(value: np.ndarray | None, fallback: tuple[int, ...]) -> tuple[int, in
 
 
 def slot_arrays(frame: Frame, names: tuple[str, ...]) -> tuple[str, ...]:
-    """What a slot shows at the cursor: forward values, or their gradients going back."""
-    if frame.cursor.phase != BACKWARD or names == ("p",):
+    """What a slot shows at the cursor. Going backward: the gradients, plus only those
+    forward values that backpropagation reads; a slot with neither is left out."""
+    if frame.cursor.phase != BACKWARD:
         return names
     trace = frame.trace
+    if names == ("p",):
+        return names
     if names[0] in trace.params:
-        reads = set(frame.step.inputs and (n for n, _ in frame.step.inputs))
+        reads = {n for n, _ in frame.step.inputs}
         return names if reads & set(names) else tuple("d" + n for n in names)
+    read_back = {name for line in trace.backward_code.ops for name in line.reads}
     g = grad_name(trace.cell, names[0], trace)
-    return (names[0], g) if g else names
+    return tuple(n for n in (names[0] if names[0] in read_back else None, g) if n)
+
+
+def _labels(frame: Frame, names: tuple[str, ...], arrays: tuple[str, ...]) -> list[str]:
+    trace = frame.trace
+    if names == ("x",) and frame.step.t < trace.length:
+        return [f"x  '{trace.vocab[trace.inputs[frame.step.t]]}'"]
+    return [" | ".join(arrays)]
 
 
 def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     trace = frame.trace
-    layout = LAYOUTS[trace.cell]
     env = frame.env
     shapes = _reference_shapes(trace)
+    small = theme.size("small")
     line_h = theme.px(22)
-    label_h = line_h * (2 if frame.cursor.phase == BACKWARD else 1) + theme.px(8)
     gap = theme.px(16)
     sep = theme.px(5)  # between arrays inside one slot
-    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in layout}
-
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[trace.cell]}
+    layout = tuple(slot for slot in LAYOUTS[trace.cell] if slot_names[slot[0]])
     cols = 1 + max(c for _, c, _ in layout)
     rows = 1 + max(r for _, _, r in layout)
-    col_cells = [0] * cols
-    col_fixed = [0] * cols
-    row_cells = [0] * rows
+    col_cells, col_fixed, row_cells = [0] * cols, [0] * cols, [0] * rows
     for names, c, r in layout:
-        arrays = slot_names[names]
-        if arrays == ("p",):
-            w_cells, h_cells = BAR_WIDTH_CELLS, shapes["p"][0]
-        else:
-            dims = [_shape(env.get(a), shapes.get(a, shapes.get(names[0], (1,)))) for a in arrays]
-            w_cells = sum(d[1] for d in dims)
-            h_cells = max(d[0] for d in dims)
+        w_cells, h_cells = _slot_cells(slot_names[names], names, shapes, env)
         col_cells[c] = max(col_cells[c], w_cells)
-        col_fixed[c] = max(col_fixed[c], sep * (len(arrays) - 1))
+        col_fixed[c] = max(col_fixed[c], sep * (len(slot_names[names]) - 1))
         row_cells[r] = max(row_cells[r], h_cells)
-    # Each label must fit above its slot too.
-    avail_w = box.w - gap * (cols + 1) - sum(col_fixed)
-    avail_h = box.h - theme.px(48) - rows * (label_h + gap) - theme.px(56)
-    cell = int(min(avail_w / max(1, sum(col_cells)), avail_h / max(1, sum(row_cells)), theme.px(72)))
-    cell = max(cell, 4)
+    used_cols = sum(1 for c in col_cells if c)
+    avail_w = box.w - gap * (used_cols + 1) - sum(col_fixed)
+    # Cells are solved in width and height separately: numbers need width, not height.
+    cw = int(min(avail_w / max(1, sum(col_cells)), theme.px(96)))
+    row_label = [line_h] * rows  # one label line per row, two where a joined label is too wide
+    for names, c, r in layout:
+        label = _labels(frame, names, slot_names[names])[0]
+        if measure(label, small, "mono", False) > col_cells[c] * cw + col_fixed[c] + gap - theme.px(6):
+            row_label[r] = 2 * line_h
+    avail_h = box.h - theme.px(44) - sum(row_label) - rows * gap - theme.px(60)
+    ch = int(min(avail_h / max(1, sum(row_cells)), theme.px(72), cw))
+    cw = max(4, min(cw, int(ch * 2.2)))
+    ch = max(4, ch)
     col_x = [box.x + gap]
     for c in range(cols - 1):
-        col_x.append(col_x[-1] + col_cells[c] * cell + col_fixed[c] + gap)
-    row_y = [box.y + theme.px(44) + label_h]
+        col_x.append(col_x[-1] + (col_cells[c] * cw + col_fixed[c] + gap if col_cells[c] else 0))
+    row_y = [box.y + theme.px(44) + row_label[0]]
     for r in range(rows - 1):
-        row_y.append(row_y[-1] + row_cells[r] * cell + label_h + gap)
+        row_y.append(row_y[-1] + row_cells[r] * ch + gap + row_label[r + 1])
 
-    items: list[Primitive] = []
-    placed: dict[str, Placed] = {}
-    slot_of: dict[str, tuple[int, int, int, int]] = {}
     title = "Network" + ("  -  backward pass (gradients)" if frame.cursor.phase == BACKWARD else "")
-    items.append(Text(box.x + gap, box.y + theme.px(8), title, theme.size("title"), theme.text, bold=True))
+    items: list[Primitive] = [
+        Text(box.x + gap, box.y + theme.px(8), title, theme.size("title"), theme.text, bold=True)
+    ]
+    placed: dict[str, Placed] = {}
     scales = value_scales(trace)
-    value_size = max(theme.size("small"), min(theme.px(20), int(cell * 0.36)))
+    value_size = max(small, min(theme.px(20), int(ch * 0.5)))
     for names, c, r in layout:
         arrays = slot_names[names]
         x0 = col_x[c]
-        y0 = row_y[r] + (row_cells[r] * cell - _slot_height(arrays, shapes, env, cell)) // 2
-        labels = list(arrays)
-        if len(arrays) == 2 and names[0] in trace.params:
-            labels = [" | ".join(arrays)]
-        if names == ("x",) and frame.step.t < len(trace.inputs):
-            labels = [f"x  '{trace.vocab[trace.inputs[frame.step.t]]}'"]
-        for k, label in enumerate(reversed(labels)):
+        y0 = row_y[r] + (row_cells[r] - _slot_cells(arrays, names, shapes, env)[1]) * ch // 2
+        room = col_cells[c] * cw + col_fixed[c] + gap - theme.px(6)
+        label = _labels(frame, names, arrays)[0]
+        lines = [label] if row_label[r] == line_h else [s.strip() for s in label.split("|")][:2]
+        for k, text in enumerate(reversed(lines)):
             items.append(
                 Text(
                     x0,
                     y0 - theme.px(6) - k * line_h,
-                    label,
-                    theme.size("small"),
+                    fit(text, room, small, measure, "mono"),
+                    small,
                     theme.dim,
                     font="mono",
                     anchor="bottomleft",
@@ -245,30 +254,32 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
                 )
             )
         if arrays == ("p",):
-            items += _bars(frame, Box(x0, y0, BAR_WIDTH_CELLS * cell, shapes["p"][0] * cell), theme, cell)
-            placed["p"] = Placed("p", x0, y0, shapes["p"][0], BAR_WIDTH_CELLS, cell)
-            slot_of["p"] = (x0, y0, BAR_WIDTH_CELLS * cell, shapes["p"][0] * cell)
+            n = shapes["p"][0]
+            items += _bars(frame, Box(x0, y0, BAR_WIDTH_CELLS * cw, n * ch), theme, ch)
+            placed["p"] = Placed("p", x0, y0, n, BAR_WIDTH_CELLS, cw, ch)
             continue
         x = x0
         for a in arrays:
             value = env.get(a)
             n_rows, n_cols = _shape(value, shapes.get(a, shapes.get(names[0], (1,))))
-            placed[a] = Placed(a, x, y0, n_rows, n_cols, cell)
+            placed[a] = Placed(a, x, y0, n_rows, n_cols, cw, ch)
             items += _cells(a, value, placed[a], scales.get(a, 1.0), theme, value_size, measure)
-            x += n_cols * cell + sep
-        slot_of[names[0]] = (x0, y0, x - sep - x0, _slot_height(arrays, shapes, env, cell))
-    wires_at = 1  # right after the title: wires run beneath the cells
-    items[wires_at:wires_at] = _connectors(frame, placed, theme)
+            x += n_cols * cw + sep
+    if frame.cursor.phase != BACKWARD:  # the forward wiring; it would mislead going back
+        items[1:1] = _connectors(frame, placed, theme)  # after the title, beneath the cells
     items += _current_op(frame, placed, theme)
     items += _hover_links(frame, placed, theme)
-    items += _legend(
-        frame,
-        Box(box.x + gap, box.bottom - theme.px(46), box.w - 2 * gap, theme.px(40)),
-        theme,
-        scales,
-        measure,
-    )
+    legend = Box(box.x + gap, box.bottom - theme.px(46), box.w - 2 * gap, theme.px(40))
+    items += _legend(frame, legend, theme, scales, measure)
     return items
+
+
+def _slot_cells(arrays: tuple[str, ...], names: tuple[str, ...], shapes: dict, env: dict) -> tuple[int, int]:
+    """A slot's size in cells: widths of its arrays side by side, the tallest one's height."""
+    if arrays == ("p",):
+        return BAR_WIDTH_CELLS, shapes["p"][0]
+    dims = [_shape(env.get(a), shapes.get(a, shapes.get(names[0], (1,)))) for a in arrays]
+    return sum(d[1] for d in dims), max(d[0] for d in dims)
 
 
 def _reference_shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
@@ -283,12 +294,6 @@ def _reference_shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def _slot_height(arrays: tuple[str, ...], shapes: dict, env: dict, cell: int) -> int:
-    if arrays == ("p",):
-        return shapes["p"][0] * cell
-    return max(_shape(env.get(a), shapes.get(a, (1,)))[0] for a in arrays) * cell
-
-
 def _cells(
     name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, measure: Measure
 ) -> list[Primitive]:
@@ -296,15 +301,15 @@ def _cells(
     grid = None if value is None else value.reshape(at.rows, at.cols)
     for i in range(at.rows):
         for j in range(at.cols):
-            x, y = at.x + j * at.cell, at.y + i * at.cell
+            x, y = at.x + j * at.cw, at.y + i * at.ch
             index = (i, j) if at.cols > 1 else (i,)
             if grid is None:
                 items.append(
                     Cell(
                         x,
                         y,
-                        at.cell,
-                        at.cell,
+                        at.cw,
+                        at.ch,
                         theme.blank,
                         "",
                         size,
@@ -318,8 +323,8 @@ def _cells(
                 continue
             v = float(grid[i, j])
             fill = theme.diverging(v, scale)
-            text = format_value(v, at.cell, size, measure)
-            items.append(Cell(x, y, at.cell, at.cell, fill, text, size, ink_on(fill), name, index, v))
+            text = format_value(v, at.cw, size, measure)
+            items.append(Cell(x, y, at.cw, at.ch, fill, text, size, ink_on(fill), name, index, v))
     items.append(Rect(at.x, at.y, at.w, at.h, None, theme.border, 1, tag=f"array:{name}"))
     return items
 
@@ -426,7 +431,10 @@ def _current_op(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[P
             )
         )
         if target is not None and name != step.op:
-            items += _elbow(at, target, placed, theme, f"arrow:{name}")
+            path = _elbow(at, target, placed, theme, f"arrow:{name}")
+            items += path
+            if frame.state.progress < 1.0:
+                items.append(_traveller(path, frame.state.progress, at.ch, theme))
     if target is not None:
         items.append(
             Rect(
@@ -441,6 +449,35 @@ def _current_op(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[P
             )
         )
     return items
+
+
+def ease_out(t: float) -> float:
+    return 1.0 - (1.0 - max(0.0, min(1.0, t))) ** 3
+
+
+def _traveller(path: list[Line], progress: float, cell: int, theme: Theme) -> Rect:
+    """A token riding the arrow from operand to result while the transition plays."""
+    lengths = [abs(s.x2 - s.x1) + abs(s.y2 - s.y1) for s in path]
+    distance = ease_out(progress) * sum(lengths)
+    for segment, length in zip(path, lengths, strict=True):
+        if distance <= length or segment is path[-1]:
+            f = 0.0 if length == 0 else min(1.0, distance / length)
+            x = round(segment.x1 + (segment.x2 - segment.x1) * f)
+            y = round(segment.y1 + (segment.y2 - segment.y1) * f)
+            break
+        distance -= length
+    size = max(theme.px(10), cell // 3)
+    return Rect(
+        x - size // 2,
+        y - size // 2,
+        size,
+        size,
+        theme.result,
+        theme.operand,
+        1,
+        radius=size // 4,
+        tag="traveller",
+    )
 
 
 def _elbow(a: Placed, b: Placed, placed: dict[str, Placed], theme: Theme, tag: str) -> list[Line]:
@@ -500,13 +537,13 @@ def _hover_links(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[
             None,
         )
         out = placed[line.op]
-        wx, wy = at.x + j * at.cell + at.cell // 2, at.y + i * at.cell + at.cell // 2
+        wx, wy = at.x + j * at.cw + at.cw // 2, at.y + i * at.ch + at.ch // 2
         if vec is not None:
             v = placed[vec]
             items.append(
                 Line(
                     v.x + v.w,
-                    v.y + j * v.cell + v.cell // 2,
+                    v.y + j * v.ch + v.ch // 2,
                     wx,
                     wy,
                     theme.positive,
@@ -520,7 +557,7 @@ def _hover_links(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[
                     wx,
                     wy,
                     out.x,
-                    out.y + i * out.cell + out.cell // 2,
+                    out.y + i * out.ch + out.ch // 2,
                     theme.positive,
                     theme.px(3),
                     arrow=True,
