@@ -102,6 +102,8 @@ class App:
         self.dirty = True
         self.scene: Scene | None = None
         self._play_clock = 0.0
+        self._fullscreen = False
+        self._windowed = size
         if lesson_path is not None:
             self.open_lesson(lesson_path)
 
@@ -318,11 +320,23 @@ class App:
             self._lesson_list_command(command, key)
 
     def toggle_fullscreen(self) -> None:
+        """Switch by setting the mode (toggle_fullscreen is missing on some platforms);
+        if the display refuses, say so and stay windowed."""
         if self.headless:
             return
-        pygame.display.toggle_fullscreen()
+        going_full = not (self.state.fullscreen if self.state else self._fullscreen)
+        try:
+            if going_full:
+                self._windowed = self.surface.get_size()
+                self.surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+            else:
+                self.surface = pygame.display.set_mode(self._windowed, pygame.RESIZABLE)
+            note = ""
+        except pygame.error as exc:
+            going_full, note = not going_full, f"fullscreen not available: {exc}"
+        self._fullscreen = going_full
         if self.state is not None:
-            self.set_state(replace(self.state, fullscreen=not self.state.fullscreen))
+            self.set_state(replace(self.state, fullscreen=going_full, message=note))
         self.dirty = True
 
     def save_png(self, folder: Path | None = None) -> Path | None:

@@ -131,9 +131,10 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     ]
     if frame.state.playing:
         parts.append(f"playing {frame.state.speed:g}/s")
-    hints = "   ".join(f"{binding(c).label} {binding(c).command.value}" for c in STATUS_HINTS)
     size = theme.size("small")
     mid = box.y + box.h // 2
+    hints = "   ".join(f"{binding(c).label} {binding(c).command.value}" for c in STATUS_HINTS)
+    hints = fit(hints, box.w // 3, size, measure)
     hint_w = measure(hints, size, "sans", False)
     left = "   |   ".join(parts)
     if frame.state.message:
@@ -150,15 +151,16 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
             tag="status-text",
         )
     )
-    items.append(
-        Text(
-            box.right - theme.px(12),
-            mid,
-            hints,
-            size,
-            theme.status_text,
-            anchor="midright",
-            tag="status-hints",
+    if hints:
+        items.append(
+            Text(
+                box.right - theme.px(12),
+                mid,
+                hints,
+                size,
+                theme.status_text,
+                anchor="midright",
+                tag="status-hints",
+            )
         )
-    )
     return items

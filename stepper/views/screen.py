@@ -16,19 +16,29 @@ MIN_PANEL = (320, 180)  # below this a panel collapses to its title
 
 def regions(width: int, height: int, theme: Theme, code_w: int) -> dict[str, Box]:
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
-    diagram's numbers need the width more than the comments do."""
-    status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
+    diagram's numbers need the width more than the comments do. In a small window the
+    caption, then the timeline, give way to the diagram and code."""
     gap = theme.px(10)
-    main_h = height - status_h - timeline_h - caption_h - 3 * gap
+    status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
+    main_min = theme.px(MIN_PANEL[1]) + gap
+    for name in ("caption", "timeline"):
+        if height - status_h - timeline_h - caption_h - 3 * gap >= main_min:
+            break
+        if name == "caption":
+            caption_h = 0
+        else:
+            timeline_h = 0
+    main_h = max(0, height - status_h - timeline_h - caption_h - 3 * gap)
     code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
     diagram_w = width - code_w - 2 * gap
-    return {
+    boxes = {
         "diagram": Box(gap, gap, diagram_w - gap, main_h - gap),
         "code": Box(diagram_w + gap, gap, code_w - gap, main_h - gap),
         "caption": Box(gap, main_h + gap, width - 2 * gap, caption_h),
         "timeline": Box(gap, main_h + caption_h + 2 * gap, width - 2 * gap, timeline_h),
         "status": Box(0, height - status_h, width, status_h),
     }
+    return {name: box for name, box in boxes.items() if box.h > 0 and box.w > 0}
 
 
 def _placeholder(name: str, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
@@ -60,8 +70,8 @@ def build_screen(
         "status": build_status,
     }
     for name, box in regions(width, height, theme, code_width(frame, theme, measure)).items():
-        minimum = MIN_PANEL if name in ("diagram", "code") else (200, theme.px(30))
-        if box.w < minimum[0] or box.h < minimum[1]:
+        minimum = MIN_PANEL if name in ("diagram", "code") else (200, 30)
+        if box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
             items += _placeholder(name, box, theme, measure)
             continue
         items += builders[name](frame, box, theme, measure)

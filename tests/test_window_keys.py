@@ -1,0 +1,233 @@
+"""Real KEYDOWN events posted into the app under SDL's dummy driver, pumped, and the
+resulting state (and frame) checked against what the binding table promises."""
+
+from __future__ import annotations
+
+import pygame
+import pytest
+from window_support import LESSONS
+
+from stepper.app import App, key_name
+from stepper.commands import BINDINGS, KEYMAP, Command
+from stepper.navigation import position
+from stepper.trace import BACKWARD, FORWARD
+
+KEYS = {
+    "right": (pygame.K_RIGHT, 0, ""),
+    "left": (pygame.K_LEFT, 0, ""),
+    "down": (pygame.K_DOWN, 0, ""),
+    "up": (pygame.K_UP, 0, ""),
+    "shift+right": (pygame.K_RIGHT, pygame.KMOD_LSHIFT, ""),
+    "shift+left": (pygame.K_LEFT, pygame.KMOD_LSHIFT, ""),
+    "home": (pygame.K_HOME, 0, ""),
+    "end": (pygame.K_END, 0, ""),
+    "space": (pygame.K_SPACE, 0, " "),
+    "+": (pygame.K_EQUALS, pygame.KMOD_LSHIFT, "+"),
+    "-": (pygame.K_MINUS, 0, "-"),
+    "b": (pygame.K_b, 0, "b"),
+    "t": (pygame.K_t, 0, "t"),
+    "[": (pygame.K_LEFTBRACKET, 0, "["),
+    "]": (pygame.K_RIGHTBRACKET, 0, "]"),
+    "n": (pygame.K_n, 0, "n"),
+    "a": (pygame.K_a, 0, "a"),
+    "h": (pygame.K_h, 0, "h"),
+    "?": (pygame.K_SLASH, pygame.KMOD_LSHIFT, "?"),
+    "p": (pygame.K_p, 0, "p"),
+    "l": (pygame.K_l, 0, "l"),
+    "f11": (pygame.K_F11, 0, ""),
+    "f": (pygame.K_f, 0, "f"),
+    "ctrl++": (pygame.K_EQUALS, pygame.KMOD_LCTRL, ""),
+    "ctrl+-": (pygame.K_MINUS, pygame.KMOD_LCTRL, ""),
+    "ctrl+0": (pygame.K_0, pygame.KMOD_LCTRL, ""),
+    "s": (pygame.K_s, 0, "s"),
+    "return": (pygame.K_RETURN, 0, "\r"),
+    "escape": (pygame.K_ESCAPE, 0, "\x1b"),
+    **{str(n): (pygame.K_0 + n, 0, str(n)) for n in range(1, 10)},
+}
+
+
+def press(app: App, *names: str) -> None:
+    for name in names:
+        key, mod, text = KEYS[name]
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode=text, scancode=0))
+    for event in pygame.event.get():
+        app.handle(event)
+    app.render()
+
+
+def frame_bytes(app: App) -> bytes:
+    app.dirty = True
+    app.render()
+    return pygame.image.tobytes(app.surface, "RGB")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = App(LESSONS / "alternating.yaml", size=(1280, 720))
+    a.render()
+    yield a
+    pygame.display.quit()
+
+
+def test_every_key_in_the_table_has_a_synthetic_event_that_maps_back():
+    for b in BINDINGS:
+        for k in b.keys:
+            key, mod, text = KEYS[k]
+            event = pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode=text)
+            assert KEYMAP[key_name(event)] is b.command, k
+
+
+def test_arrows_step_ops_and_timesteps(app):
+    trace = app.session.trace(app.state.checkpoint)
+    ops = len(trace.forward_code.ops)
+    press(app, "right")
+    assert position(app.state.cursor, trace)[0] == 2
+    press(app, "left")
+    assert position(app.state.cursor, trace)[0] == 1
+    press(app, "down")
+    assert app.state.cursor.index == ops and trace.steps[app.state.cursor.index].t == 1
+    press(app, "shift+right")
+    assert trace.steps[app.state.cursor.index].t == 2
+    press(app, "up", "shift+left")
+    assert trace.steps[app.state.cursor.index].t == 0
+    press(app, "end")
+    assert app.state.cursor.index == trace.phase_range(FORWARD).stop - 1
+    press(app, "home")
+    assert app.state.cursor.index == 0
+
+
+def test_forward_n_then_back_n_is_the_identical_frame(app):
+    before = frame_bytes(app)
+    state = app.state
+    for n in (1, 5, 13):
+        press(app, *["right"] * n)
+        assert app.state.cursor != state.cursor
+        press(app, *["left"] * n)
+        assert app.state.cursor == state.cursor
+        assert frame_bytes(app) == before
+
+
+def test_ends_clamp(app):
+    press(app, "left", "up", "home")
+    assert app.state.cursor.index == 0
+    press(app, "end")
+    last = app.state.cursor
+    press(app, "right", "down", "shift+right")
+    assert app.state.cursor == last
+
+
+def test_b_switches_pass_and_keeps_the_timestep(app):
+    trace = app.session.trace(app.state.checkpoint)
+    press(app, "down", "down", "right")
+    press(app, "b")
+    assert app.state.cursor.phase == BACKWARD and trace.steps[app.state.cursor.index].t == 2
+    press(app, "b")
+    assert app.state.cursor.phase == FORWARD
+
+
+def test_t_toggles_trained_and_keeps_the_step(app):
+    names = app.session.checkpoint_names
+    assert app.state.checkpoint == names[0]
+    press(app, "right", "right", "right")
+    where = app.state.cursor
+    press(app, "t")
+    assert app.state.checkpoint == names[-1] and app.state.cursor == where
+    press(app, "t")
+    assert app.state.checkpoint == names[0] and app.state.cursor == where
+
+
+def test_brackets_walk_the_checkpoints_and_clamp(app):
+    names = app.session.checkpoint_names
+    press(app, "[")
+    assert app.state.checkpoint == names[0]
+    for k in range(1, len(names)):
+        press(app, "]")
+        assert app.state.checkpoint == names[k]
+    press(app, "]")
+    assert app.state.checkpoint == names[-1]
+
+
+def test_play_advances_and_speed_keys_change_the_rate(app):
+    press(app, "space")
+    assert app.state.playing
+    speed = app.state.speed
+    press(app, "+")
+    assert app.state.speed > speed
+    press(app, "-", "-")
+    assert app.state.speed < speed
+    start = app.state.cursor.index
+    app.tick(10.0)
+    assert app.state.cursor.index > start
+    press(app, "space")
+    assert not app.state.playing
+
+
+def test_toggles_and_overlays(app):
+    for key, field in (("n", "numbers"), ("a", "animate")):
+        before = getattr(app.state, field)
+        press(app, key)
+        assert getattr(app.state, field) is not before
+    for key, overlay in (("h", "help"), ("?", "help"), ("p", "notes"), ("l", "lessons")):
+        press(app, key)
+        assert app.state.overlay == overlay
+        press(app, "escape")
+        assert app.state.overlay == "" and app.running
+
+
+def test_zoom_keys(app):
+    press(app, "ctrl++")
+    assert app.theme.zoom > 1.0
+    press(app, "ctrl+-", "ctrl+-")
+    assert app.theme.zoom < 1.0
+    press(app, "ctrl+0")
+    assert app.theme.zoom == 1.0
+
+
+def test_fullscreen_keys_toggle(app):
+    press(app, "f11")
+    assert app.state.fullscreen
+    press(app, "f")
+    assert not app.state.fullscreen
+
+
+def test_s_saves_a_png_and_says_where(app, tmp_path):
+    press(app, "s")
+    saved = sorted(tmp_path.glob("rnn-stepper-*.png"))
+    assert len(saved) == 1 and saved[0].name in app.state.message
+    press(app, "s")
+    assert len(sorted(tmp_path.glob("rnn-stepper-*.png"))) == 2, "never overwrites"
+
+
+def test_number_keys_and_lesson_list_open_lessons(app):
+    press(app, "l", "down", "return")
+    assert app.state.overlay == "" and app.session.lesson.path.name == app.lesson_paths[1].name
+    press(app, "1")
+    assert app.session.lesson.path.name == app.lesson_paths[0].name
+
+
+def test_escape_closes_overlay_then_quits(app):
+    press(app, "h")
+    press(app, "escape")
+    assert app.running and app.state.overlay == ""
+    press(app, "escape")
+    assert not app.running
+
+
+def test_click_on_timeline_jumps(app):
+    trace = app.session.trace(app.state.checkpoint)
+    spot = next(h for h in app.scene.items if getattr(h, "kind", "") == "timestep" and h.key == "2")
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(spot.x + 2, spot.y + 2)))
+    for event in pygame.event.get():
+        app.handle(event)
+    assert app.state.cursor.index == trace.timestep_range(FORWARD, 2).start
+
+
+def test_bad_lesson_shows_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("title: [unclosed\n", encoding="utf-8")
+    a = App(bad, size=(1280, 720))
+    a.render()
+    assert a.session is None and "broken.yaml" in a.message
+    assert any(getattr(i, "tag", "") == "message-text" for i in a.scene.items)
+    pygame.display.quit()
