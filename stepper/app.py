@@ -122,7 +122,8 @@ class App:
             self._entries = entries
         return self._entries
 
-    def open_lesson(self, path: Path) -> None:
+    def open_lesson(self, path: Path | str) -> None:
+        path = Path(path)
         try:
             lesson = load_lesson(path)
             session = Session.open(lesson)

@@ -8,7 +8,7 @@ import pytest
 from window_support import LESSONS
 
 from stepper.app import App, key_name
-from stepper.commands import BINDINGS, KEYMAP, Command
+from stepper.commands import BINDINGS, KEYMAP
 from stepper.navigation import position
 from stepper.trace import BACKWARD, FORWARD
 

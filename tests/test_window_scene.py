@@ -64,9 +64,9 @@ def test_text_is_large_enough_and_everything_fits(cell, phase, k, size):
             assert item.label_size >= MIN_TEXT_PX
             if item.label:
                 assert measure(item.label, item.label_size) <= item.w, item
-            assert 0 <= item.x and item.x + item.w <= w and 0 <= item.y and item.y + item.h <= h, item
+            assert item.x >= 0 and item.x + item.w <= w and item.y >= 0 and item.y + item.h <= h, item
         elif isinstance(item, Rect):
-            assert -4 <= item.x and item.x + item.w <= w + 4 and -4 <= item.y and item.y + item.h <= h + 4, (
+            assert item.x >= -4 and item.x + item.w <= w + 4 and item.y >= -4 and item.y + item.h <= h + 4, (
                 item
             )
         elif isinstance(item, Line):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from stepper.lesson import load_lesson
@@ -18,13 +18,13 @@ LESSONS = ROOT / "lessons"
 BY_CELL = {"rnn": "alternating.yaml", "gru": "gru-gates.yaml", "lstm": "lstm-gates.yaml"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def session(name: str) -> Session:
     return Session.open(load_lesson(LESSONS / name))
 
 
 @lru_cache(maxsize=1)
-def fonts():  # noqa: ANN201 - stepper.render.Fonts, imported late so pygame starts headless
+def fonts():
     from stepper.render import Fonts
 
     return Fonts()
