@@ -16,7 +16,7 @@ from stepper.commands import KEYMAP, Command
 from stepper.files import OutputError, atomic_write, free_name
 from stepper.lesson import LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, move, same_place, start
-from stepper.render import Fonts, draw
+from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Scene
 from stepper.session import Session
 from stepper.state import Hover, ViewState
@@ -91,6 +91,7 @@ class App:
             pygame.display.set_caption("RNN Stepper")
             self.surface = pygame.display.set_mode(size, pygame.RESIZABLE)
         self.fonts = Fonts()
+        self.layers = LayerCache()
         self.theme = Theme()
         self.lesson_paths = builtin_lessons()
         self._entries: list[LessonEntry] | None = None
@@ -192,8 +193,9 @@ class App:
             return False
         try:
             self.scene = self.build()
-            draw(self.scene, self.surface, self.fonts)
-        except Exception:
+            self.layers.draw(self.scene, self.surface, self.fonts)
+        except Exception:  # the window stays up and says what failed
+            self.layers.forget()
             self.surface.fill((246, 245, 241))
             text = traceback.format_exc().strip().splitlines()[-1]
             image = self.fonts.render(f"Could not draw this frame: {text}", 20, "sans", False, (200, 30, 30))

@@ -28,6 +28,7 @@ class Fonts:
             pygame.font.init()
         self._fonts: dict[tuple[str, int, bool], pygame.font.Font] = {}
         self._glyphs: dict[tuple, pygame.Surface] = {}
+        self._widths: dict[tuple[str, int, str, bool], int] = {}
 
     def font(self, family: str, size: int, bold: bool = False) -> pygame.font.Font:
         key = (family, size, bold)
@@ -38,7 +39,13 @@ class Fonts:
         return font
 
     def measure(self, text: str, size: int, family: str = "sans", bold: bool = False) -> int:
-        return self.font(family, size, bold).size(text)[0]
+        key = (text, size, family, bold)
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) >= GLYPH_CACHE_LIMIT * 4:
+                self._widths.clear()
+            width = self._widths[key] = self.font(family, size, bold).size(text)[0]
+        return width
 
     def render(self, text: str, size: int, family: str, bold: bool, color: tuple) -> pygame.Surface:
         key = (text, size, family, bold, color)
@@ -71,11 +78,41 @@ def _arrow_head(surface: pygame.Surface, line: Line) -> None:
     pygame.draw.polygon(surface, line.color, points)
 
 
+class LayerCache:
+    """Draws only the layers whose primitives changed since the last frame on the same
+    surface: their pixels are still there. An overlay covers the others, so after a
+    frame with one, or on a new surface, everything is drawn again."""
+
+    def __init__(self) -> None:
+        self._drawn: dict[str, tuple[int, tuple[int, int, int, int]]] = {}
+        self._surface: tuple[int, tuple[int, int]] | None = None
+        self._covered = False
+
+    def draw(self, scene: Scene, surface: pygame.Surface, fonts: Fonts) -> None:
+        identity = (id(surface), surface.get_size())
+        if self._covered or identity != self._surface:
+            self._drawn.clear()
+        self._surface = identity
+        for layer in scene.layers:
+            key = (hash(layer.items), (layer.x, layer.y, layer.w, layer.h))
+            if self._drawn.get(layer.name) == key:
+                continue
+            draw_items(layer.items, surface, fonts)
+            self._drawn[layer.name] = key
+        self._covered = any(layer.name == "overlay" for layer in scene.layers)
+
+    def forget(self) -> None:
+        self._drawn.clear()
+
+
 def draw(scene: Scene, surface: pygame.Surface, fonts: Fonts) -> None:
-    for item in scene.items:
+    draw_items(scene.items, surface, fonts)
+
+
+def draw_items(items: tuple, surface: pygame.Surface, fonts: Fonts) -> None:
+    for item in items:
         if isinstance(item, Cell):
-            pygame.draw.rect(surface, item.fill, (item.x, item.y, item.w, item.h))
-            pygame.draw.rect(surface, (255, 255, 255), (item.x, item.y, item.w, item.h), 1)
+            surface.fill(item.fill, (item.x + 1, item.y + 1, item.w - 1, item.h - 1))  # 1 px seam
             if item.label:
                 image = fonts.render(item.label, item.label_size, "sans", False, item.label_color)
                 surface.blit(image, image.get_rect(center=(item.x + item.w // 2, item.y + item.h // 2)))
@@ -87,6 +124,8 @@ def draw(scene: Scene, surface: pygame.Surface, fonts: Fonts) -> None:
                     veil = pygame.Surface((max(1, item.w), max(1, item.h)), pygame.SRCALPHA)
                     veil.fill((*item.fill, item.alpha))
                     surface.blit(veil, (item.x, item.y))
+                elif item.radius == 0:
+                    surface.fill(item.fill, (item.x, item.y, item.w, item.h))
                 else:
                     pygame.draw.rect(
                         surface, item.fill, (item.x, item.y, item.w, item.h), border_radius=item.radius

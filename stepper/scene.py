@@ -7,6 +7,7 @@ the bars say) without looking at a single pixel.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from stepper.theme import RGB
 
@@ -83,11 +84,28 @@ class Hotspot:
 Primitive = Rect | Text | Line | Cell | Hotspot
 
 
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One panel's primitives, all inside its box: the renderer keeps its pixels and
+    reuses them while the primitives stay the same."""
+
+    name: str
+    x: int
+    y: int
+    w: int
+    h: int
+    items: tuple[Primitive, ...]
+
+
 @dataclass(frozen=True)
 class Scene:
     width: int
     height: int
-    items: tuple[Primitive, ...] = field(default_factory=tuple)
+    layers: tuple[Layer, ...] = field(default_factory=tuple)
+
+    @cached_property
+    def items(self) -> tuple[Primitive, ...]:
+        return tuple(item for layer in self.layers for item in layer.items)
 
     def of(self, kind: type) -> list:
         return [item for item in self.items if isinstance(item, kind)]

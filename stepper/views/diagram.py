@@ -188,21 +188,45 @@ def _labels(frame: Frame, names: tuple[str, ...], arrays: tuple[str, ...]) -> li
     return [" | ".join(arrays)]
 
 
-def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+@dataclass(frozen=True)
+class Grid:
+    """Where every slot goes: depends on the trace's shapes, which slots show, and the box."""
+
+    layout: tuple[Slot, ...]
+    col_x: tuple[int, ...]
+    row_y: tuple[int, ...]
+    col_cells: tuple[int, ...]
+    col_fixed: tuple[int, ...]
+    row_cells: tuple[int, ...]
+    row_label: tuple[int, ...]
+    cw: int
+    ch: int
+
+
+_GRIDS: dict[tuple, Grid] = {}
+
+
+def _grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure) -> Grid:
     trace = frame.trace
-    env = frame.env
-    shapes = _reference_shapes(trace)
+    key = (trace, tuple(slot_names.items()), box, theme, measure)
+    grid = _GRIDS.get(key)
+    if grid is None:
+        if len(_GRIDS) > 128:
+            _GRIDS.clear()
+        grid = _GRIDS[key] = _solve_grid(frame, slot_names, box, theme, measure)
+    return grid
+
+
+def _solve_grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure) -> Grid:
+    shapes = _reference_shapes(frame.trace)
     small = theme.size("small")
-    line_h = theme.px(22)
-    gap = theme.px(16)
-    sep = theme.px(5)  # between arrays inside one slot
-    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[trace.cell]}
-    layout = tuple(slot for slot in LAYOUTS[trace.cell] if slot_names[slot[0]])
+    line_h, gap, sep = theme.px(22), theme.px(16), theme.px(5)
+    layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
     cols = 1 + max(c for _, c, _ in layout)
     rows = 1 + max(r for _, _, r in layout)
     col_cells, col_fixed, row_cells = [0] * cols, [0] * cols, [0] * rows
     for names, c, r in layout:
-        w_cells, h_cells = _slot_cells(slot_names[names], names, shapes, env)
+        w_cells, h_cells = _slot_cells(slot_names[names], names, shapes)
         col_cells[c] = max(col_cells[c], w_cells)
         col_fixed[c] = max(col_fixed[c], sep * (len(slot_names[names]) - 1))
         row_cells[r] = max(row_cells[r], h_cells)
@@ -212,7 +236,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     cw = int(min(avail_w / max(1, sum(col_cells)), theme.px(96)))
     row_label = [line_h] * rows  # one label line per row, two where a joined label is too wide
     for names, c, r in layout:
-        label = _labels(frame, names, slot_names[names])[0]
+        label = " | ".join(slot_names[names])
         if measure(label, small, "mono", False) > col_cells[c] * cw + col_fixed[c] + gap - theme.px(6):
             row_label[r] = 2 * line_h
     avail_h = box.h - theme.px(44) - sum(row_label) - rows * gap - theme.px(60)
@@ -225,6 +249,35 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     row_y = [box.y + theme.px(44) + row_label[0]]
     for r in range(rows - 1):
         row_y.append(row_y[-1] + row_cells[r] * ch + gap + row_label[r + 1])
+    return Grid(
+        layout,
+        tuple(col_x),
+        tuple(row_y),
+        tuple(col_cells),
+        tuple(col_fixed),
+        tuple(row_cells),
+        tuple(row_label),
+        cw,
+        ch,
+    )
+
+
+def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    trace = frame.trace
+    env = frame.env
+    shapes = _reference_shapes(trace)
+    small = theme.size("small")
+    line_h, gap, sep = theme.px(22), theme.px(16), theme.px(5)
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[trace.cell]}
+    grid = _grid(frame, slot_names, box, theme, measure)
+    layout, col_x, row_y = grid.layout, grid.col_x, grid.row_y
+    col_cells, col_fixed, row_cells, row_label = (
+        grid.col_cells,
+        grid.col_fixed,
+        grid.row_cells,
+        grid.row_label,
+    )
+    cw, ch = grid.cw, grid.ch
 
     title = "Network" + ("  -  backward pass (gradients)" if frame.cursor.phase == BACKWARD else "")
     items: list[Primitive] = [
@@ -236,7 +289,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     for names, c, r in layout:
         arrays = slot_names[names]
         x0 = col_x[c]
-        y0 = row_y[r] + (row_cells[r] - _slot_cells(arrays, names, shapes, env)[1]) * ch // 2
+        y0 = row_y[r] + (row_cells[r] - _slot_cells(arrays, names, shapes)[1]) * ch // 2
         room = col_cells[c] * cw + col_fixed[c] + gap - theme.px(6)
         label = _labels(frame, names, arrays)[0]
         lines = [label] if row_label[r] == line_h else [s.strip() for s in label.split("|")][:2]
@@ -274,16 +327,21 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     return items
 
 
-def _slot_cells(arrays: tuple[str, ...], names: tuple[str, ...], shapes: dict, env: dict) -> tuple[int, int]:
+def _slot_cells(arrays: tuple[str, ...], names: tuple[str, ...], shapes: dict) -> tuple[int, int]:
     """A slot's size in cells: widths of its arrays side by side, the tallest one's height."""
     if arrays == ("p",):
         return BAR_WIDTH_CELLS, shapes["p"][0]
-    dims = [_shape(env.get(a), shapes.get(a, shapes.get(names[0], (1,)))) for a in arrays]
+    dims = [_shape(None, shapes.get(a, shapes.get(names[0], (1,)))) for a in arrays]
     return sum(d[1] for d in dims), max(d[0] for d in dims)
+
+
+_SHAPES: WeakKeyDictionary[Trace, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
 
 
 def _reference_shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
     """Shapes of every name, so not-yet-computed arrays can be drawn blank at full size."""
+    if trace in _SHAPES:
+        return _SHAPES[trace]
     shapes: dict[str, tuple[int, ...]] = {name: trace.params[name].shape for name in trace.params}
     for step in trace.steps[: len(trace.steps)]:
         shapes.setdefault(step.op, step.output.shape)
@@ -291,10 +349,29 @@ def _reference_shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
             break
     h = (trace.hidden_size,)
     shapes.update({"h_prev": h, "c_prev": h, "p": (len(trace.vocab),)})
+    _SHAPES[trace] = shapes
     return shapes
 
 
+_CELLS: dict[tuple, tuple[np.ndarray | None, list[Primitive]]] = {}
+
+
 def _cells(
+    name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, measure: Measure
+) -> list[Primitive]:
+    """Recorded arrays never change, so an array drawn once at one place is drawn from memory."""
+    key = (name, id(value), at, scale, theme, size)
+    kept = _CELLS.get(key)
+    if kept is not None and kept[0] is value:
+        return kept[1]
+    if len(_CELLS) > 4096:
+        _CELLS.clear()
+    items = _draw_cells(name, value, at, scale, theme, size, measure)
+    _CELLS[key] = (value, items)
+    return items
+
+
+def _draw_cells(
     name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, measure: Measure
 ) -> list[Primitive]:
     items: list[Primitive] = []

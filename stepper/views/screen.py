@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from stepper.scene import Primitive, Rect, Scene, Text
+from stepper.scene import Layer, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
 from stepper.views.bars import build_caption, build_status, build_timeline
 from stepper.views.code import build_code, code_width
 from stepper.views.diagram import build_diagram
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_notes
+from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.text import fit
 
 MIN_PANEL = (320, 180)  # below this a panel collapses to its title
@@ -61,7 +61,16 @@ def build_screen(
     measure: Measure,
     lessons: list[LessonEntry] | None = None,
 ) -> Scene:
-    items: list[Primitive] = [Rect(0, 0, width, height, theme.background, None, tag="background")]
+    layers = [
+        Layer(
+            "background",
+            0,
+            0,
+            width,
+            height,
+            (Rect(0, 0, width, height, theme.background, None, tag="background"),),
+        )
+    ]
     builders = {
         "diagram": build_diagram,
         "code": build_code,
@@ -71,19 +80,50 @@ def build_screen(
     }
     for name, box in regions(width, height, theme, code_width(frame, theme, measure)).items():
         minimum = MIN_PANEL if name in ("diagram", "code") else (200, 30)
+        # Each layer paints its whole box first: it is redrawn alone when it changes.
+        ground: list[Primitive] = [
+            Rect(box.x, box.y, box.w, box.h, theme.background, None, tag=f"ground:{name}")
+        ]
         if box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
-            items += _placeholder(name, box, theme, measure)
-            continue
-        items += builders[name](frame, box, theme, measure)
+            items = _placeholder(name, box, theme, measure)
+        else:
+            items = _memo(name, frame, box, theme, measure, builders[name])
+        layers.append(Layer(name, box.x, box.y, box.w, box.h, tuple(ground + items)))
     whole = Box(0, 0, width, height)
     overlay = frame.state.overlay
+    items = []
     if overlay == "help":
-        items += build_help(whole, theme, measure)
+        items = build_help(whole, theme, measure)
     elif overlay == "notes":
-        items += build_notes(whole, theme, measure, frame.lesson.title, frame.lesson.teacher_notes)
+        items = build_notes(whole, theme, measure, frame.lesson.title, frame.lesson.teacher_notes)
     elif overlay == "lessons" and lessons is not None:
-        items += build_lessons(whole, theme, measure, lessons, frame.state.selection)
-    return Scene(width, height, tuple(items))
+        items = build_lessons(whole, theme, measure, lessons, frame.state.selection)
+    if items:
+        layers.append(Layer("overlay", 0, 0, width, height, tuple(items)))
+    return Scene(width, height, tuple(layers))
+
+
+_MEMO: dict[tuple, list[Primitive]] = {}
+
+
+def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, builder) -> list[Primitive]:
+    """The code panel and the timeline change only with a few inputs; build them once per set."""
+    step, state = frame.step, frame.state
+    if name == "code":
+        previous = frame.previous.line if frame.previous else -1
+        hover = state.hover.name if state.hover else ""
+        key = (name, frame.trace, step.phase, step.line, previous, state.numbers and step.index, hover)
+    elif name == "timeline":
+        key = (name, frame.trace, step.t)
+    else:
+        return builder(frame, box, theme, measure)
+    key += (box, theme, measure)
+    items = _MEMO.get(key)
+    if items is None:
+        if len(_MEMO) > 256:
+            _MEMO.clear()
+        items = _MEMO[key] = builder(frame, box, theme, measure)
+    return items
 
 
 def build_start(
@@ -96,12 +136,10 @@ def build_start(
     message: str = "",
 ) -> Scene:
     """No lesson open: the list of built-in lessons, or why the chosen one failed."""
-    from stepper.views.overlays import build_message
-
-    items: list[Primitive] = [Rect(0, 0, width, height, theme.background, None, tag="background")]
     whole = Box(0, 0, width, height)
     if message:
-        items += build_message(whole, theme, measure, "This lesson cannot open", message)
+        items = build_message(whole, theme, measure, "This lesson cannot open", message)
     else:
-        items += build_lessons(whole, theme, measure, lessons, selection)
-    return Scene(width, height, tuple(items))
+        items = build_lessons(whole, theme, measure, lessons, selection)
+    ground = Rect(0, 0, width, height, theme.background, None, tag="background")
+    return Scene(width, height, (Layer("overlay", 0, 0, width, height, (ground, *items)),))
