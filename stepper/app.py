@@ -12,7 +12,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper.commands import KEYMAP, Command
+from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
 from stepper.files import OutputError, atomic_write, free_name
 from stepper.lesson import LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, move, same_place, start
@@ -151,11 +151,12 @@ class App:
         self.dirty = True
 
     # ----- frames --------------------------------------------------------------------
-    def frame(self) -> Frame | None:
-        if self.session is None or self.state is None:
+    def frame(self, state: ViewState | None = None) -> Frame | None:
+        state = state or self.state
+        if self.session is None or state is None:
             return None
         result = self.session.result
-        checkpoint = result.checkpoint(self.state.checkpoint)
+        checkpoint = result.checkpoint(state.checkpoint)
         problem = ""
         if result.divergence is not None:
             problem = (
@@ -163,17 +164,21 @@ class App:
                 f"'last good' holds the weights just before the fault."
             )
         return Frame(
-            self.state,
+            state,
             self.session.lesson,
-            self.session.trace(self.state.checkpoint),
+            self.session.trace(state.checkpoint),
             checkpoint.iteration,
             self.session.checkpoint_names,
             problem,
+            loss_history=result.loss_history,
+            marks=tuple((c.name, c.iteration) for c in result.checkpoints),
+            baseline=self.session.trace(self.session.checkpoint_names[0]),
         )
 
-    def build(self) -> Scene:
-        w, h = self.surface.get_size()
-        frame = self.frame()
+    def build(self, state: ViewState | None = None, size: tuple[int, int] | None = None) -> Scene:
+        """The scene for the current state (or another one, for off-screen exports)."""
+        w, h = size or self.surface.get_size()
+        frame = self.frame(state)
         if frame is None:
             return build_start(
                 w, h, self.theme, self.fonts.measure, self.entries, self.selection, self.message
@@ -240,6 +245,15 @@ class App:
             self.set_state(replace(state, speed=SPEEDS[k], message=f"speed {SPEEDS[k]:g} ops/s"))
         elif command in (Command.TOGGLE_TRAINED, Command.PREV_CHECKPOINT, Command.NEXT_CHECKPOINT):
             self._switch_checkpoint(command)
+        elif command in PANEL_COMMANDS:
+            name = PANEL_COMMANDS[command]
+            open_now = name not in state.panels
+            panels = (*state.panels, name) if open_now else tuple(p for p in state.panels if p != name)
+            self.set_state(
+                replace(state, panels=panels, message=f"{name} {'open' if open_now else 'closed'}")
+            )
+        elif command is Command.WEIGHT_CHANGES:
+            self.set_state(replace(state, weight_changes=not state.weight_changes))
         elif command is Command.NUMBERS:
             self.set_state(replace(state, numbers=not state.numbers))
         elif command is Command.ANIMATE:
@@ -262,6 +276,8 @@ class App:
             self.set_state(replace(state, zoom=self.theme.zoom, message=f"zoom {self.theme.zoom:.0%}"))
         elif command is Command.SAVE_PNG:
             self.save_png()
+        elif command is Command.SAVE_GIF:
+            self.save_gif()
         elif command is Command.BACK:
             if state.overlay:
                 self.set_state(replace(state, overlay=""))
@@ -351,6 +367,22 @@ class App:
             path, note = None, str(exc)
         if self.state is not None:
             self.set_state(replace(self.state, message=note))
+        return path
+
+    def save_gif(self, folder: Path | None = None) -> Path | None:
+        """The whole current pass as an animated GIF, rendered off-screen."""
+        from stepper.headless import ExportError, pass_gif
+
+        assert self.state is not None and self.session is not None
+        folder = folder or Path.cwd()
+        trace = self.session.trace(self.state.checkpoint)
+        try:
+            data, count = pass_gif(self, self.state, trace, self.state.cursor.phase)
+            path = atomic_write(free_name(folder, "rnn-stepper", ".gif"), lambda tmp: tmp.write_bytes(data))
+            note = f"saved {path.name} ({count} frames)"
+        except (OutputError, ExportError) as exc:
+            path, note = None, str(exc)
+        self.set_state(replace(self.state, message=note))
         return path
 
     # ----- events --------------------------------------------------------------------

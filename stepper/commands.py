@@ -32,6 +32,16 @@ class Command(Enum):
     HELP = "help"
     NOTES = "teacher notes"
     SAVE_PNG = "save frame as PNG"
+    SAVE_GIF = "save the pass as GIF"
+    PANEL_HEATMAP = "hidden-state heatmap"
+    PANEL_GATES = "gates over time"
+    PANEL_GRADIENTS = "gradients through time"
+    PANEL_CONTRIBUTIONS = "contribution of each step"
+    PANEL_TRAJECTORY = "hidden-state trajectory"
+    PANEL_RESPONSES = "unit responses"
+    PANEL_HISTORY = "training history"
+    PANEL_COMPARE = "side by side"
+    WEIGHT_CHANGES = "weights changed since untrained"
     BACK = "close overlay / quit"
     SELECT = "choose"
 
@@ -69,6 +79,16 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.ZOOM_OUT, ("ctrl+-",), "Ctrl -", "Window"),
     Binding(Command.ZOOM_RESET, ("ctrl+0",), "Ctrl 0", "Window"),
     Binding(Command.SAVE_PNG, ("s",), "S", "Window"),
+    Binding(Command.SAVE_GIF, ("g",), "G", "Window"),
+    Binding(Command.PANEL_HEATMAP, ("m",), "M", "Panels"),
+    Binding(Command.PANEL_GATES, ("o",), "O", "Panels"),
+    Binding(Command.PANEL_GRADIENTS, ("d",), "D", "Panels"),
+    Binding(Command.PANEL_CONTRIBUTIONS, ("c",), "C", "Panels"),
+    Binding(Command.PANEL_TRAJECTORY, ("r",), "R", "Panels"),
+    Binding(Command.PANEL_RESPONSES, ("u",), "U", "Panels"),
+    Binding(Command.PANEL_HISTORY, ("i",), "I", "Panels"),
+    Binding(Command.PANEL_COMPARE, ("v",), "V", "Panels"),
+    Binding(Command.WEIGHT_CHANGES, ("w",), "W", "Show"),
     Binding(Command.SELECT, ("return",), "Enter", "Lessons"),
     Binding(Command.BACK, ("escape",), "Esc", "Window"),
 )
@@ -77,6 +97,19 @@ BINDINGS: tuple[Binding, ...] = (
 STATUS_HINTS = (Command.NEXT_OP, Command.TOGGLE_PASS, Command.HELP)
 
 KEYMAP: dict[str, Command] = {key: b.command for b in BINDINGS for key in b.keys}
+
+
+#: Panel toggles, by the panel names lessons and --panels use.
+PANEL_COMMANDS: dict[Command, str] = {
+    Command.PANEL_HEATMAP: "heatmap",
+    Command.PANEL_GATES: "gates",
+    Command.PANEL_GRADIENTS: "gradients",
+    Command.PANEL_CONTRIBUTIONS: "contributions",
+    Command.PANEL_TRAJECTORY: "trajectory",
+    Command.PANEL_RESPONSES: "responses",
+    Command.PANEL_HISTORY: "history",
+    Command.PANEL_COMPARE: "compare",
+}
 
 
 def binding(command: Command) -> Binding:

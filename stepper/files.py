@@ -33,6 +33,7 @@ def atomic_write(
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; saved files are ordinary files
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"{target}: could not be written ({exc.strerror or exc})") from None
@@ -40,6 +41,12 @@ def atomic_write(
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:

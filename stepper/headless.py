@@ -53,27 +53,61 @@ def export_images(args: argparse.Namespace, lesson: Lesson) -> int:
         app.render()
         print(f"wrote {save_surface(app.surface, Path(args.screenshot), args.overwrite)}")
         return 0
-    frames = []
     folder = Path(args.export_frames) if args.export_frames else None
     if folder is not None:
         if folder.exists() and any(folder.iterdir()) and not args.overwrite:
             raise OutputError(f"{folder}: not empty; pass --overwrite to write frames into it")
-        folder.mkdir(parents=True, exist_ok=True)
-    for k in range(len(span)):
-        app.set_state(replace(base, cursor=at_step(trace, args.phase, k)))
-        app.dirty = True
-        app.render()
-        if folder is not None:
-            save_surface(app.surface, folder / f"frame-{k:04d}.png", overwrite=True)
-        if args.export_gif:
-            frames.append(_rgb(app.surface))
-    if folder is not None:
-        print(f"wrote {len(span)} frames to {folder}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+        base = replace(base, cursor=at_step(trace, args.phase, 0))
+        count = 0
+        for k, surface in pass_frames(app, base, trace, args.phase, every_op=True):
+            save_surface(surface, folder / f"frame-{k:04d}.png", overwrite=True)
+            count += 1
+        print(f"wrote {count} frames to {folder}")
     if args.export_gif:
-        data = gif_bytes(frames, seconds_per_frame=0.6)
+        data, count = pass_gif(app, replace(base, cursor=at_step(trace, args.phase, 0)), trace, args.phase)
         out = atomic_write(args.export_gif, lambda tmp: tmp.write_bytes(data), args.overwrite)
-        print(f"wrote {out} ({len(frames)} frames)")
+        print(f"wrote {out} ({count} frames)")
     return 0
+
+
+GIF_MAX_FRAMES = 400
+GIF_MAX_WIDTH = 1280
+
+
+def pass_frames(app, base, trace, phase: str, every_op: bool):
+    """Render each op of a pass (or, for a long pass, each timestep's last op) off-screen."""
+    import pygame
+
+    from stepper.navigation import at_step
+    from stepper.render import LayerCache
+
+    span = trace.phase_range(phase)
+    ops = list(range(len(span)))
+    if not every_op and len(ops) > GIF_MAX_FRAMES:
+        ends = sorted({trace.block_range(trace.block_of(i)).stop - 1 - span.start for i in span})
+        ops = ends if len(ends) <= GIF_MAX_FRAMES else ends[:: -(-len(ends) // GIF_MAX_FRAMES)]
+    surface = pygame.Surface(app.surface.get_size())
+    cache = LayerCache()
+    for k in ops:
+        state = replace(base, cursor=at_step(trace, phase, k), progress=1.0, hover=None)
+        cache.draw(app.build(state, surface.get_size()), surface, app.fonts)
+        yield k, surface
+
+
+def pass_gif(app, base, trace, phase: str) -> tuple[bytes, int]:
+    import pygame
+
+    frames = []
+    for _, surface in pass_frames(app, base, trace, phase, every_op=False):
+        w, h = surface.get_size()
+        if w > GIF_MAX_WIDTH:
+            surface = pygame.transform.smoothscale(surface, (GIF_MAX_WIDTH, round(h * GIF_MAX_WIDTH / w)))
+        frames.append(_rgb(surface))
+    return gif_bytes(frames, seconds_per_frame=0.6), len(frames)
 
 
 def _rgb(surface):

@@ -28,5 +28,6 @@ class ViewState:
     progress: float = 1.0  # of the transition into the current op; 1.0 is settled
     hover: Hover | None = None
     message: str = ""  # one line for the status bar (saved file, refused key...)
-    panels: tuple[str, ...] = ()
+    panels: tuple[str, ...] = ()  # open panels, in the order they were opened
+    weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint
     selection: int = 0  # highlighted row of the lesson list

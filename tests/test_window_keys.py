@@ -43,6 +43,7 @@ KEYS = {
     "return": (pygame.K_RETURN, 0, "\r"),
     "escape": (pygame.K_ESCAPE, 0, "\x1b"),
     **{str(n): (pygame.K_0 + n, 0, str(n)) for n in range(1, 10)},
+    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivw"},
 }
 
 

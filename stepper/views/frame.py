@@ -46,6 +46,9 @@ class Frame:
     iteration: int  # of the shown checkpoint
     checkpoints: tuple[str, ...]
     problem: str = ""  # training diverged, weights refused...: shown on screen
+    loss_history: np.ndarray | None = None  # mean loss per symbol, one per training iteration
+    marks: tuple[tuple[str, int], ...] = ()  # (checkpoint name, iteration), in training order
+    baseline: Trace | None = None  # the same sequence under the first checkpoint (untrained)
 
     @property
     def cursor(self) -> Cursor:

@@ -9,15 +9,22 @@ from stepper.views.code import build_code, code_width
 from stepper.views.diagram import build_diagram
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
+from stepper.views.panels import PANELS
 from stepper.views.text import fit
 
 MIN_PANEL = (320, 180)  # below this a panel collapses to its title
 
 
-def regions(width: int, height: int, theme: Theme, code_w: int) -> dict[str, Box]:
+PANELS_PER_ROW = 4
+
+
+def regions(
+    width: int, height: int, theme: Theme, code_w: int, panels: tuple[str, ...] = ()
+) -> dict[str, Box]:
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
-    diagram's numbers need the width more than the comments do. In a small window the
-    caption, then the timeline, give way to the diagram and code."""
+    diagram's numbers need the width more than the comments do. Open panels share a
+    strip under the diagram and code. In a small window the caption, then the
+    timeline, give way to the diagram and code."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
@@ -29,11 +36,22 @@ def regions(width: int, height: int, theme: Theme, code_w: int) -> dict[str, Box
         else:
             timeline_h = 0
     main_h = max(0, height - status_h - timeline_h - caption_h - 3 * gap)
+    strip_rows = -(-len(panels) // PANELS_PER_ROW)
+    strip_h = int(main_h * (0.38 if strip_rows == 1 else 0.5)) if panels else 0
+    top_h = main_h - strip_h
     code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
     diagram_w = width - code_w - 2 * gap
     boxes = {
-        "diagram": Box(gap, gap, diagram_w - gap, main_h - gap),
-        "code": Box(diagram_w + gap, gap, code_w - gap, main_h - gap),
+        "diagram": Box(gap, gap, diagram_w - gap, top_h - gap),
+        "code": Box(diagram_w + gap, gap, code_w - gap, top_h - gap),
+    }
+    for k, name in enumerate(panels):
+        row, col = divmod(k, PANELS_PER_ROW)
+        in_row = min(PANELS_PER_ROW, len(panels) - row * PANELS_PER_ROW)
+        cell_w = (width - gap) // in_row
+        row_h = strip_h // strip_rows
+        boxes[name] = Box(gap + col * cell_w, top_h + row * row_h, cell_w - gap, row_h - gap)
+    boxes |= {
         "caption": Box(gap, main_h + gap, width - 2 * gap, caption_h),
         "timeline": Box(gap, main_h + caption_h + 2 * gap, width - 2 * gap, timeline_h),
         "status": Box(0, height - status_h, width, status_h),
@@ -77,9 +95,11 @@ def build_screen(
         "caption": build_caption,
         "timeline": build_timeline,
         "status": build_status,
+        **PANELS,
     }
-    for name, box in regions(width, height, theme, code_width(frame, theme, measure)).items():
-        minimum = MIN_PANEL if name in ("diagram", "code") else (200, 30)
+    panels = tuple(p for p in frame.state.panels if p in PANELS)
+    for name, box in regions(width, height, theme, code_width(frame, theme, measure), panels).items():
+        minimum = MIN_PANEL if name in ("diagram", "code") or name in PANELS else (200, 30)
         # Each layer paints its whole box first: it is redrawn alone when it changes.
         ground: list[Primitive] = [
             Rect(box.x, box.y, box.w, box.h, theme.background, None, tag=f"ground:{name}")
