@@ -1,0 +1,286 @@
+"""Captions with live values: `{p[1]:.2f}` is filled from the step under the cursor.
+
+A caption names values instead of quoting numbers, so it never goes stale
+when training changes. The placeholder language is deliberately tiny (a name,
+integer indices, a format spec): no attribute access, no expressions, so a
+lesson file can never make the app run code or build a gigantic string. The
+same grammar serves the loader (which rejects bad placeholders with their
+file position) and `fill` (which never raises).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from stepper.cells import CELLS
+from stepper.params import layout
+from stepper.trace import FORWARD, Trace
+
+if TYPE_CHECKING:
+    from stepper.lesson.model import Caption, Lesson
+
+#: Shown for a value the code has not computed yet at the cursor.
+MISSING = "…"
+DEFAULT_FLOAT = ".2f"
+MAX_WIDTH = 40
+MAX_PRECISION = 12
+
+#: Names every caption may use besides the code's own variables, with their kind.
+EXTRAS: Mapping[str, type] = {
+    "t": int,  # the timestep
+    "input": str,  # the input symbol s_t
+    "target": str,  # the symbol to predict, s_(t+1)
+    "guess": str,  # the most likely next symbol (once p is computed)
+    "prob": float,  # p[target] (once p is computed)
+    "loss": float,  # this timestep's loss (once loss_t is computed)
+    "dh_norm": float,  # ||dL/dh_t|| (once dh is computed, backward pass)
+    "checkpoint": str,  # checkpoint name
+    "iteration": int,  # training iterations done at that checkpoint
+}
+#: Extras that exist only once a code variable does.
+_NEEDS = {"guess": "p", "prob": "p", "loss": "loss_t", "dh_norm": "dh"}
+
+_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d{1,4}\])*)")
+_INDEX = re.compile(r"\[(\d+)\]")
+_SPEC = re.compile(r"(?:.?[<>=^])?[+\- ]?z?#?0?(?P<width>\d+)?[_,]?(?:\.(?P<precision>\d+))?[eEfFgG%sd]?")
+_FORMATTER = string.Formatter()
+_SAMPLES: Mapping[type, object] = {float: 0.5, int: 3, str: "a"}
+
+
+class PlaceholderError(ValueError):
+    """A caption's placeholder that cannot be filled; the message is for the teacher."""
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    source: str  # as written, braces included
+    name: str
+    indices: tuple[int, ...]
+    spec: str
+
+
+def placeholders(text: str) -> list[Placeholder]:
+    """Every placeholder in `text`, or PlaceholderError for the first malformed one."""
+    try:
+        parts = list(_FORMATTER.parse(text))
+    except ValueError:
+        raise PlaceholderError("unbalanced braces; write {{ or }} for a literal brace") from None
+    found = []
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        source = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if conversion:
+            raise PlaceholderError(f"{source}: conversions such as !r are not supported")
+        if not field:
+            raise PlaceholderError("{}: a placeholder needs a name, such as {h} or {p[1]:.2f}")
+        match = _FIELD.fullmatch(field)
+        if match is None:
+            raise PlaceholderError(f"{source}: write a name with optional [index]es, such as {{p[1]}}")
+        spec = spec or ""
+        _check_spec(source, spec)
+        indices = tuple(int(i) for i in _INDEX.findall(match.group(2)))
+        found.append(Placeholder(source, match.group(1), indices, spec))
+    return found
+
+
+def _check_spec(source: str, spec: str) -> None:
+    match = _SPEC.fullmatch(spec)
+    if match is None:
+        raise PlaceholderError(f'{source}: bad format "{spec}"; use a format such as .2f, .3e or >6')
+    width, precision = match.group("width"), match.group("precision")
+    if (width and int(width) > MAX_WIDTH) or (precision and int(precision) > MAX_PRECISION):
+        raise PlaceholderError(
+            f"{source}: widths above {MAX_WIDTH} and precisions above {MAX_PRECISION} are not allowed"
+        )
+
+
+def _shape_of(comment: str, vocab_size: int, hidden_size: int) -> tuple[int, ...]:
+    """A listing line's shape comment, e.g. "(V, H)", in numbers."""
+    inside = comment[1 : comment.index(")")]
+    sizes = {"V": vocab_size, "H": hidden_size}
+    return tuple(sizes[d.strip()] for d in inside.split(",") if d.strip())
+
+
+@lru_cache(maxsize=64)
+def value_shapes(cell: str, vocab_size: int, hidden_size: int) -> Mapping[str, tuple[int, ...]]:
+    """Shape of every array a caption may name: the code's variables, weights and gradients.
+
+    Read from the listings' own shape comments, so it cannot drift from the code.
+    """
+    spec = CELLS[cell]
+    shapes: dict[str, tuple[int, ...]] = {}
+    for name, shape in layout(cell, vocab_size, hidden_size):
+        shapes[name] = shapes[f"d{name}"] = shape
+    for state in spec.state:
+        shapes[f"{state}_prev"] = (hidden_size,)
+    for line in (*spec.forward.ops, *spec.backward.ops):
+        shapes[line.op] = _shape_of(line.comment, vocab_size, hidden_size)
+    for name, kind in EXTRAS.items():
+        if kind is float:
+            shapes[name] = ()
+    return shapes
+
+
+def names_at(cell: str, phase: str | None, op: str | None) -> frozenset[str] | None:
+    """Names that hold a value at every cursor matching (phase, op); None if that varies."""
+    if phase is None:
+        return None
+    spec = CELLS[cell]
+    forward = [line.op for line in spec.forward.ops]
+    backward = [line.op for line in spec.backward.ops]
+    names = {name for name, _ in layout(cell, 2, 2)} | {f"{s}_prev" for s in spec.state}
+    names |= {"t", "input", "target", "checkpoint", "iteration"}
+    if phase == FORWARD:
+        names.update(forward[: forward.index(op) + 1] if op else forward)
+    else:
+        names.update(forward)
+        names.update(f"d{name}" for name, _ in layout(cell, 2, 2))
+        names.update(spec.carried_grads)
+        names.update(backward[: backward.index(op) + 1] if op else backward)
+    names.update(extra for extra, need in _NEEDS.items() if need in names)
+    return frozenset(names)
+
+
+def caption_problems(
+    text: str, cell: str, vocab_size: int, hidden_size: int, phase: str | None, op: str | None
+) -> list[str]:
+    """Why this caption's placeholders cannot be filled where it is shown (empty if they can)."""
+    try:
+        found = placeholders(text)
+    except PlaceholderError as exc:
+        return [str(exc)]
+    shapes = value_shapes(cell, vocab_size, hidden_size)
+    present = names_at(cell, phase, op)
+    problems = []
+    for ph in found:
+        if ph.name not in shapes and ph.name not in EXTRAS:
+            close = difflib.get_close_matches(ph.name, [*shapes, *EXTRAS], n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else "; docs/lessons.md lists the names"
+            problems.append(f'{ph.source}: unknown name "{ph.name}"{hint}')
+            continue
+        kind = EXTRAS.get(ph.name, float)
+        problem = _index_problem(ph, shapes.get(ph.name)) if ph.indices else None
+        if problem is None:
+            try:
+                format(_SAMPLES[kind], ph.spec)
+            except ValueError:
+                problem = f'{ph.source}: format "{ph.spec}" does not fit a {kind.__name__} value'
+        if problem is None and present is not None and ph.name not in present:
+            problem = _absence(ph, cell, phase, op)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _index_problem(ph: Placeholder, shape: tuple[int, ...] | None) -> str | None:
+    if not shape:
+        return f"{ph.source}: {ph.name} is a single value and takes no [index]"
+    if len(ph.indices) > len(shape):
+        return f"{ph.source}: {ph.name} has {len(shape)} axis(es) but {len(ph.indices)} indices"
+    for index, size in zip(ph.indices, shape, strict=False):
+        if index >= size:
+            dims = "x".join(str(s) for s in shape)
+            return f"{ph.source}: index {index} is out of range ({ph.name} has shape {dims})"
+    return None
+
+
+def _absence(ph: Placeholder, cell: str, phase: str | None, op: str | None) -> str:
+    spec = CELLS[cell]
+    made_at = _NEEDS.get(ph.name, ph.name)
+    ops = spec.forward.ops if phase == FORWARD else spec.backward.ops
+    if op is not None and made_at in {line.op for line in ops}:
+        return f"{ph.source}: not computed yet at op {op}; it is computed at op {made_at}"
+    return f"{ph.source}: {ph.name} is only computed in the backward pass"
+
+
+def caption_values(trace: Trace, index: int, checkpoint: str, iteration: int) -> dict[str, object]:
+    """Everything a caption may show with the cursor on step `index` of `trace`."""
+    step = trace.steps[index]
+    env = trace.env(index)
+    values: dict[str, object] = {name: np.asarray(v) for name, v in env.items()}
+    t = step.t
+    values.update(
+        t=t,
+        input=trace.vocab[trace.inputs[t]],
+        target=trace.vocab[trace.targets[t]],
+        checkpoint=checkpoint,
+        iteration=iteration,
+    )
+    if "p" in env:
+        p = np.asarray(env["p"])
+        values["prob"] = float(p[trace.targets[t]])
+        values["guess"] = trace.vocab[int(np.argmax(p))]
+    if "loss_t" in env:
+        values["loss"] = float(env["loss_t"])
+    if "dh" in env:
+        values["dh_norm"] = float(np.linalg.norm(env["dh"]))
+    return values
+
+
+def fill(text: str, values: Mapping[str, object]) -> str:
+    """`text` with every placeholder replaced; never raises.
+
+    A value the cursor has not reached yet, or any placeholder that cannot be
+    filled, shows as "…" so the caption still reads.
+    """
+    try:
+        parts = list(_FORMATTER.parse(text))
+    except ValueError:
+        return text
+    out = []
+    for literal, field, spec, conversion in parts:
+        out.append(literal)
+        if field is not None:
+            out.append(_render(field, spec or "", conversion, values))
+    return "".join(out)
+
+
+def _render(field: str, spec: str, conversion: str | None, values: Mapping[str, object]) -> str:
+    match = _FIELD.fullmatch(field)
+    if conversion or match is None or match.group(1) not in values:
+        return MISSING
+    try:
+        _check_spec(field, spec)
+    except PlaceholderError:
+        return MISSING
+    value = values[match.group(1)]
+    for index in (int(i) for i in _INDEX.findall(match.group(2))):
+        if not (isinstance(value, np.ndarray) and value.ndim and index < value.shape[0]):
+            return MISSING
+        value = value[index]
+    try:
+        return _format(value, spec)
+    except (ValueError, TypeError):
+        return MISSING
+
+
+def _format(value: object, spec: str) -> str:
+    if isinstance(value, np.ndarray) and value.ndim:
+        return "[" + ", ".join(_format(v, spec) for v in value) + "]"
+    if isinstance(value, str):
+        return format(value, spec)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return format(int(value), spec)
+    if isinstance(value, (float, np.floating, np.ndarray)):
+        shown = format(float(value), spec or DEFAULT_FLOAT)
+        # "-0.00" says a sign the number does not have at this precision.
+        return shown[1:] if shown.startswith("-") and not any(c in "123456789" for c in shown) else shown
+    return MISSING
+
+
+def captions_at(
+    lesson: Lesson, checkpoint: str | None, phase: str | None, t: int | None, op: str | None
+) -> tuple[Caption, ...]:
+    """The captions for this place, most specific first (file order among equals)."""
+    here = {"checkpoint": checkpoint, "phase": phase, "t": t, "op": op}
+    matching = [c for c in lesson.captions if all(getattr(c, k) in (None, v) for k, v in here.items())]
+    return tuple(sorted(matching, key=lambda c: -sum(getattr(c, k) is not None for k in here)))
