@@ -8,11 +8,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Problem:
     path: str
-    line: int  # 1-based
+    line: int  # 1-based; 0 when the problem has no place in the file (it cannot be read)
     column: int  # 1-based
     message: str
 
     def __str__(self) -> str:
+        if self.line <= 0:
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 

@@ -1,44 +1,478 @@
-"""Minimal loader, to be replaced by the strict validating one (lessons issue)."""
+"""The strict lesson loader: YAML file -> frozen Lesson, or LessonError listing every problem.
+
+A teacher's typo must never become a traceback or a silent default, so each
+key is read with its expected type and range, cross-references (symbols,
+checkpoints, ops, placeholder names, claim names) are resolved here, and
+every problem carries the file, line and column it stands at.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-import yaml
-
+from stepper.cells import CELLS
+from stepper.lesson.claims import ClaimError, parse_claim
+from stepper.lesson.claims import value_shapes as claim_shapes
 from stepper.lesson.errors import LessonError, Problem
-from stepper.lesson.model import Lesson, Model, Training
+from stepper.lesson.fields import Reader, suggestion
+from stepper.lesson.model import PANEL_NAMES, Caption, Claim, Lesson, Model, Training
+from stepper.lesson.nodes import MAX_BYTES, Mapping, Mark, Node, Scalar, Sequence, compose, decode
+from stepper.narration import caption_problems
+from stepper.optim import OPTIMIZERS
+from stepper.params import CELL_NAMES, GATES
+from stepper.trace import BACKWARD, FORWARD, PHASES
+
+MAX_HIDDEN = 64
+VOCAB_SIZES = (2, 16)
+MAX_SYMBOL_LENGTH = 8
+MAX_STEPS = 1000  # playback steps; the sequence holds one symbol more
+MAX_ITERATIONS = 200_000
+MAX_SEQ_LENGTH = 1000
+#: iterations x seq_length: about a minute of training for the largest models.
+MAX_TRAINING_SYMBOLS = 5_000_000
+MAX_DATA = 10_000
+MAX_CHECKPOINTS = 20
+MAX_CAPTIONS = 500
+MAX_CLAIMS = 50
+MAX_PROBLEMS = 50
+#: train() adds this checkpoint itself when training diverges.
+RESERVED_CHECKPOINT = "last good"
+
+T = TypeVar("T")
+
+TOP_REQUIRED = ("title", "summary", "vocab", "model", "data", "training", "playback")
+TOP_OPTIONAL = ("teacher_notes", "compare", "narration", "claims")
 
 
 def load_lesson(path: str | Path) -> Lesson:
-    path = Path(path)
+    """Read and validate one lesson file; LessonError lists all its problems."""
+    shown = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise LessonError([Problem(str(path), 1, 1, str(exc))]) from None
-    vocab = tuple(str(s) for s in doc["vocab"])
-    index = {s: i for i, s in enumerate(vocab)}
-    m, tr = doc["model"], doc["training"]
-    data = tuple(index[str(s)] for s in doc["data"]["pattern"])
-    playback = tuple(index[str(s)] for s in doc["playback"]["sequence"])
-    return Lesson(
-        path=path,
-        title=doc["title"],
-        summary=doc.get("summary", ""),
-        teacher_notes=doc.get("teacher_notes", ""),
-        vocab=vocab,
-        model=Model(m["cell"], m["hidden_size"], m["init_scale"], m["seed"]),
-        data=data,
-        training=Training(
-            tr["optimizer"],
-            tr["learning_rate"],
-            tr["iterations"],
-            tr["seq_length"],
-            tr.get("clip"),
-            tuple(sorted(tr["checkpoints"].items(), key=lambda kv: kv[1])),
-        ),
-        playback=playback,
-        panels=tuple(doc.get("playback", {}).get("panels", ())),
-        captions=(),
-        claims=(),
-    )
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise LessonError([Problem(shown, 0, 0, f"cannot read the file: {exc.strerror or exc}")]) from None
+    return parse_lesson(data, path)
+
+
+def parse_lesson(data: bytes, path: str | Path) -> Lesson:
+    """Validate the bytes of a lesson file; `path` names it in messages."""
+    reader = Reader(str(path))
+    text, found = decode(data)
+    root = None
+    if text is not None:
+        root, found = compose(text)
+        if (root is None and not found) or (isinstance(root, Scalar) and root.is_null):
+            root, found = None, [(Mark(1, 1), "the file is empty; a lesson needs " + ", ".join(TOP_REQUIRED))]
+    for mark, message in found:
+        reader.report(mark, "", message)
+    lesson = None if root is None else _LessonReader(reader).lesson(root, Path(path))
+    if reader.problems or lesson is None:
+        problems = sorted(reader.problems, key=lambda p: (p.line, p.column))
+        if len(problems) > MAX_PROBLEMS:
+            more = len(problems) - MAX_PROBLEMS
+            problems = [*problems[:MAX_PROBLEMS], Problem(str(path), 0, 0, f"... and {more} more problems")]
+        raise LessonError(problems)
+    return lesson
+
+
+class _LessonReader:
+    """Reads the lesson schema top-down; later parts use what earlier parts established."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.r = reader
+        self.vocab: tuple[str, ...] | None = None
+        self.cell: str | None = None
+        self.hidden: int | None = None
+        self.checkpoints: tuple[tuple[str, int], ...] | None = None
+        self.steps: int | None = None  # playback timesteps
+
+    def lesson(self, root: Node, path: Path) -> Lesson | None:
+        r = self.r
+        top = r.mapping(root, "", TOP_REQUIRED, TOP_OPTIONAL)
+        if top is None:
+            return None
+        get = top.get
+        title = self.optional(get("title"), lambda n: r.text(n, "title", 80))
+        summary = self.optional(get("summary"), lambda n: r.text(n, "summary", 1000))
+        notes = self.optional(get("teacher_notes"), lambda n: r.text(n, "teacher_notes", 20_000), "")
+        self.vocab = self.optional(get("vocab"), self.read_vocab)
+        model = self.optional(get("model"), self.read_model)
+        data = self.optional(get("data"), self.read_data)
+        training = self.optional(get("training"), self.read_training)
+        playback = self.optional(get("playback"), self.read_playback, ((), ()))
+        compare = self.optional(get("compare"), self.read_compare)
+        captions = self.optional(get("narration"), self.read_narration, ())
+        claims = self.optional(get("claims"), self.read_claims, ())
+        if r.problems:  # every failed read above has reported why
+            return None
+        return Lesson(
+            path=path,
+            title=title,
+            summary=summary,
+            teacher_notes=notes,
+            vocab=self.vocab,
+            model=model,
+            data=data,
+            training=training,
+            playback=playback[0],
+            panels=playback[1],
+            captions=captions,
+            claims=claims,
+            compare_cell=compare,
+        )
+
+    @staticmethod
+    def optional(node: Node | None, read: Callable[[Node], T | None], default: T | None = None) -> T | None:
+        """Read `node` if the key was given; a missing required key was already reported."""
+        return default if node is None else read(node)
+
+    # -- vocabulary and symbols -------------------------------------------------------------
+
+    def read_vocab(self, node: Node) -> tuple[str, ...] | None:
+        r = self.r
+        low, high = VOCAB_SIZES
+        items = r.sequence(node, "vocab", f"a list of {low} to {high} symbols, such as [h, e, l, o]")
+        if items is None:
+            return None
+        if not low <= len(items) <= high:
+            r.report(node.mark, "vocab", f"expected {low} to {high} symbols, got {len(items)}")
+            return None
+        symbols: list[str] = []
+        ok = True
+        for i, item in enumerate(items):
+            where = f"vocab[{i}]"
+            if not isinstance(item, Scalar) or item.is_null or not item.value:
+                r.expected(item, where, "a symbol (one to eight characters)")
+                ok = False
+            elif len(item.value) > MAX_SYMBOL_LENGTH or not item.value.isprintable():
+                r.report(
+                    item.mark, where, f'"{item.value[:20]}": a symbol is one to eight printable characters'
+                )
+                ok = False
+            elif item.value in symbols:
+                r.report(item.mark, where, f'"{item.value}" appears twice')
+                ok = False
+            else:
+                symbols.append(item.value)
+        return tuple(symbols) if ok else None
+
+    def symbols(self, node: Node, where: str, low: int, high: int) -> tuple[int, ...] | None:
+        """A list of symbols, or a text whose every character is one symbol."""
+        r = self.r
+        what = "a list of symbols, or a text of one-character symbols"
+        if isinstance(node, Scalar) and not node.is_null:
+            items: list[tuple[str, Node]] = [(ch, node) for ch in node.value]
+        elif isinstance(node, Sequence):
+            items = []
+            for i, item in enumerate(node.items):
+                if isinstance(item, Scalar) and not item.is_null:
+                    items.append((item.value, item))
+                else:
+                    r.expected(item, f"{where}[{i}]", "a symbol")
+                    return None
+        else:
+            r.expected(node, where, what)
+            return None
+        if not low <= len(items) <= high:
+            r.report(node.mark, where, f"expected {low} to {high:,} symbols, got {len(items):,}")
+            return None
+        if self.vocab is None:
+            return None
+        index = {s: i for i, s in enumerate(self.vocab)}
+        unknown = {}
+        for symbol, item in items:
+            if symbol not in index and symbol not in unknown:
+                unknown[symbol] = item
+        for symbol, item in unknown.items():
+            r.report(item.mark, where, f'"{symbol}" is not in the vocabulary ({", ".join(self.vocab)})')
+        return None if unknown else tuple(index[s] for s, _ in items)
+
+    # -- model, data, training --------------------------------------------------------------
+
+    def read_model(self, node: Node) -> Model | None:
+        r = self.r
+        keys = r.mapping(node, "model", ("cell", "hidden_size", "seed"), ("init_scale",))
+        if keys is None:
+            return None
+        self.cell = self.optional(keys.get("cell"), lambda n: r.choice(n, "model.cell", CELL_NAMES))
+        self.hidden = self.optional(
+            keys.get("hidden_size"), lambda n: r.integer(n, "model.hidden_size", 2, MAX_HIDDEN)
+        )
+        seed = self.optional(keys.get("seed"), lambda n: r.integer(n, "model.seed", 0, 2**32 - 1))
+        scale = self.optional(
+            keys.get("init_scale"),
+            lambda n: r.number(n, "model.init_scale", 0, 100, "a positive number up to 100"),
+            0.01,
+        )
+        if None in (self.cell, self.hidden, seed, scale):
+            return None
+        return Model(self.cell, self.hidden, scale, seed)
+
+    def read_data(self, node: Node) -> tuple[int, ...] | None:
+        r = self.r
+        keys = r.mapping(node, "data", (), ("pattern", "text"))
+        if keys is None:
+            return None
+        if len(keys) != 1:
+            given = "both" if keys else "neither"
+            r.report(node.mark, "data", f'give either "pattern" (a list of symbols) or "text", not {given}')
+            return None
+        [(name, value)] = keys.items()
+        if name == "text" and not isinstance(value, Scalar):
+            r.expected(value, "data.text", "a text")
+            return None
+        return self.symbols(value, f"data.{name}", 2, MAX_DATA)
+
+    def read_training(self, node: Node) -> Training | None:
+        r = self.r
+        keys = r.mapping(
+            node,
+            "training",
+            ("optimizer", "learning_rate", "iterations", "checkpoints"),
+            ("seq_length", "clip"),
+        )
+        if keys is None:
+            return None
+        optimizer = self.optional(
+            keys.get("optimizer"), lambda n: r.choice(n, "training.optimizer", OPTIMIZERS)
+        )
+        rate = self.optional(
+            keys.get("learning_rate"),
+            lambda n: r.number(n, "training.learning_rate", 0, 100, "a positive number up to 100"),
+        )
+        iterations = self.optional(
+            keys.get("iterations"), lambda n: r.integer(n, "training.iterations", 0, MAX_ITERATIONS)
+        )
+        seq_length = self.optional(
+            keys.get("seq_length"), lambda n: r.integer(n, "training.seq_length", 1, MAX_SEQ_LENGTH), 25
+        )
+        clip = self.optional(keys.get("clip"), self.read_clip, 5.0)
+        if (
+            iterations is not None
+            and seq_length is not None
+            and iterations * seq_length > MAX_TRAINING_SYMBOLS
+        ):
+            r.report(
+                keys["iterations"].mark,
+                "training",
+                f"iterations x seq_length is {iterations * seq_length:,}; at most {MAX_TRAINING_SYMBOLS:,} "
+                "so training stays under a minute",
+            )
+            iterations = None
+        self.checkpoints = self.optional(
+            keys.get("checkpoints"), lambda n: self.read_checkpoints(n, iterations)
+        )
+        if None in (optimizer, rate, iterations, seq_length, clip, self.checkpoints):
+            return None
+        return Training(
+            optimizer, rate, iterations, seq_length, None if clip == "off" else clip, self.checkpoints
+        )
+
+    def read_clip(self, node: Node) -> float | str | None:
+        if isinstance(node, Scalar) and node.plain and node.value in ("off", "null", "~"):
+            return "off"
+        return self.r.number(node, "training.clip", 0, 1e6, 'a positive number, or "off" for no clipping')
+
+    def read_checkpoints(self, node: Node, iterations: int | None) -> tuple[tuple[str, int], ...] | None:
+        r = self.r
+        if not isinstance(node, Mapping) or not node.pairs:
+            r.expected(
+                node, "training.checkpoints", "a mapping of names to iterations, such as {untrained: 0}"
+            )
+            return None
+        if len(node.pairs) > MAX_CHECKPOINTS:
+            r.report(node.mark, "training.checkpoints", f"at most {MAX_CHECKPOINTS} checkpoints")
+            return None
+        found: list[tuple[str, int]] = []
+        ok = True
+        for key, value in node.pairs:
+            where = f"training.checkpoints.{key.value}"
+            if (
+                key.value == RESERVED_CHECKPOINT
+                or not 1 <= len(key.value) <= 24
+                or not key.value.isprintable()
+            ):
+                r.report(
+                    key.mark,
+                    "training.checkpoints",
+                    f'"{key.value[:30]}": a checkpoint name is 1 to 24 '
+                    f'printable characters, and "{RESERVED_CHECKPOINT}" is reserved',
+                )
+                ok = False
+                continue
+            iteration = r.integer(value, where, 0, MAX_ITERATIONS)
+            if iteration is not None and iterations is not None and iteration > iterations:
+                r.report(
+                    value.mark,
+                    where,
+                    f"iteration {iteration} is after the last training iteration ({iterations})",
+                )
+                iteration = None
+            if iteration is None:
+                ok = False
+            else:
+                found.append((key.value, iteration))
+        if not ok or iterations is None:
+            return None
+        return tuple(sorted(found, key=lambda kv: kv[1]))
+
+    # -- playback and compare ---------------------------------------------------------------
+
+    def read_playback(self, node: Node) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
+        r = self.r
+        keys = r.mapping(node, "playback", ("sequence",), ("panels",))
+        if keys is None or "sequence" not in keys:
+            return None
+        sequence = self.symbols(keys["sequence"], "playback.sequence", 2, MAX_STEPS + 1)
+        if sequence is not None:
+            self.steps = len(sequence) - 1
+        panels = self.optional(keys.get("panels"), self.read_panels, ())
+        return None if sequence is None or panels is None else (sequence, panels)
+
+    def read_panels(self, node: Node) -> tuple[str, ...] | None:
+        r = self.r
+        items = r.sequence(node, "playback.panels", f"a list of panel names ({', '.join(PANEL_NAMES)})")
+        if items is None:
+            return None
+        names: list[str] = []
+        for i, item in enumerate(items):
+            where = f"playback.panels[{i}]"
+            name = r.choice(item, where, PANEL_NAMES)
+            if name is None:
+                return None
+            if name in names:
+                r.report(item.mark, where, f'"{name}" is listed twice')
+                return None
+            if name == "gates" and self.cell is not None and not GATES[self.cell]:
+                r.report(
+                    item.mark, where, f"the gates panel needs a gru or lstm cell; this model is {self.cell}"
+                )
+                return None
+            names.append(name)
+        return tuple(names)
+
+    def read_compare(self, node: Node) -> str | None:
+        r = self.r
+        keys = r.mapping(node, "compare", ("cell",))
+        if keys is None or "cell" not in keys:
+            return None
+        cell = r.choice(keys["cell"], "compare.cell", CELL_NAMES)
+        if cell is not None and cell == self.cell:
+            r.report(
+                keys["cell"].mark, "compare.cell", f"the lesson's model is already {cell}; name another cell"
+            )
+            return None
+        return cell
+
+    # -- narration and claims ---------------------------------------------------------------
+
+    def read_narration(self, node: Node) -> tuple[Caption, ...] | None:
+        items = self.r.sequence(node, "narration", "a list of captions, each with a text")
+        if items is None:
+            return None
+        if len(items) > MAX_CAPTIONS:
+            self.r.report(node.mark, "narration", f"at most {MAX_CAPTIONS} captions")
+            return None
+        captions = [self.read_caption(item, f"narration[{i}]") for i, item in enumerate(items)]
+        return None if None in captions else tuple(captions)
+
+    def read_caption(self, node: Node, where: str) -> Caption | None:
+        r = self.r
+        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op"))
+        if keys is None:
+            return None
+        before = len(r.problems)
+        text = self.optional(keys.get("text"), lambda n: r.text(n, f"{where}.text", 2000))
+        checkpoint = self.optional(
+            keys.get("checkpoint"), lambda n: self.checkpoint_name(n, f"{where}.checkpoint")
+        )
+        phase = self.optional(keys.get("phase"), lambda n: r.choice(n, f"{where}.phase", PHASES))
+        steps = self.sizes()[2]
+        note = f" (the playback has {steps} steps)"
+        t = self.optional(
+            keys.get("t"), lambda n: r.integer(n, f"{where}.t", 0, steps - 1, "a timestep", note)
+        )
+        op = self.optional(keys.get("op"), lambda n: self.op_name(n, f"{where}.op", phase))
+        if len(r.problems) > before or text is None:
+            return None
+        if op is not None:  # an op belongs to one pass, so it implies the phase
+            phase = FORWARD if op in self.ops(FORWARD) else BACKWARD
+        if self.cell is not None:
+            vocab_size, hidden, _ = self.sizes()
+            for message in caption_problems(text, self.cell, vocab_size, hidden, phase, op):
+                r.report(keys["text"].mark, f"{where}.text", message)
+        return Caption(text, checkpoint, phase, t, op)
+
+    def sizes(self) -> tuple[int, int, int]:
+        """Vocabulary size, hidden size and playback steps; the largest allowed where a key is
+        broken, so checks that use them still run without reporting anything false."""
+        return (
+            VOCAB_SIZES[1] if self.vocab is None else len(self.vocab),
+            MAX_HIDDEN if self.hidden is None else self.hidden,
+            MAX_STEPS if self.steps is None else self.steps,
+        )
+
+    def ops(self, phase: str) -> list[str]:
+        assert self.cell is not None
+        cell = CELLS[self.cell]
+        return [line.op for line in (cell.forward if phase == FORWARD else cell.backward).ops]
+
+    def op_name(self, node: Node, where: str, phase: str | None) -> str | None:
+        r = self.r
+        name = r.text(node, where, 40, "an op name such as h or dh")
+        if name is None or self.cell is None:
+            return None
+        forward, backward = self.ops(FORWARD), self.ops(BACKWARD)
+        if name not in forward and name not in backward:
+            r.report(
+                node.mark,
+                where,
+                f'"{name}" is not an op of the {self.cell} cell{suggestion(name, [*forward, *backward])}',
+            )
+            return None
+        actual = FORWARD if name in forward else BACKWARD
+        if phase is not None and phase != actual:
+            r.report(node.mark, where, f'"{name}" is a {actual} op, but phase is {phase}')
+            return None
+        return name
+
+    def checkpoint_name(self, node: Node, where: str) -> str | None:
+        if self.checkpoints is None:
+            self.r.text(node, where, 24)
+            return None
+        return self.r.choice(node, where, [name for name, _ in self.checkpoints])
+
+    def read_claims(self, node: Node) -> tuple[Claim, ...] | None:
+        items = self.r.sequence(node, "claims", "a list of claims, each with checkpoint, text and check")
+        if items is None:
+            return None
+        if len(items) > MAX_CLAIMS:
+            self.r.report(node.mark, "claims", f"at most {MAX_CLAIMS} claims")
+            return None
+        claims = [self.read_claim(item, f"claims[{i}]") for i, item in enumerate(items)]
+        return None if None in claims else tuple(claims)
+
+    def read_claim(self, node: Node, where: str) -> Claim | None:
+        r = self.r
+        keys = r.mapping(node, where, ("checkpoint", "text", "check"))
+        if keys is None or len(keys) < 3:
+            return None
+        checkpoint = self.checkpoint_name(keys["checkpoint"], f"{where}.checkpoint")
+        text = r.text(keys["text"], f"{where}.text", 300)
+        check = r.text(keys["check"], f"{where}.check", 300, "an expression such as min(prob) >= 0.9")
+        if check is None or self.cell is None:
+            return None
+        vocab_size, hidden, steps = self.sizes()
+        shapes = claim_shapes(self.cell, steps, vocab_size, hidden)
+        try:
+            parse_claim(check, shapes)
+        except ClaimError as exc:
+            r.report(keys["check"].mark, f"{where}.check", str(exc))
+            return None
+        if checkpoint is None or text is None:
+            return None
+        mark = node.mark
+        return Claim(text, checkpoint, mark.line, check, mark.column)

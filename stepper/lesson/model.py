@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stepper.train import TrainConfig
@@ -55,6 +55,8 @@ class Claim:
     text: str  # the statement as the teacher wrote it
     checkpoint: str
     line: int  # where it stands in the file, for error messages
+    check: str  # the expression that decides it (see stepper.lesson.claims)
+    column: int = 1
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,22 @@ class Lesson:
     def encode(self, symbols: list[str] | tuple[str, ...]) -> tuple[int, ...]:
         index = {s: i for i, s in enumerate(self.vocab)}
         return tuple(index[s] for s in symbols)
+
+    @property
+    def checkpoint_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.training.checkpoints)
+
+    def compare_lesson(self) -> Lesson | None:
+        """The side-by-side model: this lesson with the other cell, same data, seed and training.
+
+        Its captions and claims are dropped: they name this cell's ops and gates.
+        """
+        if self.compare_cell is None:
+            return None
+        return replace(
+            self,
+            model=replace(self.model, cell=self.compare_cell),
+            captions=(),
+            claims=(),
+            compare_cell=None,
+        )
