@@ -12,10 +12,11 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
+from stepper.cells import CELLS
 from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
 from stepper.files import OutputError, atomic_write, free_name
 from stepper.lesson import LessonError, builtin_lessons, load_lesson
-from stepper.navigation import Cursor, move, same_place, start
+from stepper.navigation import Cursor, corresponding, move, same_place, start
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Scene
 from stepper.session import Session
@@ -96,6 +97,7 @@ class App:
         self.lesson_paths = builtin_lessons()
         self._entries: list[LessonEntry] | None = None
         self.session: Session | None = None
+        self._compare_session: Session | None = None  # the lesson's second cell, trained on demand
         self.state: ViewState | None = None
         self.message = ""  # a lesson that could not open
         self.selection = 0
@@ -163,7 +165,7 @@ class App:
                 f"Training stopped: {result.divergence.reason}. Showing the checkpoints before it; "
                 f"'last good' holds the weights just before the fault."
             )
-        return Frame(
+        frame = Frame(
             state,
             self.session.lesson,
             self.session.trace(state.checkpoint),
@@ -174,6 +176,10 @@ class App:
             marks=tuple((c.name, c.iteration) for c in result.checkpoints),
             baseline=self.session.trace(self.session.checkpoint_names[0]),
         )
+        if "compare" in state.panels:
+            partner, label = self._partner(state, frame.trace)
+            frame = replace(frame, label=label, partner=partner)
+        return frame
 
     def build(self, state: ViewState | None = None, size: tuple[int, int] | None = None) -> Scene:
         """The scene for the current state (or another one, for off-screen exports)."""
@@ -245,6 +251,8 @@ class App:
             self.set_state(replace(state, speed=SPEEDS[k], message=f"speed {SPEEDS[k]:g} ops/s"))
         elif command in (Command.TOGGLE_TRAINED, Command.PREV_CHECKPOINT, Command.NEXT_CHECKPOINT):
             self._switch_checkpoint(command)
+        elif command is Command.PANEL_COMPARE:
+            self._cycle_compare()
         elif command in PANEL_COMMANDS:
             name = PANEL_COMMANDS[command]
             open_now = name not in state.panels
@@ -283,6 +291,78 @@ class App:
                 self.set_state(replace(state, overlay=""))
             else:
                 self.running = False
+
+    def compare_kinds(self) -> tuple[str, ...]:
+        """What side by side can set against this lesson: checkpoints, the lesson's second
+        cell if it names one, and a second sequence."""
+        assert self.session is not None
+        cells = ("cells",) if self.session.lesson.compare_cell else ()
+        return ("checkpoints", *cells, "sequences")
+
+    def _cycle_compare(self) -> None:
+        """V: off -> each kind in turn -> off."""
+        assert self.state is not None
+        state, kinds = self.state, self.compare_kinds()
+        if "compare" not in state.panels:
+            self.set_state(
+                replace(
+                    state,
+                    panels=(*state.panels, "compare"),
+                    compare=kinds[0],
+                    message=f"side by side: {kinds[0]}",
+                )
+            )
+            return
+        k = kinds.index(state.compare) if state.compare in kinds else len(kinds) - 1
+        if k + 1 < len(kinds):
+            self.set_state(replace(state, compare=kinds[k + 1], message=f"side by side: {kinds[k + 1]}"))
+        else:
+            panels = tuple(p for p in state.panels if p != "compare")
+            self.set_state(replace(state, panels=panels, compare=kinds[0], message="side by side closed"))
+
+    def _partner(self, state: ViewState, trace) -> tuple[Frame, str]:
+        """The right-hand frame of side by side, and the label of the left one."""
+        assert self.session is not None
+        session, lesson = self.session, self.session.lesson
+        result = session.result
+        here = f"{state.checkpoint}, iteration {result.checkpoint(state.checkpoint).iteration}"
+        kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
+        if kind == "cells":
+            if self._compare_session is None or self._compare_session.lesson.path != lesson.path:
+                self._compare_session = Session.open(lesson.compare_lesson())
+            other = self._compare_session
+            names = other.checkpoint_names
+            name = state.checkpoint if state.checkpoint in names else names[-1]
+            trace_b = other.trace(name)
+            left = f"{CELLS[lesson.model.cell].title}  ({here})"
+            iteration = other.result.checkpoint(name).iteration
+            label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
+        elif kind == "sequences":
+            other, name = session, state.checkpoint
+            sequence = varied_sequence(lesson.playback, len(lesson.vocab))
+            trace_b = session.trace(name, sequence)
+            left = "sequence " + ",".join(lesson.vocab[s] for s in lesson.playback)
+            label = "sequence " + ",".join(lesson.vocab[s] for s in sequence)
+        else:
+            other, names = session, session.checkpoint_names
+            name = names[-1] if state.checkpoint != names[-1] else names[0]
+            trace_b = session.trace(name)
+            left = here
+            label = f"{name}, iteration {result.checkpoint(name).iteration}"
+        cursor = corresponding(state.cursor, trace, trace_b)
+        partner_state = replace(state, checkpoint=name, cursor=cursor, hover=None, numbers=False)
+        iteration = other.result.checkpoint(name).iteration
+        earlier = kind == "checkpoints" and iteration < result.checkpoint(state.checkpoint).iteration
+        partner = Frame(
+            partner_state,
+            other.lesson,
+            trace_b,
+            iteration,
+            other.checkpoint_names,
+            label=label,
+            partner_first=earlier,
+        )
+        return partner, left
 
     def _switch_checkpoint(self, command: Command) -> None:
         assert self.session is not None and self.state is not None
@@ -466,6 +546,12 @@ class App:
             clock.tick(60)
         pygame.quit()
         return 0
+
+
+def varied_sequence(sequence: tuple[int, ...], vocab_size: int) -> tuple[int, ...]:
+    """The playback with its first symbol changed: same start state, one different input,
+    so side by side shows where (and whether) the two runs part."""
+    return ((sequence[0] + 1) % vocab_size, *sequence[1:])
 
 
 def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -> Path:

@@ -73,3 +73,19 @@ def same_place(cursor: Cursor, old: Trace, new: Trace) -> Cursor:
         return cursor
     k, _ = position(cursor, old)
     return at_step(new, cursor.phase, k - 1)
+
+
+def corresponding(cursor: Cursor, trace: Trace, other: Trace) -> Cursor:
+    """The partner cursor in a side-by-side view: same pass and timestep, the op of the same
+    name if the other cell has one (x, h, y, p...), else the same share of the timestep."""
+    t = trace.steps[cursor.index].t
+    if t >= other.length:
+        return start(other, cursor.phase)
+    mine = trace.timestep_range(cursor.phase, t)
+    theirs = other.timestep_range(cursor.phase, t)
+    op = trace.steps[cursor.index].op
+    for i in theirs:
+        if other.steps[i].op == op:
+            return Cursor(cursor.phase, i)
+    share = (cursor.index - mine.start) / max(1, len(mine) - 1)
+    return Cursor(cursor.phase, theirs.start + round(share * (len(theirs) - 1)))

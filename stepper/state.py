@@ -29,5 +29,6 @@ class ViewState:
     hover: Hover | None = None
     message: str = ""  # one line for the status bar (saved file, refused key...)
     panels: tuple[str, ...] = ()  # open panels, in the order they were opened
+    compare: str = "checkpoints"  # what the side-by-side panel sets against this frame
     weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint
     selection: int = 0  # highlighted row of the lesson list

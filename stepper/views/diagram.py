@@ -117,6 +117,8 @@ def format_value(value: float, width_px: int, size_px: int, measure: Measure) ->
         return "NaN"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
     if 0 < abs(value) < 0.005:  # trained gradients: 3e-4 says more than 0.00
         exponent = math.floor(math.log10(abs(value)))
         mantissa = round(value / 10**exponent)
@@ -279,7 +281,9 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     )
     cw, ch = grid.cw, grid.ch
 
-    title = "Network" + ("  -  backward pass (gradients)" if frame.cursor.phase == BACKWARD else "")
+    title = frame.label or "Network"
+    title += "  -  backward pass (gradients)" if frame.cursor.phase == BACKWARD else ""
+    title = fit(title, box.w - 2 * gap, theme.size("title"), measure, bold=True)
     items: list[Primitive] = [
         Text(box.x + gap, box.y + theme.px(8), title, theme.size("title"), theme.text, bold=True)
     ]

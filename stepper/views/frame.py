@@ -49,6 +49,9 @@ class Frame:
     loss_history: np.ndarray | None = None  # mean loss per symbol, one per training iteration
     marks: tuple[tuple[str, int], ...] = ()  # (checkpoint name, iteration), in training order
     baseline: Trace | None = None  # the same sequence under the first checkpoint (untrained)
+    label: str = ""  # names this frame in a side-by-side view ("untrained, iteration 0")
+    partner: Frame | None = None  # the other frame of a side-by-side view
+    partner_first: bool = False  # on the partner: draw it on the left (the earlier checkpoint)
 
     @property
     def cursor(self) -> Cursor:

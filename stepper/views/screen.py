@@ -39,8 +39,9 @@ def regions(
     strip_rows = -(-len(panels) // PANELS_PER_ROW)
     strip_h = int(main_h * (0.38 if strip_rows == 1 else 0.5)) if panels else 0
     top_h = main_h - strip_h
-    code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
-    diagram_w = width - code_w - 2 * gap
+    if code_w:  # 0: no code panel (side by side)
+        code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
+    diagram_w = width - code_w - (2 * gap if code_w else gap)
     boxes = {
         "diagram": Box(gap, gap, diagram_w - gap, top_h - gap),
         "code": Box(diagram_w + gap, gap, code_w - gap, top_h - gap),
@@ -98,16 +99,38 @@ def build_screen(
         **PANELS,
     }
     panels = tuple(p for p in frame.state.panels if p in PANELS)
-    for name, box in regions(width, height, theme, code_width(frame, theme, measure), panels).items():
-        minimum = MIN_PANEL if name in ("diagram", "code") or name in PANELS else (200, 30)
-        # Each layer paints its whole box first: it is redrawn alone when it changes.
-        ground: list[Primitive] = [
-            Rect(box.x, box.y, box.w, box.h, theme.background, None, tag=f"ground:{name}")
+    side_by_side = frame.partner is not None
+    code_w = 0 if side_by_side else code_width(frame, theme, measure)
+    boxes = regions(width, height, theme, code_w, panels)
+    if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
+        whole = boxes.pop("diagram")
+        half = (whole.w - theme.px(10)) // 2
+        sides = [
+            Box(whole.x, whole.y, half, whole.h),
+            Box(whole.x + half + theme.px(10), whole.y, half, whole.h),
         ]
+        if frame.partner.partner_first:
+            sides.reverse()
+        boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
+        builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m)
+    for name, box in boxes.items():
+        minimum = MIN_PANEL if name in ("diagram", "diagram-b", "code") or name in PANELS else (200, 30)
         if box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
             items = _placeholder(name, box, theme, measure)
         else:
             items = _memo(name, frame, box, theme, measure, builders[name])
+        # Each layer paints its whole box: it is redrawn alone when it changes.
+        first = items[0] if items else None
+        fills_box = (
+            isinstance(first, Rect)
+            and first.fill is not None
+            and (first.x, first.y, first.w, first.h) == (box.x, box.y, box.w, box.h)
+        )
+        ground = (
+            []
+            if fills_box
+            else [Rect(box.x, box.y, box.w, box.h, theme.background, None, tag=f"ground:{name}")]
+        )
         layers.append(Layer(name, box.x, box.y, box.w, box.h, tuple(ground + items)))
     whole = Box(0, 0, width, height)
     overlay = frame.state.overlay
