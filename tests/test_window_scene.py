@@ -185,3 +185,19 @@ def test_small_window_collapses_panels_instead_of_overflowing():
     frame = frame_at("gru-gates.yaml", FORWARD, 3)
     scene = build_screen(frame, 640, 360, THEME.zoomed(2.0), measure)
     assert scene.tagged("collapsed:diagram") or scene.tagged("collapsed:code")
+
+
+def test_weight_changes_view_colours_each_weight_by_its_change():
+    from dataclasses import replace
+
+    from window_support import session
+
+    base = frame_at("alternating.yaml", FORWARD, 2)
+    s = session("alternating.yaml")
+    baseline = s.trace(s.checkpoint_names[0])
+    frame = replace(base, state=replace(base.state, weight_changes=True), baseline=baseline)
+    scene = scene_of(frame)
+    cells = [c for c in scene.of(Cell) if c.name == "Whh"]
+    change = frame.trace.params["Whh"] - baseline.params["Whh"]
+    assert sorted(c.value for c in cells) == sorted(change.ravel().tolist())
+    assert any(t.text.startswith("ΔWhh") for t in scene.tagged("label:Whh"))

@@ -187,7 +187,28 @@ def _labels(frame: Frame, names: tuple[str, ...], arrays: tuple[str, ...]) -> li
     trace = frame.trace
     if names == ("x",) and frame.step.t < trace.length:
         return [f"x  '{trace.vocab[trace.inputs[frame.step.t]]}'"]
+    if frame.state.weight_changes and frame.baseline is not None and arrays[0] in trace.params:
+        return [" | ".join("Δ" + a for a in arrays)]
     return [" | ".join(arrays)]
+
+
+_CHANGES: WeakKeyDictionary[Trace, tuple[Trace, dict[str, np.ndarray]]] = WeakKeyDictionary()
+
+
+def weight_changes(trace: Trace, baseline: Trace | None) -> dict[str, np.ndarray] | None:
+    """Each weight minus its value at the first checkpoint: what training changed (W)."""
+    if baseline is None:
+        return None
+    kept = _CHANGES.get(trace)
+    if kept is not None and kept[0] is baseline:
+        return kept[1]
+    changes = {}
+    for name in trace.params:
+        delta = np.asarray(trace.params[name]) - np.asarray(baseline.params[name])
+        delta.setflags(write=False)
+        changes[name] = delta
+    _CHANGES[trace] = (baseline, changes)
+    return changes
 
 
 @dataclass(frozen=True)
@@ -289,6 +310,8 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     ]
     placed: dict[str, Placed] = {}
     scales = value_scales(trace)
+    changes = weight_changes(trace, frame.baseline) if frame.state.weight_changes else None
+    changes_scale = max((float(np.max(np.abs(v))) for v in (changes or {}).values()), default=0.0) or 1.0
     value_size = max(small, min(theme.px(20), int(ch * 0.5)))
     for names, c, r in layout:
         arrays = slot_names[names]
@@ -317,10 +340,12 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
             continue
         x = x0
         for a in arrays:
-            value = env.get(a)
+            value, scale = env.get(a), scales.get(a, 1.0)
+            if changes is not None and a in changes:
+                value, scale = changes[a], changes_scale
             n_rows, n_cols = _shape(value, shapes.get(a, shapes.get(names[0], (1,))))
             placed[a] = Placed(a, x, y0, n_rows, n_cols, cw, ch)
-            items += _cells(a, value, placed[a], scales.get(a, 1.0), theme, value_size, measure)
+            items += _cells(a, value, placed[a], scale, theme, value_size, measure)
             x += n_cols * cw + sep
     if frame.cursor.phase != BACKWARD:  # the forward wiring; it would mislead going back
         items[1:1] = _connectors(frame, placed, theme)  # after the title, beneath the cells
@@ -674,10 +699,10 @@ def _legend(
     items.append(Rect(x, box.y + theme.px(6), steps * w, box.h - theme.px(12), None, theme.border, 1))
     x += steps * w + theme.px(10)
     weights = scales.get(next(iter(frame.trace.params)), 1.0)
-    text = (
-        f"blue negative, orange positive; weights full at ±{weights:.2f}, "
-        "values at their largest size over the sequence; grey: not computed yet"
-    )
+    what = f"weights full at ±{weights:.2f}"
+    if frame.state.weight_changes and frame.baseline is not None:
+        what = f"Δ: each weight's change since {frame.checkpoints[0]} (W to leave)"
+    text = f"blue negative, orange positive; {what}; values at their largest over the sequence; grey: not yet"
     text = fit(text, box.right - x, size, measure)
     items.append(Text(x, box.y + box.h // 2, text, size, theme.dim, anchor="midleft", tag="legend-text"))
     return items
