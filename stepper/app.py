@@ -25,6 +25,7 @@ from stepper.theme import Theme, zoom_step
 from stepper.views.frame import Frame
 from stepper.views.overlays import LessonEntry
 from stepper.views.screen import build_screen, build_start
+from stepper.views.screen import forget as forget_views
 
 DEFAULT_SIZE = (1920, 1080)
 MIN_SIZE = (640, 360)
@@ -136,6 +137,8 @@ class App:
         except Exception as exc:
             self._fail(f"{path}: could not open ({type(exc).__name__}: {exc})")
             return
+        forget_views()
+        self._compare_session = None
         first = session.checkpoint_names[0]
         trace = session.trace(first)
         self.session = session

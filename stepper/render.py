@@ -16,7 +16,8 @@ FONT_FILES = {
     ("mono", False): "DejaVuSansMono.ttf",
     ("mono", True): "DejaVuSansMono-Bold.ttf",
 }
-GLYPH_CACHE_LIMIT = 4000
+GLYPH_CACHE_BYTES = 24 * 2**20  # rendered text kept; long captions are large surfaces
+WIDTHS_KEPT = 16_000
 
 
 class Fonts:
@@ -28,6 +29,7 @@ class Fonts:
             pygame.font.init()
         self._fonts: dict[tuple[str, int, bool], pygame.font.Font] = {}
         self._glyphs: dict[tuple, pygame.Surface] = {}
+        self._glyph_bytes = 0
         self._widths: dict[tuple[str, int, str, bool], int] = {}
 
     def font(self, family: str, size: int, bold: bool = False) -> pygame.font.Font:
@@ -42,7 +44,7 @@ class Fonts:
         key = (text, size, family, bold)
         width = self._widths.get(key)
         if width is None:
-            if len(self._widths) >= GLYPH_CACHE_LIMIT * 4:
+            if len(self._widths) >= WIDTHS_KEPT:
                 self._widths.clear()
             width = self._widths[key] = self.font(family, size, bold).size(text)[0]
         return width
@@ -51,10 +53,13 @@ class Fonts:
         key = (text, size, family, bold, color)
         surface = self._glyphs.get(key)
         if surface is None:
-            if len(self._glyphs) >= GLYPH_CACHE_LIMIT:
-                self._glyphs.clear()
             surface = self.font(family, size, bold).render(text, True, color)
+            cost = surface.get_width() * surface.get_height() * 4
+            if self._glyph_bytes + cost > GLYPH_CACHE_BYTES:
+                self._glyphs.clear()
+                self._glyph_bytes = 0
             self._glyphs[key] = surface
+            self._glyph_bytes += cost
         return surface
 
 

@@ -383,6 +383,8 @@ def _reference_shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
 
 
 _CELLS: dict[tuple, tuple[np.ndarray | None, list[Primitive]]] = {}
+CELLS_KEPT_LIMIT = 40_000  # primitives remembered at most: bounded memory at hidden 64
+_cells_kept = 0
 
 
 def _cells(
@@ -393,11 +395,22 @@ def _cells(
     kept = _CELLS.get(key)
     if kept is not None and kept[0] is value:
         return kept[1]
-    if len(_CELLS) > 4096:
-        _CELLS.clear()
     items = _draw_cells(name, value, at, scale, theme, size, measure)
+    global _cells_kept
+    if _cells_kept + len(items) > CELLS_KEPT_LIMIT:
+        _CELLS.clear()
+        _cells_kept = 0
     _CELLS[key] = (value, items)
+    _cells_kept += len(items)
     return items
+
+
+def forget() -> None:
+    """Drop every memo (a new lesson: the old traces may go)."""
+    global _cells_kept
+    _CELLS.clear()
+    _GRIDS.clear()
+    _cells_kept = 0
 
 
 def _draw_cells(

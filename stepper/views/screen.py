@@ -149,6 +149,14 @@ def build_screen(
 _MEMO: dict[tuple, list[Primitive]] = {}
 
 
+def forget() -> None:
+    """Drop every memo of every view, so traces of a closed lesson can be freed."""
+    from stepper.views import diagram
+
+    _MEMO.clear()
+    diagram.forget()
+
+
 def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, builder) -> list[Primitive]:
     """The code panel and the timeline change only with a few inputs; build them once per set."""
     step, state = frame.step, frame.state
