@@ -130,6 +130,7 @@ def value_shapes(cell: str, vocab_size: int, hidden_size: int) -> Mapping[str, t
     return shapes
 
 
+@lru_cache(maxsize=256)
 def names_at(cell: str, phase: str | None, op: str | None) -> frozenset[str] | None:
     """Names that hold a value at every cursor matching (phase, op); None if that varies."""
     if phase is None:

@@ -155,11 +155,18 @@ def _index_parts(node: ast.AST) -> list[ast.AST]:
     return [node, *node.elts] if isinstance(node, ast.Tuple) else [node]
 
 
-_ALLOWED = (
-    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp,
-    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Compare, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq,
-    ast.Call, ast.Name, ast.Load, ast.Constant, ast.Subscript, ast.Slice, ast.Tuple,
-)  # fmt: skip
+#: Nodes that are always fine (operators are checked through their parent).
+_PLAIN = (ast.Load, ast.Expression, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Compare, ast.Subscript,
+          ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Lt, ast.LtE,
+          ast.Gt, ast.GtE, ast.Eq, ast.NotEq)  # fmt: skip
+
+
+def segment(source: str, node: ast.AST) -> str:
+    """The claim's own text for `node` (slicing directly when offsets are plain character offsets)."""
+    start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+    if start is not None and end is not None and "\n" not in source and source.isascii():
+        return source[start:end]
+    return ast.get_source_segment(source, node) or type(node).__name__
 
 
 @dataclass(frozen=True)
@@ -171,7 +178,9 @@ class _Context:
     indices: set[int]  # ids of the nodes written inside [...]
 
     def allow(self, node: ast.AST, source: str) -> None:
-        text = ast.get_source_segment(source, node) or type(node).__name__
+        if isinstance(node, _PLAIN):
+            return
+        text = segment(source, node)
         if isinstance(node, ast.Name):
             self.allow_name(node)
         elif isinstance(node, ast.Call):
@@ -195,7 +204,7 @@ class _Context:
             raise ClaimError(f"{text}: attribute access (.) is not allowed")
         elif isinstance(node, (ast.Tuple, ast.Slice)) and id(node) not in self.indices:
             raise ClaimError(f"{text}: commas and colons only go inside [...], as in h[0, 1] or prob[1:]")
-        elif not isinstance(node, _ALLOWED):
+        elif not isinstance(node, (ast.Call, ast.Name, ast.Constant, ast.Slice, ast.Tuple)):
             raise ClaimError(f"{text}: not allowed in a claim")
 
     def allow_name(self, node: ast.Name) -> None:
@@ -241,7 +250,7 @@ class _Run:
 
     def note(self, node: ast.AST, value: object) -> None:
         if not isinstance(node, ast.Constant):
-            self.measured[ast.get_source_segment(self.source, node) or "?"] = describe(value)
+            self.measured[segment(self.source, node)] = describe(value)
 
     def value(self, node: ast.AST) -> object:
         try:
@@ -249,7 +258,7 @@ class _Run:
         except ClaimError:
             raise
         except (ArithmeticError, IndexError, TypeError, ValueError) as exc:
-            text = ast.get_source_segment(self.source, node) or "the claim"
+            text = segment(self.source, node)
             raise ClaimError(f"{text}: {exc}") from None
 
     def _value(self, node: ast.AST) -> object:
@@ -284,7 +293,7 @@ class _Run:
             return result
         if isinstance(node, ast.Subscript):
             return np.asarray(self.value(node.value))[self.index(node.slice)]
-        raise ClaimError(f"{ast.get_source_segment(self.source, node)}: not allowed in a claim")
+        raise ClaimError(f"{segment(self.source, node)}: not allowed in a claim")
 
     def compare(self, node: ast.Compare) -> object:
         left = self.value(node.left)
@@ -300,7 +309,7 @@ class _Run:
     def truth(self, node: ast.AST, value: object) -> bool:
         array = np.asarray(value)
         if array.ndim:
-            text = ast.get_source_segment(self.source, node)
+            text = segment(self.source, node)
             raise ClaimError(f"{text}: gives {array.size} values; wrap it in all(...) or any(...)")
         return bool(array)
 
@@ -315,17 +324,16 @@ class _Run:
     def integer(self, node: ast.AST) -> int:
         value = self.value(node)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            text = ast.get_source_segment(self.source, node)
+            text = segment(self.source, node)
             raise ClaimError(f"{text}: an index must be a whole number")
         return int(value)
 
 
 def describe(value: object) -> str:
-    """A measured value on one short line."""
+    """A measured value on one short line, numbers to four significant digits."""
     array = np.asarray(value)
-    if array.dtype == bool:
-        return str(array.tolist()) if array.ndim else str(bool(array))
     if array.ndim == 0:
-        return f"{float(array):.4g}"
-    text = np.array2string(array, precision=3, threshold=24, separator=", ", max_line_width=10_000)
+        return str(bool(array)) if array.dtype == bool else f"{float(array):.4g}"
+    shown = {"float_kind": lambda v: f"{v:.4g}", "int": str, "bool": str}
+    text = np.array2string(array, separator=", ", threshold=24, max_line_width=10_000, formatter=shown)
     return " ".join(text.split())

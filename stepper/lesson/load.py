@@ -9,6 +9,7 @@ every problem carries the file, line and column it stands at.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -76,6 +77,12 @@ def parse_lesson(data: bytes, path: str | Path) -> Lesson:
             problems = [*problems[:MAX_PROBLEMS], Problem(str(path), 0, 0, f"... and {more} more problems")]
         raise LessonError(problems)
     return lesson
+
+
+@cache
+def _op_names(cell: str, phase: str) -> tuple[str, ...]:
+    listing = CELLS[cell].forward if phase == FORWARD else CELLS[cell].backward
+    return tuple(line.op for line in listing.ops)
 
 
 class _LessonReader:
@@ -415,10 +422,9 @@ class _LessonReader:
             MAX_STEPS if self.steps is None else self.steps,
         )
 
-    def ops(self, phase: str) -> list[str]:
+    def ops(self, phase: str) -> tuple[str, ...]:
         assert self.cell is not None
-        cell = CELLS[self.cell]
-        return [line.op for line in (cell.forward if phase == FORWARD else cell.backward).ops]
+        return _op_names(self.cell, phase)
 
     def op_name(self, node: Node, where: str, phase: str | None) -> str | None:
         r = self.r
