@@ -18,7 +18,7 @@ from stepper.files import OutputError, atomic_write, free_name
 from stepper.lesson import LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, corresponding, move, same_place, start
 from stepper.render import Fonts, LayerCache
-from stepper.scene import Cell, Hotspot, Scene
+from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
 from stepper.state import Hover, ViewState
 from stepper.theme import Theme, zoom_step
@@ -495,6 +495,8 @@ class App:
         hover = None
         if isinstance(hit, Cell):
             hover = Hover("cell", hit.name, hit.index)
+        elif isinstance(hit, Raster):
+            hover = Hover("cell", hit.name, hit.index_at(*pos))
         elif isinstance(hit, Hotspot) and hit.kind == "token":
             hover = Hover("token", hit.key)
         if hover != self.state.hover:

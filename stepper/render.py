@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pygame
 
-from stepper.scene import Cell, Hotspot, Line, Rect, Scene, Text
+from stepper.scene import Cell, Hotspot, Line, Raster, Rect, Scene, Text
 
 FONT_DIR = Path(__file__).parent / "assets" / "fonts"
 FONT_FILES = {
@@ -147,5 +148,8 @@ def draw_items(items: tuple, surface: pygame.Surface, fonts: Fonts) -> None:
             pygame.draw.line(surface, item.color, (item.x1, item.y1), (item.x2, item.y2), item.width)
             if item.arrow:
                 _arrow_head(surface, item)
+        elif isinstance(item, Raster):
+            image = pygame.surfarray.make_surface(np.ascontiguousarray(item.colors.swapaxes(0, 1)))
+            surface.blit(pygame.transform.scale(image, (max(1, item.w), max(1, item.h))), (item.x, item.y))
         elif isinstance(item, Hotspot):
             continue

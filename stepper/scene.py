@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from stepper.theme import RGB
 
 
@@ -69,6 +71,40 @@ class Cell:
     tag: str = ""
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Raster:
+    """An array too large for numbered cells, drawn as one image: a pixel block per value.
+
+    Compared and hashed by `key` (what it shows) and place, not by its pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    name: str
+    colors: np.ndarray  # (rows, cols, 3) uint8, read-only
+    key: tuple
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.colors.shape[0], self.colors.shape[1]
+
+    def index_at(self, x: int, y: int) -> tuple[int, ...]:
+        rows, cols = self.shape
+        i = min(rows - 1, (y - self.y) * rows // max(1, self.h))
+        j = min(cols - 1, (x - self.x) * cols // max(1, self.w))
+        return (i, j) if cols > 1 else (i,)
+
+    def _identity(self) -> tuple:
+        return (self.x, self.y, self.w, self.h, self.name, self.key)
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Raster) and self._identity() == other._identity()
+
+
 @dataclass(frozen=True, slots=True)
 class Hotspot:
     """An invisible area the mouse can point at or click (a timeline column, a code token)."""
@@ -81,7 +117,7 @@ class Hotspot:
     key: str  # what it refers to: array name, token name, timestep number
 
 
-Primitive = Rect | Text | Line | Cell | Hotspot
+Primitive = Rect | Text | Line | Cell | Raster | Hotspot
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +149,10 @@ class Scene:
     def tagged(self, tag: str) -> list[Primitive]:
         return [item for item in self.items if getattr(item, "tag", "") == tag]
 
-    def hit(self, x: int, y: int) -> Cell | Hotspot | None:
-        """The topmost cell or hotspot under the point."""
+    def hit(self, x: int, y: int) -> Cell | Raster | Hotspot | None:
+        """The topmost cell, raster or hotspot under the point."""
         for item in reversed(self.items):
-            if isinstance(item, (Cell, Hotspot)) and (
+            if isinstance(item, (Cell, Raster, Hotspot)) and (
                 item.x <= x < item.x + item.w and item.y <= y < item.y + item.h
             ):
                 return item

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 RGB = tuple[int, int, int]
 
 ZOOM_STEPS = (0.5, 0.67, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
@@ -56,6 +58,18 @@ class Theme:
         t = max(-1.0, min(1.0, value / scale))
         end = self.positive if t >= 0 else self.negative
         return mix(self.neutral, end, abs(t))
+
+    def diverging_array(self, values: np.ndarray, scale: float) -> np.ndarray:
+        """`diverging` for a whole array at once: (rows, cols, 3) uint8."""
+        v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+        t = np.clip(v / scale if scale > 0 else v * 0, -1.0, 1.0)
+        neutral, pos, neg = (
+            np.array(c, dtype=np.float64) for c in (self.neutral, self.positive, self.negative)
+        )
+        end = np.where((t >= 0)[..., None], pos, neg)
+        rgb = neutral + (end - neutral) * np.abs(t)[..., None]
+        rgb[~np.isfinite(v)] = self.faint
+        return np.round(rgb).astype(np.uint8)
 
     def sequential(self, value: float) -> RGB:
         """0..1 (gates): white to deep purple."""

@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from stepper.scene import Cell, Line, Primitive, Rect, Text
+from stepper.scene import Cell, Line, Primitive, Raster, Rect, Text
 from stepper.state import Hover
 from stepper.theme import Theme, ink_on
 from stepper.trace import BACKWARD, Trace
@@ -224,6 +224,17 @@ class Grid:
     row_label: tuple[int, ...]
     cw: int
     ch: int
+    vec_w: int  # width of a vector's cells (at least legible when matrices shrink)
+    col_px: tuple[int, ...]  # each column's width in px, separators excluded
+
+
+def _slot_width(
+    arrays: tuple[str, ...], names: tuple[str, ...], shapes: dict, cw: int, vec_w: int, theme: Theme
+) -> int:
+    if arrays == ("p",):
+        return max(BAR_WIDTH_CELLS * cw, theme.px(150))
+    dims = [_shape(None, shapes.get(a, shapes.get(names[0], (1,)))) for a in arrays]
+    return sum(vec_w if cols == 1 else cols * cw for _, cols in dims)
 
 
 _GRIDS: dict[tuple, Grid] = {}
@@ -266,9 +277,19 @@ def _solve_grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure:
     ch = int(min(avail_h / max(1, sum(row_cells)), theme.px(72), cw))
     cw = max(4, min(cw, int(ch * 2.2)))
     ch = max(4, ch)
+    # Vectors and the softmax bars keep a usable width even when big matrices shrink the cells.
+    for _ in range(3):  # minimum widths take room from the matrices: solve again with what is left
+        vec_w = max(cw, theme.px(14))
+        col_px = [0] * cols
+        for names, c, _ in layout:
+            col_px[c] = max(col_px[c], _slot_width(slot_names[names], names, shapes, cw, vec_w, theme))
+        excess = sum(col_px) - avail_w
+        if excess <= 0 or cw <= 4:
+            break
+        cw = max(4, cw - -(-excess // max(1, sum(col_cells))))
     col_x = [box.x + gap]
     for c in range(cols - 1):
-        col_x.append(col_x[-1] + (col_cells[c] * cw + col_fixed[c] + gap if col_cells[c] else 0))
+        col_x.append(col_x[-1] + (col_px[c] + col_fixed[c] + gap if col_cells[c] else 0))
     row_y = [box.y + theme.px(44) + row_label[0]]
     for r in range(rows - 1):
         row_y.append(row_y[-1] + row_cells[r] * ch + gap + row_label[r + 1])
@@ -282,6 +303,8 @@ def _solve_grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure:
         tuple(row_label),
         cw,
         ch,
+        vec_w,
+        tuple(col_px),
     )
 
 
@@ -294,12 +317,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[trace.cell]}
     grid = _grid(frame, slot_names, box, theme, measure)
     layout, col_x, row_y = grid.layout, grid.col_x, grid.row_y
-    col_cells, col_fixed, row_cells, row_label = (
-        grid.col_cells,
-        grid.col_fixed,
-        grid.row_cells,
-        grid.row_label,
-    )
+    col_fixed, row_cells, row_label = grid.col_fixed, grid.row_cells, grid.row_label
     cw, ch = grid.cw, grid.ch
 
     title = frame.label or "Network"
@@ -317,7 +335,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
         arrays = slot_names[names]
         x0 = col_x[c]
         y0 = row_y[r] + (row_cells[r] - _slot_cells(arrays, names, shapes)[1]) * ch // 2
-        room = col_cells[c] * cw + col_fixed[c] + gap - theme.px(6)
+        room = grid.col_px[c] + col_fixed[c] + gap - theme.px(6)
         label = _labels(frame, names, arrays)[0]
         lines = [label] if row_label[r] == line_h else [s.strip() for s in label.split("|")][:2]
         for k, text in enumerate(reversed(lines)):
@@ -335,8 +353,10 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
             )
         if arrays == ("p",):
             n = shapes["p"][0]
-            items += _bars(frame, Box(x0, y0, BAR_WIDTH_CELLS * cw, n * ch), theme, ch)
-            placed["p"] = Placed("p", x0, y0, n, BAR_WIDTH_CELLS, cw, ch)
+            bar_h = min(max(ch, theme.px(26)), max(ch, (box.bottom - theme.px(110) - y0) // n))
+            bar_w = _slot_width(arrays, names, shapes, cw, grid.vec_w, theme)
+            items += _bars(frame, Box(x0, y0, bar_w, n * bar_h), theme, bar_h)
+            placed["p"] = Placed("p", x0, y0, n, 1, bar_w, bar_h)
             continue
         x = x0
         for a in arrays:
@@ -344,9 +364,9 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
             if changes is not None and a in changes:
                 value, scale = changes[a], changes_scale
             n_rows, n_cols = _shape(value, shapes.get(a, shapes.get(names[0], (1,))))
-            placed[a] = Placed(a, x, y0, n_rows, n_cols, cw, ch)
+            placed[a] = Placed(a, x, y0, n_rows, n_cols, grid.vec_w if n_cols == 1 else cw, ch)
             items += _cells(a, value, placed[a], scale, theme, value_size, measure)
-            x += n_cols * cw + sep
+            x += placed[a].w + sep
     if frame.cursor.phase != BACKWARD:  # the forward wiring; it would mislead going back
         items[1:1] = _connectors(frame, placed, theme)  # after the title, beneath the cells
     items += _current_op(frame, placed, theme)
@@ -413,9 +433,19 @@ def forget() -> None:
     _cells_kept = 0
 
 
+RASTER_BELOW = 12  # px: smaller cells are drawn as one image, values on hover
+
+
 def _draw_cells(
     name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, measure: Measure
 ) -> list[Primitive]:
+    if min(at.cw, at.ch) < RASTER_BELOW:
+        outline = Rect(at.x, at.y, at.w, at.h, None, theme.border, 1, tag=f"array:{name}")
+        if value is None:
+            return [Rect(at.x, at.y, at.w, at.h, theme.blank, None, tag="blank"), outline]
+        colors = theme.diverging_array(value.reshape(at.rows, at.cols), scale)
+        colors.setflags(write=False)
+        return [Raster(at.x, at.y, at.w, at.h, name, colors, (id(value), scale, theme)), outline]
     items: list[Primitive] = []
     grid = None if value is None else value.reshape(at.rows, at.cols)
     for i in range(at.rows):
