@@ -493,10 +493,10 @@ class App:
             return
         hit = self.scene.hit(*pos)
         hover = None
-        if isinstance(hit, Cell):
-            hover = Hover("cell", hit.name, hit.index)
+        if isinstance(hit, Cell) and hit.value is not None:
+            hover = Hover("cell", hit.name, hit.index, pos)
         elif isinstance(hit, Raster):
-            hover = Hover("cell", hit.name, hit.index_at(*pos))
+            hover = Hover("cell", hit.name, hit.index_at(*pos), pos)
         elif isinstance(hit, Hotspot) and hit.kind == "token":
             hover = Hover("token", hit.key)
         if hover != self.state.hover:

@@ -105,7 +105,7 @@ class LayerCache:
                 continue
             draw_items(layer.items, surface, fonts)
             self._drawn[layer.name] = key
-        self._covered = any(layer.name == "overlay" for layer in scene.layers)
+        self._covered = any(layer.name.startswith("overlay") for layer in scene.layers)
 
     def forget(self) -> None:
         self._drawn.clear()

@@ -12,6 +12,7 @@ class Hover:
     kind: str  # "cell" | "token"
     name: str  # array or token name
     index: tuple[int, ...] = ()
+    pos: tuple[int, int] = (0, 0)  # the pointer, where the value box is drawn
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,3 +201,15 @@ def test_weight_changes_view_colours_each_weight_by_its_change():
     change = frame.trace.params["Whh"] - baseline.params["Whh"]
     assert sorted(c.value for c in cells) == sorted(change.ravel().tolist())
     assert any(t.text.startswith("ΔWhh") for t in scene.tagged("label:Whh"))
+
+
+def test_pointing_at_a_weight_shows_its_exact_value_and_gradient():
+    frame = frame_at("alternating.yaml", FORWARD, 2, hover=Hover("cell", "Whh", (0, 1), (400, 300)))
+    scene = scene_of(frame)
+    texts = [t.text for t in scene.tagged("tooltip-text")]
+    value = frame.trace.params["Whh"][0, 1]
+    grad = frame.trace.grads["Whh"][0, 1]
+    assert texts[0] == f"Whh[0, 1] = {value:.6g}"
+    assert texts[1].startswith(f"dL/dWhh[0, 1] = {grad:.6g}")
+    (box,) = scene.tagged("tooltip")
+    assert box.x > 400 and box.y > 300, "beside the pointer"

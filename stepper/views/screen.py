@@ -11,6 +11,7 @@ from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.panels import PANELS
 from stepper.views.text import fit
+from stepper.views.tooltip import build_tooltip
 
 MIN_PANEL = (320, 180)  # below this a panel collapses to its title
 
@@ -143,6 +144,10 @@ def build_screen(
         items = build_lessons(whole, theme, measure, lessons, frame.state.selection)
     if items:
         layers.append(Layer("overlay", 0, 0, width, height, tuple(items)))
+    elif frame.state.hover is not None:
+        tip = build_tooltip(frame, width, height, theme, measure)
+        if tip:  # drawn over the panels: the layer cache treats it like an overlay
+            layers.append(Layer("overlay:tooltip", 0, 0, width, height, tuple(tip)))
     return Scene(width, height, tuple(layers))
 
 
