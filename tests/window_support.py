@@ -41,7 +41,16 @@ def frame_at(name: str, phase: str = "forward", k: int = 0, checkpoint: str | No
     view = ViewState(checkpoint=checkpoint, cursor=start(trace), animate=False)
     view = replace(view, cursor=at_step(trace, phase, k), **state)
     result = s.result.checkpoint(checkpoint)
-    return Frame(view, s.lesson, trace, result.iteration, s.checkpoint_names)
+    return Frame(
+        view,
+        s.lesson,
+        trace,
+        result.iteration,
+        s.checkpoint_names,
+        loss_history=s.result.loss_history,
+        marks=tuple((c.name, c.iteration) for c in s.result.checkpoints),
+        baseline=s.trace(s.checkpoint_names[0]),
+    )
 
 
 THEME = Theme()
