@@ -34,10 +34,10 @@ CASES = {
 def render(lesson: str, checkpoint: str, phase: str, k: int, overlay: str) -> np.ndarray:
     app = App(LESSONS / lesson, size=SIZE, headless=True)
     trace = app.session.trace(checkpoint)
+    cursor = at_step(trace, phase, k)
+    # Panels have goldens of their own: these frames pin the diagram, code and bars.
     app.set_state(
-        replace(
-            app.state, checkpoint=checkpoint, cursor=at_step(trace, phase, k), overlay=overlay, animate=False
-        )
+        replace(app.state, checkpoint=checkpoint, cursor=cursor, overlay=overlay, animate=False, panels=())
     )
     app.render()
     return pygame.surfarray.array3d(app.surface).swapaxes(0, 1).copy()
