@@ -11,11 +11,12 @@ from collections.abc import Callable
 from stepper.scene import Primitive
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.panels import heatmap
+from stepper.views.panels import gates, heatmap
 
 PanelBuilder = Callable[[Frame, Box, Theme, Measure], list[Primitive]]
 
 #: name -> builder; names are those of stepper.lesson.model.PANEL_NAMES.
 PANELS: dict[str, PanelBuilder] = {
     "heatmap": heatmap.build,
+    "gates": gates.build,
 }

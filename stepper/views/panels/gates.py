@@ -1,0 +1,174 @@
+"""Gates over time: one block of rows per gate (units x timesteps), 0..1 on the
+sequential scale, and for the LSTM its cell state c on the diverging scale.
+
+GRU: r (how much memory the candidate sees) and z (how much of h_prev is kept).
+LSTM: i (how much is written), f (how much of c_prev is kept), o (how much of c is
+shown), then c itself. The vanilla RNN has none: the panel says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stepper.scene import Cell, Primitive, Rect, Text
+from stepper.theme import Theme
+from stepper.trace import FORWARD
+from stepper.views.diagram import value_scales
+from stepper.views.frame import Box, Frame, Measure
+from stepper.views.panels.common import (
+    Pointed,
+    beside_title,
+    card,
+    colour_key,
+    columns,
+    content_box,
+    hovered_cell,
+    known,
+    line_height,
+    memo,
+    note,
+    now_marker,
+    number,
+    panel_hover,
+    symbol_labels,
+    title_middle,
+    value_cell,
+)
+from stepper.views.text import wrap
+
+NAME = "gates"
+#: per cell: (array, what it does), drawn top to bottom
+GROUPS = {
+    "gru": (("r", "reset"), ("z", "update")),
+    "lstm": (("i", "input"), ("f", "forget"), ("o", "output"), ("c", "cell state")),
+}
+DIVERGING = ("c",)  # not a gate: a signed state
+
+
+def build(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    trace = frame.trace
+    hover = panel_hover(frame, NAME)
+    groups = GROUPS.get(trace.cell, ())
+    progress = tuple(int(known(trace, frame.cursor, FORWARD, g).sum()) for g, _ in groups)
+    key = (NAME, box, theme, measure, frame.step.t, progress, hover)
+    return memo(trace, key, lambda: _build(frame, box, theme, measure, hover))
+
+
+def _no_gates(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    items, area, _ = card(box, theme, measure, NAME, "Gates")
+    size, lh = theme.size("small"), line_height(theme)
+    text = (
+        "The vanilla RNN has no gates: every step is h = tanh(Wxh x + Whh h_prev + bh), "
+        "with nothing deciding what to keep or forget. Open a GRU or LSTM lesson to see gates."
+    )
+    for k, line in enumerate(wrap(text, area.w, size, measure)[: area.h // lh]):
+        items.append(Text(area.x, area.y + k * lh, line, size, theme.dim, tag="no-gates"))
+    return items
+
+
+def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointed | None) -> list[Primitive]:
+    trace = frame.trace
+    groups = GROUPS.get(trace.cell, ())
+    if not groups:
+        return _no_gates(box, theme, measure)
+    steps, hidden = trace.length, trace.hidden_size
+    small, lh, gap = theme.size("small"), line_height(theme), theme.px(6)
+    area = content_box(box, theme)
+    c_scale = value_scales(trace).get("c", 1.0)
+
+    key: list[Primitive] = []
+    right = box.right - theme.px(8)
+    if any(g in DIVERGING for g, _ in groups):
+        key, right = colour_key(
+            right,
+            title_middle(box, theme),
+            theme,
+            measure,
+            lambda f: theme.diverging((2 * f - 1) * c_scale, c_scale),
+            number(-c_scale, 2),
+            "+" + number(c_scale, 2),
+            "c-key",
+            lead="c",
+        )
+        right -= theme.px(14)
+    part, key_left = colour_key(
+        right, title_middle(box, theme), theme, measure, theme.sequential, "0", "1", "gate-key", lead="gate"
+    )
+    key += part
+
+    readout_y = area.bottom - lh if area.h >= 9 * lh else None
+    labels_y = (readout_y if readout_y is not None else area.bottom) - lh
+    group_gap = theme.px(4)
+    top = area.y + theme.px(2)
+    avail = labels_y - theme.px(4) - top - group_gap * (len(groups) - 1)
+    if avail < 2 * len(groups) or steps == 0:
+        items, _, _ = card(box, theme, measure, NAME, "Gates over time")
+        items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "gates-small"))
+        return items
+    # Every row at least 2 px; when that is too many rows, show each gate's first units.
+    units = hidden if avail // (hidden * len(groups)) >= 2 else max(1, avail // (2 * len(groups)))
+    ch = min(theme.px(30), max(1, avail // (units * len(groups))))
+    title = "Gates over time" if units == hidden else f"Gates, units 0-{units - 1} of {hidden}"
+    items, _, title_end = card(box, theme, measure, NAME, title)
+
+    label_w = max(measure(g, small, "mono", True) for g, _ in groups)
+    x0 = area.x + label_w + gap
+    cols = columns(x0, area.right - theme.px(4) - x0, steps, theme.px(84))
+    grid_w = cols[-1][0] + cols[-1][1] - x0 if cols else 0
+    y = top
+    for g, _ in groups:
+        values = np.asarray(trace.summary[g])
+        shown = known(trace, frame.cursor, FORWARD, g)
+        if g in DIVERGING:
+
+            def colour(v: float) -> tuple[int, int, int]:
+                return theme.diverging(v, c_scale)
+
+        else:
+            colour = theme.sequential
+        for u in range(units):
+            for t, (x, w) in enumerate(cols):
+                value = float(values[t, u]) if shown[t] else None
+                items.append(
+                    value_cell(x, y + u * ch, w, ch, value, colour, theme, measure, f"gates:{g}", (u, t))
+                )
+        block_h = units * ch
+        items.append(Rect(x0, y, grid_w, block_h, None, theme.border, 1, tag=f"gate-block:{g}"))
+        items.append(
+            Text(
+                x0 - gap,
+                y + block_h // 2,
+                g,
+                small,
+                theme.text,
+                font="mono",
+                bold=True,
+                anchor="midright",
+                tag=f"gate-label:{g}",
+            )
+        )
+        y += block_h + group_gap
+    grid_bottom = y - group_gap
+    items += symbol_labels(trace, cols, grid_bottom + theme.px(4), theme, measure, "gates-input")
+    if frame.step.t < steps:
+        x, w = cols[frame.step.t]
+        items.append(now_marker(x, top, w, grid_bottom - top, theme, "now:gates"))
+
+    cell = hovered_cell(items, hover)
+    text = _readout(frame, cell, groups)
+    if readout_y is not None:
+        items.append(note(area.x, readout_y + theme.px(2), text, area.w, theme, measure, "gates-readout"))
+    hovering = readout_y is None and cell is not None
+    beside_title(items, box, title_end, theme, measure, key, key_left, text, hovering, "gates-readout")
+    return items
+
+
+def _readout(frame: Frame, cell: Cell | None, groups: tuple[tuple[str, str], ...]) -> str:
+    """The hovered value in full, else what each row group means."""
+    trace = frame.trace
+    if cell is not None:
+        g = cell.name.split(":", 1)[1]
+        u, t = cell.index
+        where = f"t = {t}, input '{trace.vocab[trace.inputs[t]]}'"
+        return f"{g}[{u}] ({dict(groups)[g]}) at {where}: {number(cell.value, 4)}"
+    return ",  ".join(f"{g}: {meaning}" for g, meaning in groups)
