@@ -11,7 +11,7 @@ from collections.abc import Callable
 from stepper.scene import Primitive
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.panels import gates, gradients, heatmap
+from stepper.views.panels import contributions, gates, gradients, heatmap
 
 PanelBuilder = Callable[[Frame, Box, Theme, Measure], list[Primitive]]
 
@@ -20,4 +20,5 @@ PANELS: dict[str, PanelBuilder] = {
     "heatmap": heatmap.build,
     "gates": gates.build,
     "gradients": gradients.build,
+    "contributions": contributions.build,
 }
