@@ -11,7 +11,7 @@ from collections.abc import Callable
 from stepper.scene import Primitive
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.panels import contributions, gates, gradients, heatmap
+from stepper.views.panels import contributions, gates, gradients, heatmap, trajectory
 
 PanelBuilder = Callable[[Frame, Box, Theme, Measure], list[Primitive]]
 
@@ -21,4 +21,5 @@ PANELS: dict[str, PanelBuilder] = {
     "gates": gates.build,
     "gradients": gradients.build,
     "contributions": contributions.build,
+    "trajectory": trajectory.build,
 }
