@@ -11,7 +11,7 @@ from collections.abc import Callable
 from stepper.scene import Primitive
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.panels import contributions, gates, gradients, heatmap, trajectory
+from stepper.views.panels import contributions, gates, gradients, heatmap, responses, trajectory
 
 PanelBuilder = Callable[[Frame, Box, Theme, Measure], list[Primitive]]
 
@@ -22,4 +22,5 @@ PANELS: dict[str, PanelBuilder] = {
     "gradients": gradients.build,
     "contributions": contributions.build,
     "trajectory": trajectory.build,
+    "responses": responses.build,
 }

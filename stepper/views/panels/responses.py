@@ -1,0 +1,165 @@
+"""Unit responses: how each hidden unit moves, on average, when each symbol arrives
+(the mean of h_t - h_(t-1) over the steps whose input is that symbol: the "expected
+response" of RNNvis), as a units x symbols grid on the diverging scale.
+
+It summarises the whole sequence, so it does not fill in with the cursor; the column
+of the cursor's input symbol is marked. A symbol the sequence never feeds in has no
+response and stays blank.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from stepper import analysis
+from stepper.scene import Cell, Primitive, Rect, Text
+from stepper.theme import Theme
+from stepper.views.frame import Box, Frame, Measure
+from stepper.views.panels.common import (
+    Pointed,
+    beside_title,
+    card,
+    colour_key,
+    columns,
+    content_box,
+    hovered_cell,
+    line_height,
+    memo,
+    note,
+    now_marker,
+    number,
+    panel_hover,
+    title_middle,
+    value_cell,
+)
+from stepper.views.text import fit
+
+NAME = "responses"
+ARRAY = "responses:mean_dh"
+
+
+def build(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    trace = frame.trace
+    hover = panel_hover(frame, NAME)
+    symbol = trace.inputs[frame.step.t] if frame.step.t < trace.length else -1
+    key = (NAME, box, theme, measure, symbol, hover)
+    return memo(trace, key, lambda: _build(frame, symbol, box, theme, measure, hover))
+
+
+def scale_of(mean_change: np.ndarray) -> float:
+    """The largest |response|: the grid is about which unit reacts to what, relatively."""
+    finite = np.abs(mean_change[np.isfinite(mean_change)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def _build(
+    frame: Frame, symbol: int, box: Box, theme: Theme, measure: Measure, hover: Pointed | None
+) -> list[Primitive]:
+    trace = frame.trace
+    hidden, vocab = trace.hidden_size, len(trace.vocab)
+    small, lh, gap = theme.size("small"), line_height(theme), theme.px(6)
+    area = content_box(box, theme)
+    result = analysis.responses(trace)
+    scale = scale_of(result.mean_change)
+
+    key, key_left = colour_key(
+        box.right - theme.px(8),
+        title_middle(box, theme),
+        theme,
+        measure,
+        lambda f: theme.diverging((2 * f - 1) * scale, scale),
+        number(-scale, 2),
+        "+" + number(scale, 2),
+        "responses-key",
+    )
+    readout_y = area.bottom - lh if area.h >= 7 * lh else None
+    labels_y = (readout_y if readout_y is not None else area.bottom) - lh
+    top = area.y + theme.px(2)
+    avail = labels_y - theme.px(4) - top
+    if avail < 3:
+        items, _, _ = card(box, theme, measure, NAME, "Unit responses")
+        items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "responses-small"))
+        return items
+    units = hidden if avail // hidden >= 3 else max(1, avail // 3)
+    title = "Unit responses" if units == hidden else f"Unit responses, units 0-{units - 1} of {hidden}"
+    items, _, title_end = card(box, theme, measure, NAME, title)
+    ch = min(theme.px(36), max(1, avail // units))
+    label_w = measure(f"h{units - 1}", small, "mono", False)
+    x0 = area.x + label_w + gap
+    cols = columns(x0, area.right - theme.px(4) - x0, vocab, theme.px(84))
+
+    every = max(1, -(-round(small * 1.1) // ch))
+    for u in range(units):
+        y = top + u * ch
+        if u % every == 0:
+            items.append(
+                Text(
+                    x0 - gap,
+                    y + ch // 2,
+                    f"h{u}",
+                    small,
+                    theme.dim,
+                    font="mono",
+                    anchor="midright",
+                    tag=f"unit:{u}",
+                )
+            )
+        for s, (x, w) in enumerate(cols):
+            if not result.counts[s]:
+                dash = "–" if ch >= small + 2 else ""  # never arrives: no response to show
+                items.append(
+                    Cell(x, y, w, ch, theme.blank, dash, small, theme.dim, ARRAY, (u, s), None, tag="absent")
+                )
+                continue
+            value = float(result.mean_change[u, s])
+            items.append(
+                value_cell(
+                    x, y, w, ch, value, lambda v: theme.diverging(v, scale), theme, measure, ARRAY, (u, s)
+                )
+            )
+    grid_w = cols[-1][0] + cols[-1][1] - x0
+    items.append(Rect(x0, top, grid_w, units * ch, None, theme.border, 1, tag="responses-grid"))
+    for s, (x, w) in enumerate(cols):
+        text = fit(trace.vocab[s], w - 2, small, measure, "mono")
+        items.append(
+            Text(
+                x + w // 2,
+                top + units * ch + theme.px(4),
+                text,
+                small,
+                theme.text,
+                font="mono",
+                anchor="midtop",
+                tag=f"symbol:{s}",
+            )
+        )
+    if symbol >= 0:
+        x, w = cols[symbol]
+        items.append(now_marker(x, top, w, units * ch, theme, "now:responses"))
+
+    cell = hovered_cell(items, hover)
+    text = _readout(frame, cell, result)
+    if readout_y is not None:
+        items.append(note(area.x, readout_y + theme.px(2), text, area.w, theme, measure, "responses-readout"))
+    hovering = readout_y is None and cell is not None
+    beside_title(items, box, title_end, theme, measure, key, key_left, text, hovering, "responses-readout")
+    return items
+
+
+def _readout(frame: Frame, cell: Cell | None, result: analysis.Responses) -> str:
+    """The hovered response in full, else what a cell means."""
+    vocab = frame.trace.vocab
+    if cell is not None:
+        u, s = cell.index
+        n = int(result.counts[s])
+        value = cell.value
+        sign = "+" if math.isfinite(value) and value > 0 else ""
+        steps = f"{n} step{'s' * (n != 1)}"
+        return f"h{u} when '{vocab[s]}' arrives: {sign}{number(value, 4)} on average over {steps}"
+    text = "mean change of each unit when a symbol arrives, over the whole sequence"
+    absent = [f"'{vocab[s]}'" for s in range(len(vocab)) if not result.counts[s]]
+    if absent:
+        text += f";  –: {', '.join(absent)} never arrive{'s' * (len(absent) == 1)}"
+    return text
