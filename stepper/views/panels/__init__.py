@@ -11,7 +11,7 @@ from collections.abc import Callable
 from stepper.scene import Primitive
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.panels import contributions, gates, gradients, heatmap, responses, trajectory
+from stepper.views.panels import contributions, gates, gradients, heatmap, history, responses, trajectory
 
 PanelBuilder = Callable[[Frame, Box, Theme, Measure], list[Primitive]]
 
@@ -23,4 +23,5 @@ PANELS: dict[str, PanelBuilder] = {
     "contributions": contributions.build,
     "trajectory": trajectory.build,
     "responses": responses.build,
+    "history": history.build,
 }
