@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from stepper.listing import Listing
+from stepper.numerics import one_hot_rows
 from stepper.params import Params
 
 #: (params, grads to fill, inputs, targets, start state) -> (summed loss, final state).
@@ -55,3 +56,18 @@ def output_layer(
     grads["Why"][...] = dy.T.dot(hs)
     grads["by"][...] = dy.sum(axis=0)
     return loss, dy.dot(Why)
+
+
+def weight_grads(
+    grads: Params,
+    names: tuple[str, str],
+    d_in: np.ndarray,
+    d_mem: np.ndarray,
+    inputs: np.ndarray,
+    h_prev: np.ndarray,
+) -> None:
+    """dW of the input and memory matrices from every step's pre-activation gradients (T, k):
+    one matrix product each instead of an outer product per step."""
+    w_in, w_mem = names
+    grads[w_in][...] = d_in.T.dot(one_hot_rows(inputs, grads[w_in].shape[1]))
+    grads[w_mem][...] = d_mem.T.dot(h_prev)

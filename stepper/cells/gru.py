@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from stepper.cells.base import Cell, output_layer
+from stepper.cells.base import Cell, output_layer, weight_grads
 from stepper.listing import parse_listing
-from stepper.numerics import one_hot_rows, sigmoid
+from stepper.numerics import sigmoid
 from stepper.params import Params
 
 FORWARD = parse_listing("""
@@ -101,8 +101,7 @@ def loss_and_grads(
         dgh[t, :k] = dgi[t, :k]
         dgh[t, k:] = dn_a * r[t]
         dh_next = dh * z[t] + dgh[t].dot(W_hh)
-    grads["W_ih"][...] = dgi.T.dot(one_hot_rows(inputs, W_ih.shape[1]))
-    grads["W_hh"][...] = dgh.T.dot(hs[:-1])
+    weight_grads(grads, ("W_ih", "W_hh"), dgi, dgh, inputs, hs[:-1])
     grads["b_ih"][...] = dgi.sum(axis=0)
     grads["b_hh"][...] = dgh.sum(axis=0)
     return loss, (hs[-1].copy(),)

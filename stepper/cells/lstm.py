@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from stepper.cells.base import Cell, output_layer
+from stepper.cells.base import Cell, output_layer, weight_grads
 from stepper.listing import parse_listing
-from stepper.numerics import one_hot_rows
 from stepper.params import Params
 
 FORWARD = parse_listing("""
@@ -119,8 +118,7 @@ def loss_and_grads(
         dc_next = dc * f[t]
         dh_next = dpre[t].reshape(-1).dot(W_hh)
     dflat = dpre.reshape(steps, 4 * hidden)
-    grads["W_ih"][...] = dflat.T.dot(one_hot_rows(inputs, W_ih.shape[1]))
-    grads["W_hh"][...] = dflat.T.dot(hs[:-1])
+    weight_grads(grads, ("W_ih", "W_hh"), dflat, dflat, inputs, hs[:-1])
     grads["b_ih"][...] = grads["b_hh"][...] = dflat.sum(axis=0)
     return loss, (hs[-1].copy(), cs[-1].copy())
 

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from stepper.cells.base import Cell, output_layer
+from stepper.cells.base import Cell, output_layer, weight_grads
 from stepper.listing import parse_listing
-from stepper.numerics import one_hot_rows
 from stepper.params import Params
 
 FORWARD = parse_listing("""
@@ -62,8 +61,7 @@ def loss_and_grads(
     for t in range(steps - 1, -1, -1):
         np.multiply(dh_out[t] + dh_next, gain[t], out=da[t])
         dh_next = da[t].dot(Whh)
-    grads["Wxh"][...] = da.T.dot(one_hot_rows(inputs, Wxh.shape[1]))
-    grads["Whh"][...] = da.T.dot(hs[:-1])
+    weight_grads(grads, ("Wxh", "Whh"), da, da, inputs, hs[:-1])
     grads["bh"][...] = da.sum(axis=0)
     return loss, (hs[-1].copy(),)
 

@@ -567,37 +567,20 @@ def _current_op(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[P
         at = placed.get(name)
         if at is None:
             continue
-        items.append(
-            Rect(
-                at.x - pad,
-                at.y - pad,
-                at.w + 2 * pad,
-                at.h + 2 * pad,
-                None,
-                theme.operand,
-                theme.px(3),
-                tag=f"operand:{name}",
-            )
-        )
+        items.append(_ring(at, pad, theme.operand, theme.px(3), f"operand:{name}"))
         if target is not None and name != step.op:
             path = _elbow(at, target, placed, theme, f"arrow:{name}")
             items += path
             if frame.state.progress < 1.0:
                 items.append(_traveller(path, frame.state.progress, at.ch, theme))
     if target is not None:
-        items.append(
-            Rect(
-                target.x - pad,
-                target.y - pad,
-                target.w + 2 * pad,
-                target.h + 2 * pad,
-                None,
-                theme.result,
-                theme.px(4),
-                tag=f"result:{step.op}",
-            )
-        )
+        items.append(_ring(target, pad, theme.result, theme.px(4), f"result:{step.op}"))
     return items
+
+
+def _ring(at: Placed, pad: int, color: tuple[int, int, int], width: int, tag: str) -> Rect:
+    """An outline `pad` px around an array: operand, result, or the array a code token names."""
+    return Rect(at.x - pad, at.y - pad, at.w + 2 * pad, at.h + 2 * pad, None, color, width, tag=tag)
 
 
 def ease_out(t: float) -> float:
@@ -659,18 +642,7 @@ def _hover_links(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[
     at = placed.get(hover.name)
     if hover.kind == "token" and at is not None:
         pad = theme.px(5)
-        return [
-            Rect(
-                at.x - pad,
-                at.y - pad,
-                at.w + 2 * pad,
-                at.h + 2 * pad,
-                None,
-                theme.positive,
-                theme.px(4),
-                tag=f"hover:{hover.name}",
-            )
-        ]
+        return [_ring(at, pad, theme.positive, theme.px(4), f"hover:{hover.name}")]
     if hover.kind != "cell" or at is None or len(hover.index) != 2:
         return items
     i, j = hover.index
