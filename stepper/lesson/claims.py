@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -131,7 +132,9 @@ def parse_claim(source: str, shapes: Mapping[str, tuple[int, ...]]) -> ast.Expre
     if len(source) > MAX_LENGTH:
         raise ClaimError(f"longer than {MAX_LENGTH} characters; split it into several claims")
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal" for 1_000and: our error says it
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         raise ClaimError(f"cannot read it: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError):
