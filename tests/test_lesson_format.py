@@ -167,3 +167,17 @@ def test_the_example_in_the_docs_is_a_valid_lesson() -> None:
     example = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
     lesson = parse_lesson(example.encode(), "docs/lessons.md")
     assert lesson.title == "hello: min-char-rnn's classic" and len(lesson.claims) == 2
+
+
+def test_a_text_written_as_a_block_loses_its_final_line_break() -> None:
+    assert edited("data: {pattern: [1, 0]}", "data:\n  text: |\n    1101\n").data == (1, 1, 0, 1)
+
+
+def test_every_problem_stays_on_one_line() -> None:
+    with pytest.raises(LessonError) as caught:
+        parse('"odd\\nkey": 1\n' + MINIMAL.replace("[1, 0, 1]", '"1\\t1"'))
+    assert [str(p) for p in caught.value.problems] == [
+        'test.yaml:1:1: unknown key "odd\\nkey"; expected one of: title, summary, vocab, model, data, '
+        "training, playback, teacher_notes, compare, narration, claims",
+        'test.yaml:12:22: playback.sequence: "\\t" is not in the vocabulary (0, 1)',
+    ]

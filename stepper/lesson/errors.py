@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def quote(text: str, limit: int = 40) -> str:
+    """A teacher's text inside a message: quoted, cut short, on one line."""
+    shown = text if len(text) <= limit else text[: limit - 3] + "..."
+    return '"' + one_line(shown) + '"'
+
+
+def one_line(text: str) -> str:
+    """Control characters written as escapes, so every problem stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence as Seq
 
-from stepper.lesson.errors import Problem
+from stepper.lesson.errors import Problem, one_line, quote
 from stepper.lesson.nodes import Mapping, Mark, Node, Refused, Scalar, Sequence
 
 _NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?")
@@ -30,8 +30,7 @@ def describe(node: Node) -> str:
             return "nothing"
         if node.plain and _NUMBER.fullmatch(node.value):
             return node.value
-        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-        return f'"{shown}"'
+        return quote(node.value)
     return "a refused value"
 
 
@@ -55,7 +54,7 @@ class Reader:
 
     def report(self, mark: Mark, where: str, message: str) -> None:
         text = f"{where}: {message}" if where else message
-        self.problems.append(Problem(self.path, mark.line, mark.column, text))
+        self.problems.append(Problem(self.path, mark.line, mark.column, one_line(text)))
 
     def expected(self, node: Node, where: str, what: str) -> None:
         if not isinstance(node, Refused):  # already reported where it stands
@@ -80,7 +79,7 @@ class Reader:
                 found[key.value] = value
                 continue
             suggested.add(near_miss(key.value, allowed))
-            self.report(key.mark, where, f'unknown key "{key.value}"{suggestion(key.value, allowed)}')
+            self.report(key.mark, where, f"unknown key {quote(key.value)}{suggestion(key.value, allowed)}")
         for name in required:
             if name not in found and name not in suggested:
                 self.report(node.mark, where, f'missing "{name}"')
@@ -108,7 +107,7 @@ class Reader:
         if node.value not in options:
             close = near_miss(node.value, options)
             hint = f'; did you mean "{close}"?' if close else ""
-            self.report(node.mark, where, f'"{node.value}" is not one of {", ".join(options)}{hint}')
+            self.report(node.mark, where, f"{quote(node.value)} is not one of {', '.join(options)}{hint}")
             return None
         return node.value
 

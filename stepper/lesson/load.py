@@ -16,7 +16,7 @@ from typing import TypeVar
 from stepper.cells import CELLS
 from stepper.lesson.claims import ClaimError, parse_claim
 from stepper.lesson.claims import value_shapes as claim_shapes
-from stepper.lesson.errors import LessonError, Problem
+from stepper.lesson.errors import LessonError, Problem, one_line, quote
 from stepper.lesson.fields import Reader, suggestion
 from stepper.lesson.model import PANEL_NAMES, Caption, Claim, Lesson, Model, Training
 from stepper.lesson.nodes import MAX_BYTES, Mapping, Mark, Node, Scalar, Sequence, compose, decode
@@ -109,7 +109,7 @@ class _LessonReader:
         model = self.optional(get("model"), self.read_model)
         data = self.optional(get("data"), self.read_data)
         training = self.optional(get("training"), self.read_training)
-        playback = self.optional(get("playback"), self.read_playback, ((), ()))
+        playback = self.optional(get("playback"), self.read_playback)
         compare = self.optional(get("compare"), self.read_compare)
         captions = self.optional(get("narration"), self.read_narration, ())
         claims = self.optional(get("claims"), self.read_claims, ())
@@ -156,11 +156,11 @@ class _LessonReader:
                 ok = False
             elif len(item.value) > MAX_SYMBOL_LENGTH or not item.value.isprintable():
                 r.report(
-                    item.mark, where, f'"{item.value[:20]}": a symbol is one to eight printable characters'
+                    item.mark, where, f"{quote(item.value)}: a symbol is one to eight printable characters"
                 )
                 ok = False
             elif item.value in symbols:
-                r.report(item.mark, where, f'"{item.value}" appears twice')
+                r.report(item.mark, where, f"{quote(item.value)} appears twice")
                 ok = False
             else:
                 symbols.append(item.value)
@@ -171,7 +171,8 @@ class _LessonReader:
         r = self.r
         what = "a list of symbols, or a text of one-character symbols"
         if isinstance(node, Scalar) and not node.is_null:
-            items: list[tuple[str, Node]] = [(ch, node) for ch in node.value]
+            # A block scalar (text: |) ends in a line break no vocabulary can hold.
+            items: list[tuple[str, Node]] = [(ch, node) for ch in node.value.rstrip("\n")]
         elif isinstance(node, Sequence):
             items = []
             for i, item in enumerate(node.items):
@@ -194,7 +195,7 @@ class _LessonReader:
             if symbol not in index and symbol not in unknown:
                 unknown[symbol] = item
         for symbol, item in unknown.items():
-            r.report(item.mark, where, f'"{symbol}" is not in the vocabulary ({", ".join(self.vocab)})')
+            r.report(item.mark, where, f"{quote(symbol)} is not in the vocabulary ({', '.join(self.vocab)})")
         return None if unknown else tuple(index[s] for s, _ in items)
 
     # -- model, data, training --------------------------------------------------------------
@@ -296,7 +297,7 @@ class _LessonReader:
         found: list[tuple[str, int]] = []
         ok = True
         for key, value in node.pairs:
-            where = f"training.checkpoints.{key.value}"
+            where = f"training.checkpoints.{one_line(key.value[:30])}"
             if (
                 key.value == RESERVED_CHECKPOINT
                 or not 1 <= len(key.value) <= 24
@@ -305,7 +306,7 @@ class _LessonReader:
                 r.report(
                     key.mark,
                     "training.checkpoints",
-                    f'"{key.value[:30]}": a checkpoint name is 1 to 24 '
+                    f"{quote(key.value)}: a checkpoint name is 1 to 24 "
                     f'printable characters, and "{RESERVED_CHECKPOINT}" is reserved',
                 )
                 ok = False
@@ -331,9 +332,11 @@ class _LessonReader:
     def read_playback(self, node: Node) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
         r = self.r
         keys = r.mapping(node, "playback", ("sequence",), ("panels",))
-        if keys is None or "sequence" not in keys:
+        if keys is None:
             return None
-        sequence = self.symbols(keys["sequence"], "playback.sequence", 2, MAX_STEPS + 1)
+        sequence = self.optional(
+            keys.get("sequence"), lambda n: self.symbols(n, "playback.sequence", 2, MAX_STEPS + 1)
+        )
         if sequence is not None:
             self.steps = len(sequence) - 1
         panels = self.optional(keys.get("panels"), self.read_panels, ())
@@ -414,8 +417,11 @@ class _LessonReader:
         return Caption(text, checkpoint, phase, t, op)
 
     def sizes(self) -> tuple[int, int, int]:
-        """Vocabulary size, hidden size and playback steps; the largest allowed where a key is
-        broken, so checks that use them still run without reporting anything false."""
+        """Vocabulary size, hidden size and playback steps.
+
+        Where one of them is broken (and reported), the largest allowed stands in,
+        so the checks that use it still run without reporting anything false.
+        """
         return (
             VOCAB_SIZES[1] if self.vocab is None else len(self.vocab),
             MAX_HIDDEN if self.hidden is None else self.hidden,
@@ -433,11 +439,8 @@ class _LessonReader:
             return None
         forward, backward = self.ops(FORWARD), self.ops(BACKWARD)
         if name not in forward and name not in backward:
-            r.report(
-                node.mark,
-                where,
-                f'"{name}" is not an op of the {self.cell} cell{suggestion(name, [*forward, *backward])}',
-            )
+            hint = suggestion(name, [*forward, *backward])
+            r.report(node.mark, where, f"{quote(name)} is not an op of the {self.cell} cell{hint}")
             return None
         actual = FORWARD if name in forward else BACKWARD
         if phase is not None and phase != actual:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from stepper.lesson.errors import quote
+
 #: libyaml when present (25x faster than the pure-Python parser on a lesson).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -123,7 +125,9 @@ def compose(text: str) -> tuple[Node | None, list[tuple[Mark, str]]]:
         if is_key and isinstance(node, Scalar):
             first = parent.keys.get(node.value)
             if first is not None:
-                problems.append((node.mark, f'duplicate key "{node.value}" (first at line {first.line})'))
+                problems.append(
+                    (node.mark, f"duplicate key {quote(node.value)} (first at line {first.line})")
+                )
                 node = Refused(node.mark)
             else:
                 parent.keys[node.value] = node.mark
