@@ -40,7 +40,7 @@ def _build(
     trace = frame.trace
     lh = line_height(theme)
     projection = analysis.trajectory(trace)
-    title = "Hidden-state path" + (" (PCA)" if projection.explained is not None else "")
+    title = "Path of h" + (" (PCA)" if projection.explained is not None else "")
     items, area, title_end = card(box, theme, measure, NAME, title)
     points = projection.points
     ghost_points = (
@@ -49,7 +49,6 @@ def _build(
     if ghost is not None and len(ghost_points) != len(points):
         ghost_points = np.zeros((0, 2))
 
-    _legend(items, frame, ghost_points, box, title_end, theme, measure)
     readout_y = area.bottom - lh if area.h >= 6 * lh else None
     plot = Box(area.x, area.y + theme.px(4), area.w, (readout_y or area.bottom) - area.y - theme.px(4) - lh)
     if plot.h < theme.px(24) or len(points) == 0:
@@ -59,6 +58,15 @@ def _build(
     everything = everything[np.isfinite(everything).all(axis=1)]
     to_screen = _fit(everything, plot, theme)
     items += _axes(projection, plot, to_screen, theme, measure)
+    ghost_names: tuple[str, ...] = ()
+    if len(ghost_points):
+        # Untrained weights are small: that path often never leaves the start. Say so.
+        start = np.array(to_screen(projection.start))
+        finite = ghost_points[np.isfinite(ghost_points).all(axis=1)]
+        reach = max((float(np.abs(np.array(to_screen(g)) - start).max()) for g in finite), default=0.0)
+        name = frame.marks[0][0] if frame.marks else "untrained"
+        ghost_names = (f"{name}: stays at start", name) if reach < theme.px(8) else (name,)
+    _legend(items, frame, ghost_names, box, title_end, theme, measure)
 
     if len(ghost_points):
         items += _path(
@@ -182,14 +190,15 @@ def _path(points, start, visible, to_screen, colour, theme: Theme, tag: str) -> 
 def _labels(
     frame: Frame, points, visible, start_xy, to_screen, plot: Box, theme: Theme, measure: Measure
 ) -> list[Primitive]:
-    """Each point's input symbol beside it, skipped where it would cover another label
-    (a trained network revisits the same states, and one label per place is enough).
-    The current point is labelled first so it always gets its label."""
+    """Each point's input symbol beside it, skipped where it would cover another label or
+    repeat the same symbol close by (a trained network revisits its states, and one label
+    per place is enough). The current point is labelled first so it always gets its label."""
     trace = frame.trace
     small = theme.size("small")
     order = [frame.step.t] if frame.step.t < len(points) else []
     order += [t for t in range(len(points)) if t not in order]
     taken: list[tuple[int, int, int, int]] = [(start_xy[0] - 8, start_xy[1] - 8, 16, 16)]
+    named: list[tuple[str, int, int]] = []  # (symbol, x, y) of the points labelled so far
     items: list[Primitive] = []
     for t in order:
         if not visible[t]:
@@ -200,6 +209,8 @@ def _labels(
         )
         text = trace.vocab[trace.inputs[t]]
         w, h = measure(text, small, "mono", True), round(small * 1.2)
+        if any(s == text and abs(x - sx) + abs(y - sy) < 2 * h for s, sx, sy in named):
+            continue
         for dx, dy in (
             (theme.px(7), -h - 2),
             (theme.px(7), 2),
@@ -210,6 +221,7 @@ def _labels(
             inside = plot.x <= bx and bx + w <= plot.right and plot.y <= by and by + h <= plot.bottom
             if inside and not any(_overlap((bx, by, w, h), other) for other in taken):
                 taken.append((bx, by, w, h))
+                named.append((text, x, y))
                 current = t == frame.step.t
                 colour = theme.result if current else theme.text
                 items.append(
@@ -226,29 +238,30 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
 def _legend(
     items: list[Primitive],
     frame: Frame,
-    ghost_points,
+    ghost_names: tuple[str, ...],
     box: Box,
     title_end: int,
     theme: Theme,
     measure: Measure,
 ) -> None:
-    """Which path is which, right of the title: this checkpoint, and the untrained ghost."""
+    """Which path is which, right of the title: this checkpoint and the untrained ghost,
+    the ghost's name shortened, then dropped, when the row is too narrow."""
     small = theme.size("small")
     y = title_middle(box, theme)
-    right = box.right - theme.px(8)
-    entries = [(frame.state.checkpoint, theme.negative)]
-    if len(ghost_points):
-        entries.insert(0, (frame.marks[0][0] if frame.marks else "untrained", theme.faint))
-    parts: list[Primitive] = []
-    x = right
-    for name, colour in reversed(entries):
-        w = measure(name, small, "sans", False)
-        parts.append(Text(x, y, name, small, theme.dim, anchor="midright", tag=f"legend:{name}"))
-        x -= w + theme.px(6) + theme.px(18)
-        parts.append(Line(x, y, x + theme.px(18), y, colour, theme.px(3), tag="legend-line"))
-        x -= theme.px(14)
-    if x > title_end + theme.px(12):
-        items += parts
+    for ghost_name in (*ghost_names, ""):
+        entries = [(frame.state.checkpoint, theme.negative)]
+        if ghost_name:
+            entries.insert(0, (ghost_name, theme.faint))
+        parts: list[Primitive] = []
+        x = box.right - theme.px(8)
+        for name, colour in reversed(entries):
+            parts.append(Text(x, y, name, small, theme.dim, anchor="midright", tag=f"legend:{name}"))
+            x -= measure(name, small, "sans", False) + theme.px(6) + theme.px(18)
+            parts.append(Line(x, y, x + theme.px(18), y, colour, theme.px(3), tag="legend-line"))
+            x -= theme.px(14)
+        if x > title_end + theme.px(12):
+            items += parts
+            return
 
 
 def _readout(frame: Frame, projection: analysis.Projection, shown: np.ndarray) -> str:
