@@ -158,8 +158,8 @@ def _readout(frame: Frame, cell: Cell | None, result: analysis.Responses) -> str
         sign = "+" if math.isfinite(value) and value > 0 else ""
         steps = f"{n} step{'s' * (n != 1)}"
         return f"h{u} when '{vocab[s]}' arrives: {sign}{number(value, 4)} on average over {steps}"
-    text = "mean change of each unit when a symbol arrives, over the whole sequence"
+    text = "mean of h_t − h_(t−1) per input, whole sequence"
     absent = [f"'{vocab[s]}'" for s in range(len(vocab)) if not result.counts[s]]
     if absent:
-        text += f";  –: {', '.join(absent)} never arrive{'s' * (len(absent) == 1)}"
+        text += f";  –: {', '.join(absent)} never an input"
     return text
