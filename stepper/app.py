@@ -138,6 +138,7 @@ class App:
             self._fail(f"{path}: could not open ({type(exc).__name__}: {exc})")
             return
         forget_views()
+        self.scene = None  # its cells and timeline columns belong to the lesson being closed
         self._compare_session = None
         first = session.checkpoint_names[0]
         trace = session.trace(first)
@@ -512,6 +513,8 @@ class App:
             self.selection = int(hit.key)
             self.open_lesson(self.lesson_paths[self.selection])
         elif hit.kind == "timestep" and self.state is not None and self.session is not None:
+            if self.state.overlay:  # the timeline is under the overlay: not clickable
+                return
             trace = self.session.trace(self.state.checkpoint)
             t = int(hit.key)
             cursor = Cursor(self.state.cursor.phase, trace.timestep_range(self.state.cursor.phase, t).start)
