@@ -87,18 +87,24 @@ def _arrow_head(surface: pygame.Surface, line: Line) -> None:
 class LayerCache:
     """Draws only the layers whose primitives changed since the last frame on the same
     surface: their pixels are still there. An overlay covers the others, so after a
-    frame with one, or on a new surface, everything is drawn again."""
+    frame with one, or on a new surface, everything is drawn again; so it is when the
+    layout changes (zoom, a panel opened or closed): a layer that moved or went away
+    leaves pixels in places no current layer paints, and one that comes back is not
+    on screen even if its primitives are the same as when it was last drawn."""
 
     def __init__(self) -> None:
         self._drawn: dict[str, tuple[int, tuple[int, int, int, int]]] = {}
         self._surface: tuple[int, tuple[int, int]] | None = None
+        self._layout: tuple = ()
         self._covered = False
 
     def draw(self, scene: Scene, surface: pygame.Surface, fonts: Fonts) -> None:
         identity = (id(surface), surface.get_size())
-        if self._covered or identity != self._surface:
+        layout = tuple((layer.name, layer.x, layer.y, layer.w, layer.h) for layer in scene.layers)
+        if self._covered or identity != self._surface or layout != self._layout:
             self._drawn.clear()
         self._surface = identity
+        self._layout = layout
         for layer in scene.layers:
             key = (hash(layer.items), (layer.x, layer.y, layer.w, layer.h))
             if self._drawn.get(layer.name) == key:
