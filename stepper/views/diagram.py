@@ -267,22 +267,30 @@ def _solve_grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure:
     used_cols = sum(1 for c in col_cells if c)
     avail_w = box.w - gap * (used_cols + 1) - sum(col_fixed)
     # Cells are solved in width and height separately: numbers need width, not height.
-    cw = int(min(avail_w / max(1, sum(col_cells)), theme.px(96)))
+    width_cw = int(min(avail_w / max(1, sum(col_cells)), theme.px(96)))
     row_label = [line_h] * rows  # one label line per row, two where a joined label is too wide
-    for names, c, r in layout:
-        label = " | ".join(slot_names[names])
-        if measure(label, small, "mono", False) > col_cells[c] * cw + col_fixed[c] + gap - theme.px(6):
-            row_label[r] = 2 * line_h
-    avail_h = box.h - theme.px(44) - sum(row_label) - rows * gap - theme.px(60)
-    ch = int(min(avail_h / max(1, sum(row_cells)), theme.px(72), cw))
-    cw = max(4, min(cw, int(ch * 2.2)))
-    ch = max(4, ch)
+    for _ in range(2):  # the label lines depend on the final cell width, which depends on them
+        avail_h = box.h - theme.px(44) - sum(row_label) - rows * gap - theme.px(12)
+        ch = int(min(avail_h / max(1, sum(row_cells)), theme.px(72), width_cw))
+        cw = max(4, min(width_cw, int(ch * 2.2)))
+        ch = max(4, ch)
+        needed = [line_h] * rows
+        for names, c, r in layout:
+            label = " | ".join(slot_names[names])
+            if measure(label, small, "mono", False) > col_cells[c] * cw + col_fixed[c] + gap - theme.px(6):
+                needed[r] = 2 * line_h
+        if needed == row_label:
+            break
+        row_label = needed
     # Vectors and the softmax bars keep a usable width even when big matrices shrink the cells.
     for _ in range(3):  # minimum widths take room from the matrices: solve again with what is left
         vec_w = max(cw, theme.px(14))
         col_px = [0] * cols
         for names, c, _ in layout:
             col_px[c] = max(col_px[c], _slot_width(slot_names[names], names, shapes, cw, vec_w, theme))
+            # A column is at least as wide as the longest single name above it ("h_prev").
+            widest = max(measure(a, small, "mono", False) for a in slot_names[names])
+            col_px[c] = max(col_px[c], widest - gap + theme.px(6))
         excess = sum(col_px) - avail_w
         if excess <= 0 or cw <= 4:
             break
@@ -337,7 +345,8 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
         y0 = row_y[r] + (row_cells[r] - _slot_cells(arrays, names, shapes)[1]) * ch // 2
         room = grid.col_px[c] + col_fixed[c] + gap - theme.px(6)
         label = _labels(frame, names, arrays)[0]
-        lines = [label] if row_label[r] == line_h else [s.strip() for s in label.split("|")][:2]
+        fits = measure(label, small, "mono", False) <= room
+        lines = [label] if fits or row_label[r] == line_h else [s.strip() for s in label.split("|")][:2]
         for k, text in enumerate(reversed(lines)):
             items.append(
                 Text(
@@ -371,7 +380,9 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
         items[1:1] = _connectors(frame, placed, theme)  # after the title, beneath the cells
     items += _current_op(frame, placed, theme)
     items += _hover_links(frame, placed, theme)
-    legend = Box(box.x + gap, box.bottom - theme.px(46), box.w - 2 * gap, theme.px(40))
+    # The colour legend shares the title's line: the height goes to the cells.
+    legend_x = box.x + gap + measure(title, theme.size("title"), "sans", True) + 3 * gap
+    legend = Box(legend_x, box.y + theme.px(4), box.right - gap - legend_x, theme.px(36))
     items += _legend(frame, legend, theme, scales, measure)
     return items
 
@@ -691,33 +702,29 @@ def _hover_links(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[
 def _legend(
     frame: Frame, box: Box, theme: Theme, scales: dict[str, float], measure: Measure
 ) -> list[Primitive]:
+    """-s [blue ... white ... orange] +s for the weights, then what the other colours mean."""
     size = theme.size("small")
-    items: list[Primitive] = []
-    x = box.x
-    items.append(Text(x, box.y + box.h // 2, "colour:", size, theme.dim, anchor="midleft"))
-    x += measure("colour:", size, "sans", False) + theme.px(10)
-    steps = 11
-    w = theme.px(26)
-    for k in range(steps):
-        v = -1 + 2 * k / (steps - 1)
-        items.append(
-            Rect(
-                x + k * w,
-                box.y + theme.px(6),
-                w,
-                box.h - theme.px(12),
-                theme.diverging(v, 1.0),
-                None,
-                tag="legend",
-            )
-        )
-    items.append(Rect(x, box.y + theme.px(6), steps * w, box.h - theme.px(12), None, theme.border, 1))
-    x += steps * w + theme.px(10)
     weights = scales.get(next(iter(frame.trace.params)), 1.0)
-    what = f"weights full at ±{weights:.2f}"
-    if frame.state.weight_changes and frame.baseline is not None:
-        what = f"Δ: each weight's change since {frame.checkpoints[0]} (W to leave)"
-    text = f"blue negative, orange positive; {what}; values at their largest over the sequence; grey: not yet"
-    text = fit(text, box.right - x, size, measure)
-    items.append(Text(x, box.y + box.h // 2, text, size, theme.dim, anchor="midleft", tag="legend-text"))
+    label = "Δ weights" if frame.state.weight_changes and frame.baseline is not None else "weights"
+    low, high = f"{label} -{weights:.2f}", f"+{weights:.2f}"
+    ends = measure(low, size, "sans", False) + measure(high, size, "sans", False) + theme.px(16)
+    steps = 11
+    w = min(theme.px(22), (box.w - ends) // steps)
+    if w < theme.px(6):
+        return []  # no room beside the title: the hover box still gives every value
+    mid = box.y + box.h // 2
+    items: list[Primitive] = [Text(box.x, mid, low, size, theme.dim, anchor="midleft", tag="legend-low")]
+    x = box.x + measure(low, size, "sans", False) + theme.px(8)
+    for k in range(steps):
+        fill = theme.diverging(-1 + 2 * k / (steps - 1), 1.0)
+        items.append(Rect(x + k * w, box.y + theme.px(8), w, box.h - theme.px(16), fill, None, tag="legend"))
+    items.append(Rect(x, box.y + theme.px(8), steps * w, box.h - theme.px(16), None, theme.border, 1))
+    x += steps * w + theme.px(8)
+    items.append(Text(x, mid, high, size, theme.dim, anchor="midleft", tag="legend-high"))
+    x += measure(high, size, "sans", False) + theme.px(16)
+    note = fit(
+        "values: at their largest over the sequence; grey: not computed yet", box.right - x, size, measure
+    )
+    if note:
+        items.append(Text(x, mid, note, size, theme.dim, anchor="midleft", tag="legend-text"))
     return items

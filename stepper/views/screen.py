@@ -38,7 +38,7 @@ def regions(
             timeline_h = 0
     main_h = max(0, height - status_h - timeline_h - caption_h - 3 * gap)
     strip_rows = -(-len(panels) // PANELS_PER_ROW)
-    strip_h = int(main_h * (0.38 if strip_rows == 1 else 0.5)) if panels else 0
+    strip_h = int(main_h * (0.3 if strip_rows == 1 else 0.46)) if panels else 0
     top_h = main_h - strip_h
     if code_w:  # 0: no code panel (side by side)
         code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
