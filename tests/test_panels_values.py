@@ -12,14 +12,15 @@ from test_panels_analysis import finite_difference_norms
 from window_support import BY_CELL, THEME, frame_at, measure
 
 from stepper.lesson.model import PANEL_NAMES
-from stepper.scene import Cell, Rect, Text
+from stepper.scene import Cell, Raster, Rect, Text
 from stepper.state import Hover
 from stepper.theme import mix
 from stepper.trace import BACKWARD, FORWARD
+from stepper.views.code import code_width
 from stepper.views.diagram import value_scales
 from stepper.views.panels import PANELS
 from stepper.views.panels.common import number
-from stepper.views.screen import build_screen
+from stepper.views.screen import build_screen, regions
 
 SIZE = (1920, 1080)
 
@@ -362,3 +363,55 @@ def test_a_panel_is_built_once_per_place():
     a = PANELS["heatmap"](frame, Box(*box), THEME, measure)
     again = frame_at("alternating.yaml", FORWARD, 7, panels=("heatmap",))
     assert PANELS["heatmap"](again, Box(*box), THEME, measure) is a
+
+
+def _raster(items, name: str) -> Raster:
+    (raster,) = [i for i in items if isinstance(i, Raster) and i.name == name]
+    return raster
+
+
+def test_small_cells_become_one_raster_with_the_same_colours_and_blanks():
+    """1280x720, three panels: six units of h are too thin for numbered cells."""
+    trace = frame_at("vanishing-gradients.yaml").trace
+    k = last_op_of(trace, FORWARD, 4, "h")
+    frame = frame_at("vanishing-gradients.yaml", FORWARD, k, panels=THREE)
+    items = _panel_in_box(frame, "heatmap", (1280, 720))
+    raster = _raster(items, "heatmap:h")
+    h, scale = np.asarray(trace.summary["h"]), value_scales(trace)["h"]
+    assert raster.shape == (trace.hidden_size, trace.length)
+    for u in range(trace.hidden_size):
+        for t in range(trace.length):
+            expected = THEME.diverging(h[t, u], scale) if t <= 4 else THEME.blank
+            assert tuple(raster.colors[u, t]) == expected
+    assert not cells(items, "heatmap:h")
+
+
+def test_gate_rasters_use_the_sequential_scale():
+    frame = frame_at("lstm-gates.yaml", BACKWARD, 0, panels=("gates", "heatmap", "history"))
+    items = _panel_in_box(frame, "gates", (1280, 720))
+    trace = frame.trace
+    for g in "ifo":
+        raster = _raster(items, f"gates:{g}")
+        values = np.asarray(trace.summary[g])
+        for u in range(trace.hidden_size):
+            for t in range(trace.length):
+                assert tuple(raster.colors[u, t]) == THEME.sequential(values[t, u])
+
+
+def test_pointing_at_a_raster_reads_its_value():
+    trace = frame_at("vanishing-gradients.yaml").trace
+    hover = Hover("cell", "heatmap:h", (2, 5))
+    frame = frame_at("vanishing-gradients.yaml", BACKWARD, 0, panels=THREE, hover=hover)
+    items = _panel_in_box(frame, "heatmap", (1280, 720))
+    _raster(items, "heatmap:h")
+    (readout,) = tagged(items, "heatmap-readout")
+    assert number(float(trace.summary["h"][5, 2]), 4) in readout.text
+
+
+THREE = ("heatmap", "gradients", "contributions")
+
+
+def _panel_in_box(frame, name: str, size: tuple[int, int]) -> list:
+    """A panel built into the box the screen gives it at `size` with frame's panels open."""
+    boxes = regions(size[0], size[1], THEME, code_width(frame, THEME, measure), frame.state.panels)
+    return PANELS[name](frame, boxes[name], THEME, measure)

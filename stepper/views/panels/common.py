@@ -9,13 +9,14 @@ primitives are unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from stepper.navigation import Cursor
-from stepper.scene import Cell, Primitive, Rect, Text
+from stepper.scene import Cell, Primitive, Raster, Rect, Text
 from stepper.theme import RGB, Theme, ink_on
 from stepper.trace import BACKWARD, FORWARD, Trace
 from stepper.views.frame import Box, Frame, Measure
@@ -23,6 +24,7 @@ from stepper.views.text import fit
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 TICK_GAP = 6  # px at zoom 1 between a tick label and what it labels
+RASTER_BELOW = 12  # px: cells smaller than this are drawn as one image, as the diagram does
 
 # ----- which values exist at the cursor ------------------------------------------------
 
@@ -83,12 +85,34 @@ def panel_hover(frame: Frame, panel: str) -> Pointed | None:
     return None
 
 
-def hovered_cell(items: Sequence[Primitive], pointed: Pointed | None) -> Cell | None:
+@dataclass(frozen=True)
+class Reading:
+    """The value under the pointer, for a panel's readout line."""
+
+    name: str
+    index: tuple[int, ...]
+    value: float
+
+
+#: array name -> (values, known): what a raster stands for, so pointing at it still reads a value
+Grids = Mapping[str, tuple[np.ndarray, np.ndarray]]
+
+
+def hovered_cell(
+    items: Sequence[Primitive], pointed: Pointed | None, grids: Grids | None = None
+) -> Reading | None:
+    """What the pointer reads in this panel: a cell's value, or a raster's value from its array."""
     if pointed is None:
         return None
+    name, index = pointed
     for item in items:
         if isinstance(item, Cell) and (item.name, item.index) == pointed and item.value is not None:
-            return item
+            return Reading(name, index, item.value)
+        if isinstance(item, Raster) and item.name == name and grids and name in grids:
+            values, shown = grids[name]
+            index = index if len(index) == 2 else (index[0], 0)
+            if all(0 <= i < n for i, n in zip(index, values.shape, strict=True)) and shown[index]:
+                return Reading(name, index, float(values[index]))
     return None
 
 
@@ -247,36 +271,96 @@ def value_cell(
     y: int,
     w: int,
     h: int,
-    value: float | None,
+    value: float,
     colour: Callable[[float], RGB],
     theme: Theme,
     measure: Measure,
     name: str,
     index: tuple[int, ...],
 ) -> Cell:
-    """One value as a coloured, numbered cell: blank before it exists, grey if NaN or ∞."""
+    """One value as a coloured cell, numbered when the number fits; grey if NaN or ∞."""
     size = theme.size("small")
-    if value is None:
-        return Cell(x, y, w, h, theme.blank, "", size, theme.dim, name, index, None, tag="blank")
+    label = cell_label(value, w, h, size, measure)
     if not math.isfinite(value):
-        return Cell(
-            x,
-            y,
-            w,
-            h,
-            theme.faint,
-            cell_label(value, w, h, size, measure),
-            size,
-            theme.text,
-            name,
-            index,
-            value,
-            tag="nan",
-        )
+        return Cell(x, y, w, h, theme.faint, label, size, theme.text, name, index, value, tag="nan")
     fill = colour(value)
-    return Cell(
-        x, y, w, h, fill, cell_label(value, w, h, size, measure), size, ink_on(fill), name, index, value
-    )
+    return Cell(x, y, w, h, fill, label, size, ink_on(fill), name, index, value)
+
+
+@dataclass(frozen=True)
+class Colours:
+    """A colour scale for one value and for a whole array at once (rasters)."""
+
+    one: Callable[[float], RGB]
+    many: Callable[[np.ndarray], np.ndarray]  # (rows, cols) -> (rows, cols, 3) uint8
+
+
+def diverging(theme: Theme, scale: float) -> Colours:
+    return Colours(lambda v: theme.diverging(v, scale), lambda a: theme.diverging_array(a, scale))
+
+
+def sequential(theme: Theme) -> Colours:
+    """The gates' 0..1 scale; the array form mixes the same two ends the same way."""
+    low, high = (np.array(theme.sequential(v), dtype=np.float64) for v in (0.0, 1.0))
+
+    def many(values: np.ndarray) -> np.ndarray:
+        v = np.asarray(values, dtype=np.float64)
+        rgb = low + (high - low) * np.clip(np.nan_to_num(v), 0.0, 1.0)[..., None]
+        rgb[~np.isfinite(v)] = theme.faint
+        return np.round(rgb).astype(np.uint8)
+
+    return Colours(theme.sequential, many)
+
+
+def value_grid(
+    name: str,
+    values: np.ndarray,
+    shown: np.ndarray,
+    x0: int,
+    y0: int,
+    cols: Sequence[tuple[int, int]],
+    ch: int,
+    colours: Colours,
+    theme: Theme,
+    measure: Measure,
+    blank_label: str = "",
+) -> list[Primitive]:
+    """A (rows, cols) array as numbered cells; when cells would be too small to read, as
+    one raster image instead (thousands of cells cost frames; pointing still reads values).
+    `shown` marks the values that exist yet; the others are blank."""
+    rows = values.shape[0]
+    if ch < RASTER_BELOW or min(w for _, w in cols) < RASTER_BELOW:
+        colors = colours.many(values)
+        colors[~shown] = theme.blank
+        colors.setflags(write=False)
+        width = cols[-1][0] + cols[-1][1] - x0
+        return [Raster(x0, y0, width, rows * ch, name, colors, (name, hash(colors.tobytes())))]
+    items: list[Primitive] = []
+    size = theme.size("small")
+    for i in range(rows):
+        for j, (x, w) in enumerate(cols):
+            if not shown[i, j]:
+                label = blank_label if ch >= size + 2 else ""
+                items.append(
+                    Cell(
+                        x,
+                        y0 + i * ch,
+                        w,
+                        ch,
+                        theme.blank,
+                        label,
+                        size,
+                        theme.dim,
+                        name,
+                        (i, j),
+                        None,
+                        tag="blank",
+                    )
+                )
+                continue
+            value = float(values[i, j])
+            items.append(value_cell(x, y0 + i * ch, w, ch, value, colours.one, theme, measure, name, (i, j)))
+    return items
 
 
 def columns(x: int, width: int, count: int, widest: int) -> list[tuple[int, int]]:

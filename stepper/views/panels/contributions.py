@@ -20,6 +20,7 @@ from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.panels.common import (
     Pointed,
+    Reading,
     bar_value,
     beside_title,
     card,
@@ -149,13 +150,13 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
     return items
 
 
-def _readout(frame: Frame, cell: Cell | None, row: np.ndarray) -> str:
+def _readout(frame: Frame, cell: Reading | None, row: np.ndarray) -> str:
     """The hovered bar in full, else what the bars are and where the largest is."""
     trace = frame.trace
     t = frame.step.t
     if cell is not None:
         k = cell.index[1]
-        return f"‖d loss_{t} / d h_{k}‖ (input '{trace.vocab[trace.inputs[k]]}'): {number(cell.value, 4)}"
+        return f"‖d loss_{t} / d h_{k}‖ = {number(cell.value, 4)}  (input '{trace.vocab[trace.inputs[k]]}')"
     known = row[: t + 1]
     if not np.isfinite(known).any():
         return f"‖d loss_{t} / d h_k‖ is not finite"

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from stepper.scene import Cell, Primitive, Rect, Text
+from stepper.scene import Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.trace import FORWARD
 from stepper.views.diagram import value_scales
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.panels.common import (
     Pointed,
+    Reading,
     beside_title,
     card,
     colour_key,
     columns,
     content_box,
+    diverging,
     hovered_cell,
     known,
     line_height,
@@ -30,17 +32,18 @@ from stepper.views.panels.common import (
     now_marker,
     number,
     panel_hover,
+    sequential,
     symbol_labels,
     title_middle,
-    value_cell,
+    value_grid,
 )
 from stepper.views.text import wrap
 
 NAME = "gates"
 #: per cell: (array, what it does), drawn top to bottom
 GROUPS = {
-    "gru": (("r", "reset"), ("z", "update")),
-    "lstm": (("i", "input"), ("f", "forget"), ("o", "output"), ("c", "cell state")),
+    "gru": (("r", "reset gate"), ("z", "update gate")),
+    "lstm": (("i", "input gate"), ("f", "forget gate"), ("o", "output gate"), ("c", "cell state")),
 }
 DIVERGING = ("c",)  # not a gate: a signed state
 
@@ -97,10 +100,13 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
     key += part
 
     readout_y = area.bottom - lh if area.h >= 9 * lh else None
-    labels_y = (readout_y if readout_y is not None else area.bottom) - lh
+    bottom = readout_y if readout_y is not None else area.bottom
     group_gap = theme.px(4)
     top = area.y + theme.px(2)
-    avail = labels_y - theme.px(4) - top - group_gap * (len(groups) - 1)
+    # Each gate's block must be as tall as its name; when it cannot be, the inputs row
+    # (which the timeline and the other panels show too) gives way first.
+    symbols_row = bottom - lh - theme.px(4) - top - group_gap * (len(groups) - 1) >= len(groups) * small
+    avail = bottom - (lh + theme.px(4) if symbols_row else 0) - top - group_gap * (len(groups) - 1)
     if avail < 2 * len(groups) or steps == 0:
         items, _, _ = card(box, theme, measure, NAME, "Gates over time")
         items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "gates-small"))
@@ -116,45 +122,40 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
     cols = columns(x0, area.right - theme.px(4) - x0, steps, theme.px(84))
     grid_w = cols[-1][0] + cols[-1][1] - x0 if cols else 0
     y = top
+    last_label = top - small  # bottom of the last gate name drawn
+    grids = {}
     for g, _ in groups:
-        values = np.asarray(trace.summary[g])
-        shown = known(trace, frame.cursor, FORWARD, g)
-        if g in DIVERGING:
-
-            def colour(v: float) -> tuple[int, int, int]:
-                return theme.diverging(v, c_scale)
-
-        else:
-            colour = theme.sequential
-        for u in range(units):
-            for t, (x, w) in enumerate(cols):
-                value = float(values[t, u]) if shown[t] else None
-                items.append(
-                    value_cell(x, y + u * ch, w, ch, value, colour, theme, measure, f"gates:{g}", (u, t))
-                )
+        values = np.asarray(trace.summary[g])[:, :units].T  # (units, T)
+        shown = np.broadcast_to(known(trace, frame.cursor, FORWARD, g), values.shape)
+        grids[f"gates:{g}"] = (values, shown)
+        colours = diverging(theme, c_scale) if g in DIVERGING else sequential(theme)
+        items += value_grid(f"gates:{g}", values, shown, x0, y, cols, ch, colours, theme, measure)
         block_h = units * ch
         items.append(Rect(x0, y, grid_w, block_h, None, theme.border, 1, tag=f"gate-block:{g}"))
-        items.append(
-            Text(
-                x0 - gap,
-                y + block_h // 2,
-                g,
-                small,
-                theme.text,
-                font="mono",
-                bold=True,
-                anchor="midright",
-                tag=f"gate-label:{g}",
+        if y + block_h // 2 - small // 2 >= last_label:  # names never overlap
+            last_label = y + block_h // 2 + small // 2 + 1
+            items.append(
+                Text(
+                    x0 - gap,
+                    y + block_h // 2,
+                    g,
+                    small,
+                    theme.text,
+                    font="mono",
+                    bold=True,
+                    anchor="midright",
+                    tag=f"gate-label:{g}",
+                )
             )
-        )
         y += block_h + group_gap
     grid_bottom = y - group_gap
-    items += symbol_labels(trace, cols, grid_bottom + theme.px(4), theme, measure, "gates-input")
+    if symbols_row:
+        items += symbol_labels(trace, cols, grid_bottom + theme.px(4), theme, measure, "gates-input")
     if frame.step.t < steps:
         x, w = cols[frame.step.t]
         items.append(now_marker(x, top, w, grid_bottom - top, theme, "now:gates"))
 
-    cell = hovered_cell(items, hover)
+    cell = hovered_cell(items, hover, grids)
     text = _readout(frame, cell, groups)
     if readout_y is not None:
         items.append(note(area.x, readout_y + theme.px(2), text, area.w, theme, measure, "gates-readout"))
@@ -163,12 +164,12 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
     return items
 
 
-def _readout(frame: Frame, cell: Cell | None, groups: tuple[tuple[str, str], ...]) -> str:
+def _readout(frame: Frame, cell: Reading | None, groups: tuple[tuple[str, str], ...]) -> str:
     """The hovered value in full, else what each row group means."""
     trace = frame.trace
     if cell is not None:
         g = cell.name.split(":", 1)[1]
         u, t = cell.index
         where = f"t = {t}, input '{trace.vocab[trace.inputs[t]]}'"
-        return f"{g}[{u}] ({dict(groups)[g]}) at {where}: {number(cell.value, 4)}"
+        return f"{g}[{u}] = {number(cell.value, 4)}  ({dict(groups)[g]} at {where})"
     return ",  ".join(f"{g}: {meaning}" for g, meaning in groups)

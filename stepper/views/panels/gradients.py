@@ -19,6 +19,7 @@ from stepper.trace import BACKWARD
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.panels.common import (
     Pointed,
+    Reading,
     bar_value,
     beside_title,
     card,
@@ -159,13 +160,13 @@ def _build(
     return items
 
 
-def _readout(frame: Frame, cell: Cell | None, shown: np.ndarray, norms: np.ndarray) -> str:
+def _readout(frame: Frame, cell: Reading | None, shown: np.ndarray, norms: np.ndarray) -> str:
     """The hovered bar in full, else how much the blame shrank (or grew) on its way back."""
     trace = frame.trace
     if cell is not None:
         t = cell.index[0]
         where = f"t = {t}, input '{trace.vocab[trace.inputs[t]]}'"
-        return f"‖dL/dh‖ at {where}: {number(cell.value, 4)}"
+        return f"‖dL/dh‖ = {number(cell.value, 4)}  at {where}"
     arrived = np.flatnonzero(shown)
     if frame.cursor.phase != BACKWARD:
         return "one bar per step, filled as the backward pass reaches it"

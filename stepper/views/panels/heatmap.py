@@ -18,11 +18,13 @@ from stepper.views.diagram import value_scales
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.panels.common import (
     Pointed,
+    Reading,
     beside_title,
     card,
     colour_key,
     columns,
     content_box,
+    diverging,
     hovered_cell,
     known,
     line_height,
@@ -33,7 +35,7 @@ from stepper.views.panels.common import (
     panel_hover,
     symbol_labels,
     title_middle,
-    value_cell,
+    value_grid,
 )
 
 NAME = "heatmap"
@@ -93,30 +95,25 @@ def _build(
     label_w = max(measure(f"h{units - 1}", small, "mono", False), measure(change_label, small, "sans", False))
     x0 = area.x + label_w + gap
     cols = columns(x0, area.right - theme.px(4) - x0, steps, theme.px(84))
-    h = np.asarray(trace.summary["h"])
-
-    def colour(v: float):
-        return theme.diverging(v, scale)
-
+    values = np.asarray(trace.summary["h"])[:, :units].T  # (units, T)
+    grid_shown = np.broadcast_to(shown, values.shape)
+    items += value_grid(
+        "heatmap:h", values, grid_shown, x0, grid_y, cols, ch, diverging(theme, scale), theme, measure
+    )
     every = max(1, -(-round(small * 1.1) // ch))
-    for u in range(units):
-        y = grid_y + u * ch
-        if u % every == 0:
-            items.append(
-                Text(
-                    x0 - gap,
-                    y + ch // 2,
-                    f"h{u}",
-                    small,
-                    theme.dim,
-                    font="mono",
-                    anchor="midright",
-                    tag=f"unit:{u}",
-                )
+    for u in range(0, units, every):
+        items.append(
+            Text(
+                x0 - gap,
+                grid_y + u * ch + ch // 2,
+                f"h{u}",
+                small,
+                theme.dim,
+                font="mono",
+                anchor="midright",
+                tag=f"unit:{u}",
             )
-        for t, (x, w) in enumerate(cols):
-            value = float(h[t, u]) if shown[t] else None
-            items.append(value_cell(x, y, w, ch, value, colour, theme, measure, "heatmap:h", (u, t)))
+        )
     grid_w = cols[-1][0] + cols[-1][1] - x0
     items.append(Rect(x0, grid_y, grid_w, grid_h, None, theme.border, 1, tag="heatmap-grid"))
 
@@ -165,7 +162,7 @@ def _build(
         x, w = cols[t_now]
         items.append(now_marker(x, grid_y, w, strip_y + strip_h - grid_y, theme, "now:heatmap"))
 
-    cell = hovered_cell(items, hover)
+    cell = hovered_cell(items, hover, {"heatmap:h": (values, grid_shown)})
     text = _readout(frame, cell, shown, units, tallest)
     if readout_y is not None:
         items.append(note(area.x, readout_y + theme.px(2), text, area.w, theme, measure, "heatmap-readout"))
@@ -184,15 +181,15 @@ def _build(
     return items
 
 
-def _readout(frame: Frame, cell: Cell | None, shown: np.ndarray, units: int, tallest: float) -> str:
+def _readout(frame: Frame, cell: Reading | None, shown: np.ndarray, units: int, tallest: float) -> str:
     """The hovered value in full, else the cursor's column as numbers."""
     trace = frame.trace
     if cell is not None:
         t = cell.index[-1]
         where = f"t = {t}, input '{trace.vocab[trace.inputs[t]]}'"
         if cell.name == "heatmap:change":
-            return f"‖h_t − h_(t−1)‖ at {where}: {number(cell.value, 4)}   (tallest bar {number(tallest)})"
-        return f"h[{cell.index[0]}] at {where}: {number(cell.value, 4)}"
+            return f"‖h_t − h_(t−1)‖ = {number(cell.value, 4)}  at {where}  (tallest bar {number(tallest)})"
+        return f"h[{cell.index[0]}] = {number(cell.value, 4)}  at {where}"
     t = frame.step.t
     if t >= trace.length:
         return ""

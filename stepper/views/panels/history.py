@@ -16,6 +16,7 @@ from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.panels.common import (
     Pointed,
+    Reading,
     beside_title,
     card,
     decades,
@@ -206,13 +207,13 @@ def _marks(
     return items + labels
 
 
-def _readout(frame: Frame, cell: Cell | None, history: np.ndarray) -> str:
+def _readout(frame: Frame, cell: Reading | None, history: np.ndarray) -> str:
     """The hovered checkpoint, else the shown one, with its loss."""
     marks = dict(frame.marks)
     if cell is not None:
         k = cell.index[0]
         name = next((n for n, i in frame.marks if i == k), "")
-        return f"{name}: iteration {k}, training loss {number(cell.value, 4)} per symbol"
+        return f"loss {number(cell.value, 4)} per symbol  at iteration {k} ({name})"
     name = frame.state.checkpoint
     k = marks.get(name, frame.iteration)
     first = next((float(v) for v in history if math.isfinite(v)), math.nan)

@@ -14,16 +14,18 @@ import math
 import numpy as np
 
 from stepper import analysis
-from stepper.scene import Cell, Primitive, Rect, Text
+from stepper.scene import Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.panels.common import (
     Pointed,
+    Reading,
     beside_title,
     card,
     colour_key,
     columns,
     content_box,
+    diverging,
     hovered_cell,
     line_height,
     memo,
@@ -32,7 +34,7 @@ from stepper.views.panels.common import (
     number,
     panel_hover,
     title_middle,
-    value_cell,
+    value_grid,
 )
 from stepper.views.text import fit
 
@@ -90,35 +92,23 @@ def _build(
     x0 = area.x + label_w + gap
     cols = columns(x0, area.right - theme.px(4) - x0, vocab, theme.px(84))
 
+    values = result.mean_change[:units]
+    shown = np.broadcast_to(result.counts > 0, values.shape)  # a symbol never fed in has no response
+    items += value_grid(ARRAY, values, shown, x0, top, cols, ch, diverging(theme, scale), theme, measure, "–")
     every = max(1, -(-round(small * 1.1) // ch))
-    for u in range(units):
-        y = top + u * ch
-        if u % every == 0:
-            items.append(
-                Text(
-                    x0 - gap,
-                    y + ch // 2,
-                    f"h{u}",
-                    small,
-                    theme.dim,
-                    font="mono",
-                    anchor="midright",
-                    tag=f"unit:{u}",
-                )
+    for u in range(0, units, every):
+        items.append(
+            Text(
+                x0 - gap,
+                top + u * ch + ch // 2,
+                f"h{u}",
+                small,
+                theme.dim,
+                font="mono",
+                anchor="midright",
+                tag=f"unit:{u}",
             )
-        for s, (x, w) in enumerate(cols):
-            if not result.counts[s]:
-                dash = "–" if ch >= small + 2 else ""  # never arrives: no response to show
-                items.append(
-                    Cell(x, y, w, ch, theme.blank, dash, small, theme.dim, ARRAY, (u, s), None, tag="absent")
-                )
-                continue
-            value = float(result.mean_change[u, s])
-            items.append(
-                value_cell(
-                    x, y, w, ch, value, lambda v: theme.diverging(v, scale), theme, measure, ARRAY, (u, s)
-                )
-            )
+        )
     grid_w = cols[-1][0] + cols[-1][1] - x0
     items.append(Rect(x0, top, grid_w, units * ch, None, theme.border, 1, tag="responses-grid"))
     for s, (x, w) in enumerate(cols):
@@ -139,7 +129,7 @@ def _build(
         x, w = cols[symbol]
         items.append(now_marker(x, top, w, units * ch, theme, "now:responses"))
 
-    cell = hovered_cell(items, hover)
+    cell = hovered_cell(items, hover, {ARRAY: (values, shown)})
     text = _readout(frame, cell, result)
     if readout_y is not None:
         items.append(note(area.x, readout_y + theme.px(2), text, area.w, theme, measure, "responses-readout"))
@@ -148,7 +138,7 @@ def _build(
     return items
 
 
-def _readout(frame: Frame, cell: Cell | None, result: analysis.Responses) -> str:
+def _readout(frame: Frame, cell: Reading | None, result: analysis.Responses) -> str:
     """The hovered response in full, else what a cell means."""
     vocab = frame.trace.vocab
     if cell is not None:
@@ -157,7 +147,7 @@ def _readout(frame: Frame, cell: Cell | None, result: analysis.Responses) -> str
         value = cell.value
         sign = "+" if math.isfinite(value) and value > 0 else ""
         steps = f"{n} step{'s' * (n != 1)}"
-        return f"h{u} when '{vocab[s]}' arrives: {sign}{number(value, 4)} on average over {steps}"
+        return f"h{u} moves {sign}{number(value, 4)} when '{vocab[s]}' arrives  (mean of {steps})"
     text = "mean of h_t − h_(t−1) per input, whole sequence"
     absent = [f"'{vocab[s]}'" for s in range(len(vocab)) if not result.counts[s]]
     if absent:
