@@ -29,13 +29,13 @@ THREE = [
 SIZES = ((1280, 720), (1920, 1080))
 
 
-def assert_inside(items, box: Box, slack: int = 1) -> None:
-    """Every primitive inside `box`, every text at least 16 px, every cell label fits its cell."""
+def assert_inside(items, box: Box, slack: int = 1, min_text: int = MIN_TEXT_PX) -> None:
+    """Every primitive inside `box`, every text at least 16 px (at zoom 1), every cell label fits."""
     for item in items:
         if isinstance(item, Text):
             if not item.text:
                 continue
-            assert item.size >= MIN_TEXT_PX, item
+            assert item.size >= min_text, item
             x, y, w, h = text_box(item)
             assert box.x - slack <= x and x + w <= box.right + slack, item
             assert box.y - slack <= y and y + h <= box.bottom + 2 + slack, item
@@ -43,7 +43,7 @@ def assert_inside(items, box: Box, slack: int = 1) -> None:
             assert box.x - slack <= item.x and item.x + item.w <= box.right + slack, item
             assert box.y - slack <= item.y and item.y + item.h <= box.bottom + slack, item
             if isinstance(item, Cell):
-                assert item.label_size >= MIN_TEXT_PX
+                assert item.label_size >= min_text
                 if item.label:
                     assert measure(item.label, item.label_size) <= item.w, item
         elif isinstance(item, Line):

@@ -222,6 +222,13 @@ def note(x: int, y: int, text: str, width: int, theme: Theme, measure: Measure, 
     return Text(x, y, fit(text, width, size, measure), size, kw.pop("color", theme.dim), tag=tag, **kw)
 
 
+def too_small(area: Box, theme: Theme, measure: Measure, panel: str) -> list[Primitive]:
+    """What a panel says when its box cannot hold its picture (if it can hold that)."""
+    if area.h < line_height(theme):
+        return []
+    return [note(area.x, area.y, "needs a taller panel", area.w, theme, measure, f"{panel}-small")]
+
+
 def colour_key(
     right: int,
     y: int,

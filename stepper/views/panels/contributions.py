@@ -33,6 +33,7 @@ from stepper.views.panels.common import (
     number,
     panel_hover,
     symbol_labels,
+    too_small,
 )
 
 NAME = "contributions"
@@ -66,9 +67,7 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
     if numbered:
         top += lh
     if bottom - top < theme.px(12):
-        items.append(
-            note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "contributions-small")
-        )
+        items += too_small(area, theme, measure, NAME)
         return items
     ticks = (("0", bottom), (number(tallest, 2), top))
     axis_x = area.x + max(measure(text, small, "sans", False) for text, _ in ticks)

@@ -35,6 +35,7 @@ from stepper.views.panels.common import (
     sequential,
     symbol_labels,
     title_middle,
+    too_small,
     value_grid,
 )
 from stepper.views.text import wrap
@@ -109,7 +110,7 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
     avail = bottom - (lh + theme.px(4) if symbols_row else 0) - top - group_gap * (len(groups) - 1)
     if avail < 2 * len(groups) or steps == 0:
         items, _, _ = card(box, theme, measure, NAME, "Gates over time")
-        items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "gates-small"))
+        items += too_small(area, theme, measure, NAME)
         return items
     # Every row at least 2 px; when that is too many rows, show each gate's first units.
     units = hidden if avail // (hidden * len(groups)) >= 2 else max(1, avail // (2 * len(groups)))

@@ -36,6 +36,7 @@ from stepper.views.panels.common import (
     number,
     panel_hover,
     symbol_labels,
+    too_small,
 )
 from stepper.views.text import wrap
 
@@ -69,7 +70,7 @@ def _build(
     if numbered:
         top += lh
     if steps == 0 or bottom - top < theme.px(12):
-        items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "gradients-small"))
+        items += too_small(area, theme, measure, NAME)
         return items
     low, high = span if span is not None else (-1, 0)
     axis_x = area.x + max(measure(t, small, "sans", False) for t in ("10⁻¹⁰", "0.01"))

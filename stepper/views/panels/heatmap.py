@@ -35,6 +35,7 @@ from stepper.views.panels.common import (
     panel_hover,
     symbol_labels,
     title_middle,
+    too_small,
     value_grid,
 )
 
@@ -80,7 +81,7 @@ def _build(
     grid_h = strip_y - gap - grid_y
     if grid_h < 3 or steps == 0:
         items, _, _ = card(box, theme, measure, NAME, "Hidden state h")
-        items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "heatmap-small"))
+        items += too_small(area, theme, measure, NAME)
         return items
     units = hidden if grid_h // hidden >= 3 else max(1, grid_h // 3)  # rows too thin: show the first ones
     title = "Hidden state h" if units == hidden else f"Hidden state h, units 0-{units - 1} of {hidden}"

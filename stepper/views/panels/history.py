@@ -29,6 +29,7 @@ from stepper.views.panels.common import (
     number,
     panel_hover,
     title_middle,
+    too_small,
 )
 from stepper.views.text import fit
 
@@ -71,7 +72,7 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
     top = names_y + lh + theme.px(4)
     bottom = bottom_labels - theme.px(4)
     if bottom - top < theme.px(16):
-        items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "history-small"))
+        items += too_small(area, theme, measure, NAME)
         return items
     low, high = decades(history) or (-1, 0)
     ticks, _ = log_axis(

@@ -34,6 +34,7 @@ from stepper.views.panels.common import (
     number,
     panel_hover,
     title_middle,
+    too_small,
     value_grid,
 )
 from stepper.views.text import fit
@@ -82,7 +83,7 @@ def _build(
     avail = labels_y - theme.px(4) - top
     if avail < 3:
         items, _, _ = card(box, theme, measure, NAME, "Unit responses")
-        items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "responses-small"))
+        items += too_small(area, theme, measure, NAME)
         return items
     units = hidden if avail // hidden >= 3 else max(1, avail // 3)
     title = "Unit responses" if units == hidden else f"Unit responses, units 0-{units - 1} of {hidden}"

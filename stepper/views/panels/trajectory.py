@@ -20,7 +20,7 @@ from stepper.scene import Hotspot, Line, Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.trace import FORWARD
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.panels.common import card, known, line_height, memo, note, number, title_middle
+from stepper.views.panels.common import card, known, line_height, memo, note, number, title_middle, too_small
 from stepper.views.text import fit
 
 NAME = "trajectory"
@@ -52,7 +52,7 @@ def _build(
     readout_y = area.bottom - lh if area.h >= 6 * lh else None
     plot = Box(area.x, area.y + theme.px(4), area.w, (readout_y or area.bottom) - area.y - theme.px(4) - lh)
     if plot.h < theme.px(24) or len(points) == 0:
-        items.append(note(area.x, area.y, "needs a taller panel", area.w, theme, measure, "trajectory-small"))
+        items += too_small(area, theme, measure, NAME)
         return items
     everything = np.vstack([points, ghost_points, projection.start[None, :]])
     everything = everything[np.isfinite(everything).all(axis=1)]
