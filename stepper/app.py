@@ -495,9 +495,10 @@ class App:
         hit = self.scene.hit(*pos)
         hover = None
         if isinstance(hit, Cell) and hit.value is not None:
-            hover = Hover("cell", hit.name, hit.index, pos)
+            hover = Hover("cell", hit.name, hit.index, pos, hit.value)
         elif isinstance(hit, Raster):
-            hover = Hover("cell", hit.name, hit.index_at(*pos), pos)
+            index = hit.index_at(*pos)
+            hover = Hover("cell", hit.name, index, pos, hit.value_at(index))
         elif isinstance(hit, Hotspot) and hit.kind == "token":
             hover = Hover("token", hit.key)
         if hover != self.state.hover:

@@ -84,6 +84,7 @@ class Raster:
     name: str
     colors: np.ndarray  # (rows, cols, 3) uint8, read-only
     key: tuple
+    values: np.ndarray | None = None  # the numbers drawn, for the pointer's value box
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -94,6 +95,12 @@ class Raster:
         i = min(rows - 1, (y - self.y) * rows // max(1, self.h))
         j = min(cols - 1, (x - self.x) * cols // max(1, self.w))
         return (i, j) if cols > 1 else (i,)
+
+    def value_at(self, index: tuple[int, ...]) -> float | None:
+        """The number behind a pixel block, when the raster carries its values."""
+        if self.values is None:
+            return None
+        return float(self.values.reshape(self.shape)[index if len(index) == 2 else (index[0], 0)])
 
     def _identity(self) -> tuple:
         return (self.x, self.y, self.w, self.h, self.name, self.key)

@@ -13,6 +13,7 @@ class Hover:
     name: str  # array or token name
     index: tuple[int, ...] = ()
     pos: tuple[int, int] = (0, 0)  # the pointer, where the value box is drawn
+    value: float | None = None  # the number under the pointer, as drawn
 
 
 @dataclass(frozen=True, slots=True)

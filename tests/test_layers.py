@@ -32,9 +32,21 @@ ENGINE = (
     "stepper.weights",
     "stepper.export",
     "stepper.files",
+    "stepper.analysis",
+    "stepper.navigation",
+    "stepper.commands",
+    "stepper.theme",
 )
-#: Pure, but allowed to know the lesson format (and so yaml).
-PURE = ("stepper.session",)
+#: Pure (no pygame), but allowed to know the lesson format (and so yaml): the session,
+#: and the view side that builds display lists tests read without a display.
+PURE = (
+    "stepper.session",
+    "stepper.state",
+    "stepper.scene",
+    "stepper.narration",
+    "stepper.views.screen",
+    "stepper.views.panels",
+)
 
 PROBE = """
 import importlib, json, sys

@@ -204,10 +204,10 @@ def test_weight_changes_view_colours_each_weight_by_its_change():
 
 
 def test_pointing_at_a_weight_shows_its_exact_value_and_gradient():
-    frame = frame_at("alternating.yaml", FORWARD, 2, hover=Hover("cell", "Whh", (0, 1), (400, 300)))
+    value = float(frame_at("alternating.yaml").trace.params["Whh"][0, 1])
+    frame = frame_at("alternating.yaml", FORWARD, 2, hover=Hover("cell", "Whh", (0, 1), (400, 300), value))
     scene = scene_of(frame)
     texts = [t.text for t in scene.tagged("tooltip-text")]
-    value = frame.trace.params["Whh"][0, 1]
     grad = frame.trace.grads["Whh"][0, 1]
     assert texts[0] == f"Whh[0, 1] = {value:.6g}"
     assert texts[1].startswith(f"dL/dWhh[0, 1] = {grad:.6g}")

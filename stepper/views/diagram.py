@@ -456,7 +456,8 @@ def _draw_cells(
             return [Rect(at.x, at.y, at.w, at.h, theme.blank, None, tag="blank"), outline]
         colors = theme.diverging_array(value.reshape(at.rows, at.cols), scale)
         colors.setflags(write=False)
-        return [Raster(at.x, at.y, at.w, at.h, name, colors, (id(value), scale, theme)), outline]
+        key = (id(value), scale, theme)
+        return [Raster(at.x, at.y, at.w, at.h, name, colors, key, value), outline]
     items: list[Primitive] = []
     grid = None if value is None else value.reshape(at.rows, at.cols)
     for i in range(at.rows):
@@ -497,14 +498,17 @@ def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
     items: list[Primitive] = []
     size = max(theme.size("small"), min(theme.px(20), int(cell * 0.4)))
     label_w = theme.px(30)
+    roomy = cell >= size + 4  # else only the target's row is labelled, the rest are bars
+    bar_h = max(1, cell - (4 if roomy else 1))
     for k, symbol in enumerate(trace.vocab):
         y = box.y + k * cell
         bar_x, bar_w = box.x + label_w, box.w - label_w
+        labelled = roomy or k == target
         items.append(
             Text(
                 box.x,
                 y + cell // 2,
-                symbol,
+                symbol if labelled else "",
                 size,
                 theme.text,
                 font="mono",
@@ -512,18 +516,16 @@ def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
                 bold=k == target,
             )
         )
-        items.append(Rect(bar_x, y + 2, bar_w, cell - 4, theme.blank, None, tag="bar-bg"))
+        items.append(Rect(bar_x, y + 1, bar_w, bar_h, theme.blank, None, tag="bar-bg"))
         if p is not None:
             share = float(p[k]) if math.isfinite(float(p[k])) else 0.0
             fill = theme.good if k == target else theme.faint
-            items.append(
-                Rect(bar_x, y + 2, max(1, round(bar_w * share)), cell - 4, fill, None, tag=f"bar:{k}")
-            )
+            items.append(Rect(bar_x, y + 1, max(1, round(bar_w * share)), bar_h, fill, None, tag=f"bar:{k}"))
             items.append(
                 Text(
                     bar_x + theme.px(6),
                     y + cell // 2,
-                    f"{100 * share:.1f}%",
+                    f"{100 * share:.1f}%" if roomy else "",
                     size,
                     theme.text,
                     anchor="midleft",
@@ -531,10 +533,14 @@ def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
                 )
             )
         if k == target:
-            items.append(Rect(bar_x, y + 2, bar_w, cell - 4, None, theme.good, theme.px(3), tag="target"))
+            items.append(
+                Rect(bar_x, y + 1, bar_w, bar_h, None, theme.good, theme.px(3 if roomy else 1), tag="target")
+            )
     loss = env.get("loss_t")
     below = box.y + len(trace.vocab) * cell + theme.px(8)
     target_text = f"target '{trace.vocab[target]}'" if target >= 0 else ""
+    if target >= 0 and not roomy and p is not None:  # thin rows: the target's share said here
+        target_text += f": {100 * float(p[target]):.1f}%"
     items.append(Text(box.x, below, target_text, theme.size("small"), theme.text, tag="target-label"))
     if loss is not None:
         items.append(

@@ -13,7 +13,8 @@ from stepper.views.panels import PANELS
 from stepper.views.text import fit
 from stepper.views.tooltip import build_tooltip
 
-MIN_PANEL = (320, 180)  # below this a panel collapses to its title
+MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
+MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
 
 
 PANELS_PER_ROW = 4
@@ -115,7 +116,13 @@ def build_screen(
         boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
         builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m)
     for name, box in boxes.items():
-        minimum = MIN_PANEL if name in ("diagram", "diagram-b", "code") or name in PANELS else (200, 30)
+        minimum = (
+            MIN_PANEL
+            if name in ("diagram", "diagram-b", "code")
+            else MIN_STRIP_PANEL
+            if name in PANELS
+            else (200, 30)
+        )
         if box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
             items = _placeholder(name, box, theme, measure)
         else:

@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from stepper.scene import Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.views.frame import Frame, Measure
 
 
 def tooltip_lines(frame: Frame) -> list[str]:
-    """What pointing at a cell tells: exact value, and the gradient where there is one."""
+    """What pointing at a number tells: its exact value, and for a weight its gradient."""
     hover = frame.state.hover
-    if hover is None or hover.kind != "cell":
+    if hover is None or hover.kind != "cell" or hover.value is None:
         return []
     trace = frame.trace
     where = ", ".join(str(i) for i in hover.index)
-    value = frame.env.get(hover.name)
-    if value is None and hover.name in trace.params:
-        value = trace.params[hover.name]
-    if (
-        value is None
-        or not hover.index
-        or any(i >= n for i, n in zip(hover.index, value.shape, strict=False))
-    ):
-        return []
-    lines = [f"{hover.name}[{where}] = {float(value[hover.index]):.6g}"]
-    if hover.name in trace.params:
+    lines = [f"{hover.name}[{where}] = {hover.value:.6g}"]
+    param = trace.params.get(hover.name)
+    if param is not None and len(hover.index) == param.ndim:
         total = trace.grads[hover.name][hover.index]
         lines.append(f"dL/d{hover.name}[{where}] = {float(total):.6g}  (whole sequence)")
         so_far = frame.env.get("d" + hover.name)
         if so_far is not None:
             lines.append(f"so far in this backward pass: {float(so_far[hover.index]):.6g}")
-    elif "d" + hover.name in frame.env:
-        grad = np.asarray(frame.env["d" + hover.name])
-        lines.append(f"d{hover.name}[{where}] = {float(grad[hover.index]):.6g}")
     return lines
 
 
