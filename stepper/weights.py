@@ -65,6 +65,8 @@ def params_from_torch(
             + found
         )
     for key in TORCH_KEYS:
+        if arrays[key].dtype.kind not in "iuf":
+            raise WeightsError(f"{source}: {key} holds {arrays[key].dtype} values; every weight must be a number")
         value = np.asarray(arrays[key], dtype=np.float64)
         if not np.isfinite(value).all():
             bad = "NaN" if np.isnan(value).any() else "inf"
@@ -90,12 +92,15 @@ def _guess_cell(arrays: dict[str, np.ndarray], hidden: int) -> str | None:
 def load_weights(path: str | os.PathLike[str], cell: str, vocab: int, hidden: int) -> Params:
     source = str(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        loaded = np.load(path, allow_pickle=False)
+        if not hasattr(loaded, "files"):  # a bare .npy array: no names to match
+            raise WeightsError(f"{source}: one unnamed array, not an .npz of {', '.join(TORCH_KEYS)}")
+        with loaded as npz:
             arrays = {k: npz[k] for k in npz.files}
     except FileNotFoundError:
         raise WeightsError(f"{source}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise WeightsError(f"{source}: not a readable .npz file ({exc})") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise WeightsError(f"{source}: not a readable .npz file ({exc or type(exc).__name__})") from None
     return params_from_torch(arrays, cell, vocab, hidden, source)
 
 
