@@ -100,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
     headless = (args.export_trace, args.export_weights, args.screenshot, args.export_frames, args.export_gif)
     if any(headless) and lesson is None:
         raise UsageError("give a lesson file before the export options")
+    if args.weights and not args.export_trace:
+        raise UsageError(
+            "--weights: only --export-trace reads a weights file; the window and the other "
+            "exports show the lesson's own checkpoints (--checkpoint NAME)"
+        )
     if args.export_trace:
         from stepper.export import trace_json_text
 
