@@ -65,8 +65,9 @@ def params_from_torch(
             + found
         )
     for key in TORCH_KEYS:
-        if arrays[key].dtype.kind not in "iuf":
-            raise WeightsError(f"{source}: {key} holds {arrays[key].dtype} values; every weight must be a number")
+        kind = arrays[key].dtype
+        if kind.kind not in "iuf":
+            raise WeightsError(f"{source}: {key} holds {kind} values; every weight must be a number")
         value = np.asarray(arrays[key], dtype=np.float64)
         if not np.isfinite(value).all():
             bad = "NaN" if np.isnan(value).any() else "inf"
