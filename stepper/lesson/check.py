@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stepper.lesson.claims import ClaimError, claim_values, evaluate, parse_claim, value_shapes
-from stepper.lesson.errors import LessonError, Problem
+from stepper.lesson.errors import LessonError, Problem, one_line
 from stepper.lesson.load import load_lesson
 from stepper.lesson.model import Claim, Lesson
 from stepper.session import Session
@@ -59,7 +59,7 @@ def check_lesson(path: str | Path) -> Report:
         if not r.holds:
             c = r.claim
             message = f'claim "{c.text}" does not hold at checkpoint {c.checkpoint}: {c.check}; {r.measured}'
-            problems.append(Problem(shown, c.line, c.column, message))
+            problems.append(Problem(shown, c.line, c.column, one_line(message)))
     compare_seconds = None
     other = lesson.compare_lesson()
     if other is not None:
