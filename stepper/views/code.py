@@ -73,7 +73,7 @@ def build_code(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[P
         Text(
             box.x + pad,
             box.y + pad,
-            fit(title, box.w - 2 * pad, theme.size("title"), measure),
+            fit(title, box.w - 2 * pad, theme.size("title"), measure, bold=True),
             theme.size("title"),
             theme.text,
             bold=True,
@@ -85,7 +85,13 @@ def build_code(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[P
     top = box.y + pad + theme.px(44)
     numbers = numbers_line(frame) if frame.state.numbers else ""
     number_lines = wrap(numbers, box.w - 2 * pad, size, measure, "mono") if numbers else []
-    bottom = box.bottom - pad - (len(number_lines) * line_h + theme.px(40) if numbers else 0)
+    # The numbers go under the code, never over it: at least the lit line keeps its row.
+    room = max(0, (box.bottom - pad - top - line_h - theme.px(40)) // line_h)
+    if len(number_lines) > room:
+        keep = max(0, room - 1)
+        rest = fit(" ".join(number_lines[keep:]), box.w - 2 * pad, size, measure, "mono")
+        number_lines = [*number_lines[:keep], rest] if room else []
+    bottom = box.bottom - pad - (len(number_lines) * line_h + theme.px(40) if number_lines else 0)
     visible = max(1, (bottom - top) // line_h)
     first = 0
     if len(listing.lines) > visible:  # keep the lit line in view, a little above centre
