@@ -3,7 +3,7 @@ list (also the start screen), and the message screen for a lesson that cannot op
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stepper.commands import BINDINGS
 from stepper.scene import Hotspot, Primitive, Rect, Text
@@ -43,40 +43,81 @@ def _card(box: Box, theme: Theme, title: str, measure: Measure) -> tuple[list[Pr
 
 
 def build_help(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """Every binding, grouped; as many columns (and as tight a line spacing) as it takes for
+    all of them to fit the card: a key that is not on the help screen does not exist. In a
+    window too small even for that, the title says some are hidden."""
     items, inner = _card(box, theme, "Keys", measure)
     size = theme.size("text")
-    line_h = int(size * 1.5)
     groups: dict[str, list] = {}
     for b in BINDINGS:
         groups.setdefault(b.group, []).append(b)
-    columns = 2
+    label_w = {b.label: measure(b.label, size, "mono", True) for b in BINDINGS}
+    column_min = max(label_w.values()) + theme.px(24) + theme.px(140)  # a key, a few words
+    widest = max(1, min(4, inner.w // column_min))
+    tries = [(columns, spacing) for columns in range(min(2, widest), widest + 1) for spacing in (1.5, 1.25)]
+    for columns, spacing in tries:
+        line_h = int(size * spacing)
+        places = _help_places(groups, inner, line_h, columns, theme.px(10))
+        if places is not None:
+            break
+    else:  # too small a window even so: fill what fits, column by column
+        columns, line_h = widest, int(size * 1.25)
+        places = _help_places(groups, inner, line_h, columns, theme.px(10), clip=True)
     col_w = inner.w // columns
-    key_w = max(measure(b.label, size, "mono", True) for b in BINDINGS) + theme.px(24)
-    x, y, col = inner.x, inner.y, 0
-    for group, bindings in groups.items():
-        needed = (len(bindings) + 1) * line_h + theme.px(10)
-        if y + needed > inner.bottom and col + 1 < columns:
-            col += 1
-            x, y = inner.x + col * col_w, inner.y
-        items.append(Text(x, y, group, theme.size("small"), theme.faint, bold=True))
-        y += line_h
-        for b in bindings:
+    # Two columns share one key width; narrower columns each take what their own keys need.
+    key_w: dict[int, int] = {}
+    for bindings, (x, _) in zip(groups.values(), places, strict=True):
+        mine = bindings if columns > 2 else BINDINGS
+        key_w[x] = max(key_w.get(x, 0), *(label_w[b.label] + theme.px(24) for b in mine))
+    hidden = False
+    for (group, bindings), (x, y) in zip(groups.items(), places, strict=True):
+        for k, b in enumerate([None, *bindings]):
+            row_y = y + k * line_h
+            if row_y + line_h > inner.bottom:  # only when even the tightest layout cannot fit
+                hidden = True
+                break
+            if b is None:
+                items.append(Text(x, row_y, group, theme.size("small"), theme.faint, bold=True))
+                continue
             items.append(
-                Text(x, y, b.label, size, theme.overlay_text, font="mono", bold=True, tag="help-key")
+                Text(x, row_y, b.label, size, theme.overlay_text, font="mono", bold=True, tag="help-key")
             )
             items.append(
                 Text(
-                    x + key_w,
-                    y,
-                    fit(b.command.value, col_w - key_w - theme.px(20), size, measure),
+                    x + key_w[x],
+                    row_y,
+                    fit(b.command.value, col_w - key_w[x] - theme.px(20), size, measure),
                     size,
                     theme.overlay_text,
                     tag=f"help:{b.command.name}",
                 )
             )
-            y += line_h
-        y += theme.px(10)
+    if hidden:
+        title = next(i for i in items if getattr(i, "tag", "") == "overlay-title")
+        text = fit("Keys: more in a larger window", inner.w, title.size, measure, bold=True)
+        items[items.index(title)] = replace(title, text=text)
     return items
+
+
+def _help_places(
+    groups: dict[str, list], inner: Box, line_h: int, columns: int, gap: int, clip: bool = False
+) -> list[tuple[int, int]] | None:
+    """Top-left corner of each group in `columns` columns, groups kept whole; None if they do
+    not fit (unless `clip`: then the groups after the last column run past the bottom)."""
+    col_w = inner.w // columns
+    places = []
+    col, y = 0, inner.y
+    for bindings in groups.values():
+        needed = (len(bindings) + 1) * line_h
+        if y + needed > inner.bottom and y > inner.y:
+            if col + 1 >= columns:
+                if not clip:
+                    return None
+            else:
+                col, y = col + 1, inner.y
+        places.append((inner.x + col * col_w, y))
+        y += needed + gap
+    return places
 
 
 def build_notes(box: Box, theme: Theme, measure: Measure, title: str, notes: str) -> list[Primitive]:
