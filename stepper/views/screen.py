@@ -68,7 +68,7 @@ def _placeholder(name: str, box: Box, theme: Theme, measure: Measure) -> list[Pr
         return items
     items.append(Rect(box.x, box.y, box.w, box.h, theme.blank, theme.border, 1, tag=f"collapsed:{name}"))
     size = theme.size("small")
-    if box.h >= size + 4:
+    if box.h >= size * 1.25 + 2:  # a line of text is about 1.2 x its size tall
         text = fit(f"{name} (needs a larger window)", box.w - 8, size, measure)
         items.append(Text(box.x + 4, box.y + 2, text, size, theme.dim))
     return items
