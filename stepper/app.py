@@ -3,9 +3,12 @@ a redraw only when something changed. Nothing here computes model values."""
 
 from __future__ import annotations
 
+import math
 import os
+import time
 import traceback
-from dataclasses import replace
+from collections.abc import Generator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -15,20 +18,23 @@ import pygame
 from stepper.cells import CELLS
 from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
 from stepper.files import OutputError, atomic_write, free_name
-from stepper.lesson import LessonError, builtin_lessons, load_lesson
+from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, corresponding, move, same_place, start
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
 from stepper.state import Hover, ViewState
 from stepper.theme import Theme, zoom_step
+from stepper.train import TrainResult, training
 from stepper.views.frame import Frame
 from stepper.views.overlays import LessonEntry
-from stepper.views.screen import build_screen, build_start
+from stepper.views.screen import build_progress, build_screen, build_start
 from stepper.views.screen import forget as forget_views
 
 DEFAULT_SIZE = (1920, 1080)
 MIN_SIZE = (640, 360)
+OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progress screen
+SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 NAV = (
@@ -77,6 +83,16 @@ def key_name(event: pygame.event.Event) -> str:
     return name
 
 
+@dataclass
+class Opening:
+    """A lesson whose training is under way."""
+
+    path: Path
+    lesson: Lesson
+    steps: Generator[int, None, TrainResult]
+    done: int = 0  # iterations trained so far
+
+
 class App:
     """One window (or one off-screen surface when headless)."""
 
@@ -108,6 +124,7 @@ class App:
         self._play_clock = 0.0
         self._fullscreen = False
         self._windowed = size
+        self.opening: Opening | None = None
         if lesson_path is not None:
             self.open_lesson(lesson_path)
 
@@ -127,16 +144,46 @@ class App:
         return self._entries
 
     def open_lesson(self, path: Path | str) -> None:
+        """Load and start training. A lesson that trains longer than a moment trains in
+        slices between frames: the window shows progress and Esc cancels."""
         path = Path(path)
         try:
             lesson = load_lesson(path)
-            session = Session.open(lesson)
+            steps = training(lesson.train_config(), lesson.data)
         except LessonError as exc:
             self._fail(str(exc))
             return
-        except Exception as exc:
+        except Exception as exc:  # the app never dies on a lesson
             self._fail(f"{path}: could not open ({type(exc).__name__}: {exc})")
             return
+        self.opening = Opening(path, lesson, steps)
+        self.advance_opening(math.inf if self.headless else OPEN_AT_ONCE_SECONDS)
+
+    def advance_opening(self, budget: float) -> None:
+        """Train for up to `budget` seconds; when done, show the lesson."""
+        opening = self.opening
+        if opening is None:
+            return
+        deadline = time.perf_counter() + budget
+        try:
+            while time.perf_counter() < deadline:
+                opening.done = next(opening.steps)
+        except StopIteration as finished:
+            self.opening = None
+            self._show(opening.path, Session(opening.lesson, finished.value))
+        except Exception as exc:  # the app never dies on a lesson
+            self.opening = None
+            self._fail(f"{opening.path}: training failed ({type(exc).__name__}: {exc})")
+        self.dirty = True
+
+    def cancel_opening(self) -> None:
+        if self.opening is not None:
+            title = self.opening.lesson.title
+            self.opening = None
+            self._fail(f'Training of "{title}" was cancelled. Choose a lesson with L.')
+
+    def _show(self, path: Path, session: Session) -> None:
+        lesson = session.lesson
         forget_views()
         self.scene = None  # its cells and timeline columns belong to the lesson being closed
         self._compare_session = None
@@ -152,6 +199,7 @@ class App:
         self.dirty = True
 
     def _fail(self, message: str) -> None:
+        self.opening = None
         self.session, self.state = None, None
         self.message = message
         self.dirty = True
@@ -188,6 +236,12 @@ class App:
     def build(self, state: ViewState | None = None, size: tuple[int, int] | None = None) -> Scene:
         """The scene for the current state (or another one, for off-screen exports)."""
         w, h = size or self.surface.get_size()
+        if self.opening is not None:
+            o = self.opening
+            total = o.lesson.training.iterations
+            return build_progress(
+                w, h, self.theme, self.fonts.measure, o.lesson.title, min(o.done, total), total
+            )
         frame = self.frame(state)
         if frame is None:
             return build_start(
@@ -227,6 +281,10 @@ class App:
             self.dirty = True
 
     def command(self, command: Command, key: str = "") -> None:
+        if self.opening is not None:
+            if command is Command.BACK:
+                self.cancel_opening()
+            return
         if self.state is None or self.session is None:
             self._start_screen_command(command, key)
             return
@@ -522,7 +580,10 @@ class App:
             self.set_state(replace(self.state, cursor=cursor))
 
     def tick(self, seconds: float) -> None:
-        """Advance the transition and playback; at the end of the pass playback stops by itself."""
+        """Advance training, the transition and playback; playback stops by itself at the end."""
+        if self.opening is not None:
+            self.advance_opening(SLICE_SECONDS)
+            return
         state = self.state
         if state is None or self.session is None:
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,14 +73,25 @@ def training_stream(data: Sequence[int], seq_length: int) -> np.ndarray:
     return np.tile(base, repeats)
 
 
+#: Iterations between progress reports: a window trains in slices and stays responsive.
+SLICE = 16
+
+
 def train(config: TrainConfig, data: Sequence[int]) -> TrainResult:
-    """Deterministic: same config and data, bit-identical checkpoints. Overflow on the way
-    to a divergence is expected and reported as a Divergence, so numpy stays quiet."""
-    with np.errstate(all="ignore"):
-        return _train(config, data)
+    """Deterministic: same config and data, bit-identical checkpoints."""
+    steps = training(config, data)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
-def _train(config: TrainConfig, data: Sequence[int]) -> TrainResult:
+def training(config: TrainConfig, data: Sequence[int]) -> Generator[int, None, TrainResult]:
+    """`train` in slices: yields the iterations done so far every SLICE iterations (so a
+    window can draw progress, or stop), and returns the TrainResult. Overflow on the way to
+    a divergence is expected and reported as a Divergence, so numpy stays quiet, but only
+    inside each slice: the caller's error settings are its own."""
     started = time.perf_counter()
     cell = CELLS[config.cell]
     params = init_params(config.cell, config.vocab_size, config.hidden_size, config.init_scale, config.seed)
@@ -98,30 +109,39 @@ def _train(config: TrainConfig, data: Sequence[int]) -> TrainResult:
     good_at = 0
     grads = params.zeros_like()
     grad = grads.flat
-    for iteration in range(config.iterations + 1):
-        if pointer + seq + 1 > stream.size:
-            pointer, state = 0, zero_state
-        inputs = stream[pointer : pointer + seq]
-        targets = stream[pointer + 1 : pointer + seq + 1]
-        loss, state = cell.loss_and_grads(params, grads, inputs, targets, state)
-        if not (math.isfinite(loss) and math.isfinite(float(grad.sum()))):
-            divergence = Divergence(iteration, f"the loss became NaN or inf at iteration {iteration}")
-            good_at = iteration
-            break
-        while wanted and wanted[0][1] == iteration:
-            name, _ = wanted.pop(0)
-            checkpoints.append(Checkpoint(name, iteration, params.frozen(), loss / seq))
-        if iteration == config.iterations:
-            break
-        history[iteration] = loss / seq
-        np.copyto(backup, params.flat)
-        optimizer.step(params.flat, grad)
-        if not math.isfinite(float(params.flat.sum())):
-            np.copyto(params.flat, backup)
-            divergence = Divergence(iteration + 1, f"a weight became NaN or inf at iteration {iteration + 1}")
-            good_at = iteration
-            break
-        pointer += seq
+    first = 0
+    finished = False
+    while not finished:
+        with np.errstate(all="ignore"):
+            for iteration in range(first, min(config.iterations + 1, first + SLICE)):
+                if pointer + seq + 1 > stream.size:
+                    pointer, state = 0, zero_state
+                inputs = stream[pointer : pointer + seq]
+                targets = stream[pointer + 1 : pointer + seq + 1]
+                loss, state = cell.loss_and_grads(params, grads, inputs, targets, state)
+                if not (math.isfinite(loss) and math.isfinite(float(grad.sum()))):
+                    divergence = Divergence(iteration, f"the loss became NaN or inf at iteration {iteration}")
+                    good_at, finished = iteration, True
+                    break
+                while wanted and wanted[0][1] == iteration:
+                    name, _ = wanted.pop(0)
+                    checkpoints.append(Checkpoint(name, iteration, params.frozen(), loss / seq))
+                if iteration == config.iterations:
+                    finished = True
+                    break
+                history[iteration] = loss / seq
+                np.copyto(backup, params.flat)
+                optimizer.step(params.flat, grad)
+                if not math.isfinite(float(params.flat.sum())):
+                    np.copyto(params.flat, backup)
+                    reason = f"a weight became NaN or inf at iteration {iteration + 1}"
+                    divergence = Divergence(iteration + 1, reason)
+                    good_at, finished = iteration, True
+                    break
+                pointer += seq
+        first += SLICE
+        if not finished:
+            yield first
     if divergence is not None:
         # The weights just before the fault, so the teacher can step into what blew up.
         loss_then = float(history[good_at]) if good_at < config.iterations else math.nan

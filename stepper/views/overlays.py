@@ -185,16 +185,22 @@ def build_lessons(
     return items
 
 
-def build_message(box: Box, theme: Theme, measure: Measure, title: str, message: str) -> list[Primitive]:
-    """A lesson that could not open: its errors, readable, instead of a crash."""
+def build_message(
+    box: Box,
+    theme: Theme,
+    measure: Measure,
+    title: str,
+    message: str,
+    hint: str = "L: lesson list    Esc: quit",
+) -> list[Primitive]:
+    """A lesson that could not open (its errors, readable, instead of a crash), or one still training."""
     items, inner = _card(box, theme, title, measure)
     size = theme.size("text")
     line_h = int(size * 1.45)
     lines: list[str] = []
     for paragraph in message.splitlines() or [""]:
         lines += wrap(paragraph, inner.w, size, measure, "mono")
-    lines.append("")
-    lines.append("L: lesson list    Esc: quit")
+    lines += ["", hint]
     room = max(1, inner.h // line_h)
     for k, line in enumerate(lines[:room]):
         items.append(

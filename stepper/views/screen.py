@@ -206,3 +206,21 @@ def build_start(
         items = build_lessons(whole, theme, measure, lessons, selection)
     ground = Rect(0, 0, width, height, theme.background, None, tag="background")
     return Scene(width, height, (Layer("overlay", 0, 0, width, height, (ground, *items)),))
+
+
+def build_progress(
+    width: int, height: int, theme: Theme, measure: Measure, title: str, done: int, total: int
+) -> Scene:
+    """A lesson still training: how far, and how to stop."""
+    whole = Box(0, 0, width, height)
+    items = build_message(
+        whole, theme, measure, f"Training: {title}", f"iteration {done:,} of {total:,}", hint="Esc: cancel"
+    )
+    bar = Box(width // 6, height // 2, width * 2 // 3, theme.px(28))
+    share = done / total if total else 1.0
+    items += [
+        Rect(bar.x, bar.y, bar.w, bar.h, theme.blank, None, tag="progress-bg"),
+        Rect(bar.x, bar.y, max(1, round(bar.w * share)), bar.h, theme.good, None, tag="progress"),
+    ]
+    ground = Rect(0, 0, width, height, theme.background, None, tag="background")
+    return Scene(width, height, (Layer("overlay", 0, 0, width, height, (ground, *items)),))
