@@ -501,9 +501,8 @@ class App:
         self.dirty = True
 
     def save_png(self, folder: Path | None = None) -> Path | None:
-        folder = folder or Path.cwd()
         try:
-            path = save_surface(self.surface, free_name(folder, "rnn-stepper", ".png"))
+            path = save_surface(self.surface, free_name(save_folder(folder), "rnn-stepper", ".png"))
             note = f"saved {path.name}"
         except OutputError as exc:
             path, note = None, str(exc)
@@ -516,11 +515,11 @@ class App:
         from stepper.headless import ExportError, pass_gif
 
         assert self.state is not None and self.session is not None
-        folder = folder or Path.cwd()
         trace = self.session.trace(self.state.checkpoint)
         try:
+            target = free_name(save_folder(folder), "rnn-stepper", ".gif")
             data, count = pass_gif(self, self.state, trace, self.state.cursor.phase)
-            path = atomic_write(free_name(folder, "rnn-stepper", ".gif"), lambda tmp: tmp.write_bytes(data))
+            path = atomic_write(target, lambda tmp: tmp.write_bytes(data))
             note = f"saved {path.name} ({count} frames)"
         except (OutputError, ExportError) as exc:
             path, note = None, str(exc)
@@ -622,6 +621,17 @@ def varied_sequence(sequence: tuple[int, ...], vocab_size: int) -> tuple[int, ..
     """The playback with its first symbol changed: same start state, one different input,
     so side by side shows where (and whether) the two runs part."""
     return ((sequence[0] + 1) % vocab_size, *sequence[1:])
+
+
+def save_folder(folder: Path | None) -> Path:
+    """Where S and G save: the given folder, else the working folder, which may have been
+    deleted (or its drive removed) since the app started."""
+    if folder is not None:
+        return folder
+    try:
+        return Path.cwd()
+    except OSError as exc:
+        raise OutputError(f"cannot save: the working folder is gone ({exc.strerror})") from None
 
 
 def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -> Path:
