@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stepper.files import OutputError, atomic_write_text
+from stepper.headless import ExportError
 from stepper.lesson import Lesson, LessonError, load_lesson
 from stepper.trace import PHASES
 from stepper.weights import WeightsError, load_weights, save_weights
@@ -135,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LessonError as exc:
         print(exc, file=sys.stderr)
         return 1
-    except (WeightsError, OutputError) as exc:
+    except (WeightsError, OutputError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except UsageError as exc:
