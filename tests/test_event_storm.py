@@ -30,7 +30,7 @@ from window_support import LESSONS
 
 from stepper import app as app_module
 from stepper.app import App, key_name
-from stepper.commands import BINDINGS, KEYMAP, Command
+from stepper.commands import BINDINGS, KEYMAP
 from stepper.lesson import builtin_lessons
 from stepper.scene import Cell, Hotspot
 from stepper.session import Session
@@ -468,19 +468,22 @@ def test_event_storm(storm_app, tmp_path, capsys):
     rng = random.Random(SEED)
     storm = Storm(app, rng)
     lessons = builtin_lessons()
-    assert [p.name for p in lessons] == sorted(p.name for p in LESSONS.glob("*.yaml")) or len(lessons) >= 6
+    assert len(lessons) >= 6
     per_lesson: Counter[str] = Counter()
-    history: deque[str] = deque(maxlen=12)
+    history: deque[tuple] = deque(maxlen=12)
+    handled = 0
     opened_at = 0.0
     rss: list[tuple[int, float]] = []
     renders = identity_checks = identity_ops = 0
     started = time.perf_counter()
     posted = 0
-    segment = -(-EVENTS // len(lessons))
+    # Two rounds over the lessons: the second half of the storm sees what the first saw,
+    # so memory that is still growing there is a leak, not a cache filling up.
+    segment = -(-EVENTS // (2 * len(lessons)))
     next_identity = rng.randint(1, 2 * IDENTITY_EVERY)
     away = 0
     while posted < EVENTS:
-        home = lessons[posted // segment]
+        home = lessons[(posted // segment) % len(lessons)]
         # Each lesson gets its share, opened the ordinary way; a number key may take the
         # storm elsewhere for a while, then it comes back.
         if posted % segment == 0 or away > AWAY:
@@ -502,6 +505,7 @@ def test_event_storm(storm_app, tmp_path, capsys):
             pygame.event.post(event)
         for event in pygame.event.get():
             app.handle(event)
+            handled += 1
             if not app.running:  # Esc without an overlay, or a quit event: the storm goes on
                 storm.quits += 1
                 app.running = True
@@ -537,8 +541,8 @@ def test_event_storm(storm_app, tmp_path, capsys):
     peak = peak_rss_mb()
     with capsys.disabled():
         print(
-            f"\nevent storm: {posted} events (seed {SEED}) in {seconds:.1f} s, "
-            f"{posted / seconds:,.0f} events/s; {renders} frames drawn, 0 exceptions; "
+            f"\nevent storm: {posted} random inputs (seed {SEED}), {handled} events handled, in "
+            f"{seconds:.1f} s ({posted / seconds:,.0f} inputs/s); {renders} frames drawn, 0 exceptions; "
             f"{identity_checks} forward-n/back-n checks ({identity_ops} ops each way), all pixel-identical; "
             f"{storm.quits} quit/Esc ignored; resized to {len(storm.sizes)} sizes; "
             f"slowest lesson open {opened_at:.2f} s\n"
@@ -552,7 +556,7 @@ def test_event_storm(storm_app, tmp_path, capsys):
     assert identity_checks >= EVENTS // (4 * IDENTITY_EVERY)
     assert renders >= EVENTS // RENDER_EVERY // 2
     assert growth < 64, f"memory still growing in the second half: +{growth:.0f} MB"
-    assert abs(end_growth) < 96 or end_growth < 0
+    assert end_growth < 64, f"memory grew {end_growth:+.0f} MB from the middle to the end"
 
 
 def test_storm_sizes_are_real(storm_app):
@@ -567,5 +571,3 @@ def test_storm_sizes_are_real(storm_app):
         app.render()
         assert app.surface.get_size() == (w, h) and app.scene.width == w and app.scene.height == h
     assert not errors
-    assert app_module.MIN_SIZE == (640, 360)
-    assert Command.BACK in KEYMAP.values()

@@ -22,9 +22,10 @@ from test_event_storm import key_event
 from window_support import LESSONS
 
 from stepper.app import App
+from stepper.commands import BINDINGS
 from stepper.lesson import builtin_lessons
 from stepper.navigation import at_step
-from stepper.scene import Rect, Scene, Text
+from stepper.scene import Cell, Rect, Scene, Text
 from stepper.theme import ZOOM_STEPS, Theme
 from stepper.views.panels import PANELS
 from stepper.views.screen import MIN_PANEL
@@ -254,8 +255,6 @@ def test_overlays_fit_every_size_and_zoom(overlay):
         for size in SIZES[3:]:
             scene, _ = scene_at(app, state, size, 1.0)
             keys = [t for t in scene.items if isinstance(t, Text) and t.tag.startswith("help:")]
-            from stepper.commands import BINDINGS
-
             assert len(keys) == len(BINDINGS), size
     assert not survey.new, "\n".join(survey.new[:15])
 
@@ -309,6 +308,17 @@ class Watched:
     def keys(self, *names: str) -> None:
         self.pump(*(key_event(n) for n in names))
 
+    def hover_corners(self, survey: Survey, where: str) -> None:
+        """The pointer on the top-left-most and the bottom-right-most number: the value box
+        beside it must stay inside the window too."""
+        cells = [c for c in self.app.scene.items if isinstance(c, Cell) and c.value is not None]
+        corners = (min(cells, key=lambda c: c.x + c.y), max(cells, key=lambda c: c.x + c.y)) if cells else ()
+        for cell in corners:
+            pos = (cell.x + cell.w // 2, cell.y + cell.h // 2)
+            self.pump(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0)))
+            survey.add(self.app.scene, self.app.theme, f"{where} {cell.name}{list(cell.index)}")
+        self.pump(pygame.event.Event(pygame.MOUSEMOTION, pos=(0, 0), rel=(0, 0), buttons=(0, 0, 0)))
+
 
 def test_real_window_resizes_zooms_and_goes_fullscreen(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
@@ -323,12 +333,15 @@ def test_real_window_resizes_zooms_and_goes_fullscreen(tmp_path, monkeypatch, ca
         for size in path:
             w.resize(*size)
             survey.add(app.scene, app.theme, f"window {size[0]}x{size[1]} {app.theme.zoom:.0%}")
+            w.hover_corners(survey, f"window {size[0]}x{size[1]} {app.theme.zoom:.0%} hover")
             if size in ((640, 360), (1920, 1080), (3840, 2160)):
                 for key, steps in (("ctrl+-", 5), ("ctrl+0", 1), ("ctrl++", 12), ("ctrl+0", 1)):
                     for _ in range(steps):
                         w.keys(key)
                         zooms_seen.add(app.theme.zoom)
-                        survey.add(app.scene, app.theme, f"window {size[0]}x{size[1]} {app.theme.zoom:.0%}")
+                        where = f"window {size[0]}x{size[1]} {app.theme.zoom:.0%}"
+                        survey.add(app.scene, app.theme, where)
+                        w.hover_corners(survey, where + " hover")
         assert min(zooms_seen) == 0.5 and max(zooms_seen) == 3.0
         assert app.theme.zoom == 1.0
         for size in ((1280, 720), (3840, 2160)):
