@@ -70,6 +70,7 @@ GRAD_OF: dict[str, dict[str, str]] = {
     "lstm": {"h_prev": "dh_next", "c_prev": "dc_next", **{f"{g}_x": f"d{g}_a" for g in "ifgo"}},
 }
 
+BELOW_BARS = 58  # px at zoom 1: the target and loss lines under the softmax bars
 BAR_WIDTH_CELLS = 3  # the softmax bars take this many cells' width
 _scales: WeakKeyDictionary[Trace, dict[str, float]] = WeakKeyDictionary()
 
@@ -228,6 +229,25 @@ class Grid:
     col_px: tuple[int, ...]  # each column's width in px, separators excluded
 
 
+def _fits(grid: Grid, box: Box, theme: Theme) -> bool:
+    """Whether the grid, at its (possibly smallest) cells, stays inside the box."""
+    right = grid.col_x[-1] + grid.col_px[-1] + grid.col_fixed[-1]
+    bottom = grid.row_y[-1] + grid.row_cells[-1] * grid.ch
+    return right <= box.right and bottom <= box.bottom
+
+
+def _too_small(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """Rather than draw past its edge: say what is missing and how to get it."""
+    size = theme.size("small")
+    text = fit("Network: needs a larger window (or Ctrl - to zoom out)", box.w - 8, size, measure)
+    items: list[Primitive] = [
+        Rect(box.x, box.y, box.w, box.h, theme.blank, theme.border, 1, tag="collapsed:diagram")
+    ]
+    if text and box.h >= size + 4:
+        items.append(Text(box.x + 4, box.y + 2, text, size, theme.dim, tag="collapsed-title"))
+    return items
+
+
 def _slot_width(
     arrays: tuple[str, ...], names: tuple[str, ...], shapes: dict, cw: int, vec_w: int, theme: Theme
 ) -> int:
@@ -268,9 +288,12 @@ def _solve_grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure:
     avail_w = box.w - gap * (used_cols + 1) - sum(col_fixed)
     # Cells are solved in width and height separately: numbers need width, not height.
     width_cw = int(min(avail_w / max(1, sum(col_cells)), theme.px(96)))
+    # The target and loss lines under the softmax bars need room when the bars are in the last row.
+    p_row = next((r for names, _, r in layout if names == ("p",)), -1)
+    below = theme.px(BELOW_BARS) if p_row == rows - 1 else theme.px(12)
     row_label = [line_h] * rows  # one label line per row, two where a joined label is too wide
     for _ in range(2):  # the label lines depend on the final cell width, which depends on them
-        avail_h = box.h - theme.px(44) - sum(row_label) - rows * gap - theme.px(12)
+        avail_h = box.h - theme.px(44) - sum(row_label) - rows * gap - below
         ch = int(min(avail_h / max(1, sum(row_cells)), theme.px(72), width_cw))
         cw = max(4, min(width_cw, int(ch * 2.2)))
         ch = max(4, ch)
@@ -327,6 +350,8 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     layout, col_x, row_y = grid.layout, grid.col_x, grid.row_y
     col_fixed, row_cells, row_label = grid.col_fixed, grid.row_cells, grid.row_label
     cw, ch = grid.cw, grid.ch
+    if not _fits(grid, box, theme):
+        return _too_small(frame, box, theme, measure)
 
     title = frame.label or "Network"
     title += "  -  backward pass (gradients)" if frame.cursor.phase == BACKWARD else ""
@@ -362,7 +387,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
             )
         if arrays == ("p",):
             n = shapes["p"][0]
-            bar_h = min(max(ch, theme.px(26)), max(ch, (box.bottom - theme.px(110) - y0) // n))
+            bar_h = max(1, min(max(ch, theme.px(26)), (box.bottom - theme.px(BELOW_BARS) - y0) // n))
             bar_w = _slot_width(arrays, names, shapes, cw, grid.vec_w, theme)
             items += _bars(frame, Box(x0, y0, bar_w, n * bar_h), theme, bar_h)
             placed["p"] = Placed("p", x0, y0, n, 1, bar_w, bar_h)
