@@ -227,12 +227,13 @@ class Grid:
     ch: int
     vec_w: int  # width of a vector's cells (at least legible when matrices shrink)
     col_px: tuple[int, ...]  # each column's width in px, separators excluded
+    below: int  # px kept free under the last row (the target and loss lines)
 
 
 def _fits(grid: Grid, box: Box, theme: Theme) -> bool:
     """Whether the grid, at its (possibly smallest) cells, stays inside the box."""
     right = grid.col_x[-1] + grid.col_px[-1] + grid.col_fixed[-1]
-    bottom = grid.row_y[-1] + grid.row_cells[-1] * grid.ch
+    bottom = grid.row_y[-1] + grid.row_cells[-1] * grid.ch + grid.below
     return right <= box.right and bottom <= box.bottom
 
 
@@ -336,6 +337,7 @@ def _solve_grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure:
         ch,
         vec_w,
         tuple(col_px),
+        below,
     )
 
 
