@@ -63,7 +63,6 @@ TOLERANCE = 1  # px: rounding of anchors
 # zoom (640x360 at 250% and 300%): the card is shorter than its own 'big' title, and
 # build_notes still draws one line of notes (room = max(1, ...)), so both run below the card.
 KNOWN = {
-    "diagram": "views/diagram.py: the backward pass's 'loss' line runs below the diagram's box",
     "overlay": "views/overlays.py: under 150 px of window per 100% zoom, the card is shorter than its title",
 }
 
@@ -250,9 +249,8 @@ def test_overlays_fit_every_size_and_zoom(overlay):
     assert not survey.new, "\n".join(survey.new[:15])
 
 
-@pytest.mark.xfail(reason=KNOWN["diagram"], strict=False)
-def test_known_diagram_overflow():
-    """hello.yaml, backward pass, 800x600 at 100%: 'loss 0.004' under the p bars."""
+def test_loss_line_stays_inside_the_diagram():
+    """hello.yaml, backward pass, 800x600 at 100%: 'loss 0.004' under the p bars (it once ran past)."""
     app = headless("hello.yaml")
     trace = app.session.trace(app.session.checkpoint_names[-1])
     last = app.session.checkpoint_names[-1]
