@@ -19,12 +19,13 @@ from stepper.cells import CELLS
 from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
 from stepper.files import OutputError, atomic_write, free_name
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
-from stepper.navigation import Cursor, corresponding, move, same_place, start
+from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
 from stepper.state import Hover, ViewState
 from stepper.theme import Theme, zoom_step
+from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
 from stepper.views.frame import Frame
 from stepper.views.overlays import LessonEntry
@@ -83,6 +84,25 @@ def key_name(event: pygame.event.Event) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class StartAt:
+    """Where the command line asks the first lesson to open (already checked against it)."""
+
+    checkpoint: str | None = None
+    phase: str = FORWARD
+    step: int = 0
+    panels: tuple[str, ...] | None = None
+    sequence: tuple[int, ...] | None = None
+
+    def applied(self, state: ViewState, session: Session) -> ViewState:
+        names = session.checkpoint_names
+        checkpoint = self.checkpoint if self.checkpoint in names else state.checkpoint
+        trace = session.trace(checkpoint, self.sequence)
+        panels = state.panels if self.panels is None else self.panels
+        cursor = at_step(trace, self.phase, self.step)
+        return replace(state, checkpoint=checkpoint, sequence=self.sequence, cursor=cursor, panels=panels)
+
+
 @dataclass
 class Opening:
     """A lesson whose training is under way."""
@@ -97,7 +117,11 @@ class App:
     """One window (or one off-screen surface when headless)."""
 
     def __init__(
-        self, lesson_path: Path | None = None, size: tuple[int, int] = DEFAULT_SIZE, headless: bool = False
+        self,
+        lesson_path: Path | None = None,
+        size: tuple[int, int] = DEFAULT_SIZE,
+        headless: bool = False,
+        start_at: StartAt | None = None,
     ) -> None:
         pygame.display.init()  # not pygame.init(): no audio, no joystick, faster start
         pygame.font.init()
@@ -125,6 +149,7 @@ class App:
         self._fullscreen = False
         self._windowed = size
         self.opening: Opening | None = None
+        self.start_at = start_at
         if lesson_path is not None:
             self.open_lesson(lesson_path)
 
@@ -182,6 +207,11 @@ class App:
             self.opening = None
             self._fail(f'Training of "{title}" was cancelled. Choose a lesson with L.')
 
+    def trace_of(self, state: ViewState) -> Trace:
+        """The trace a state shows: its checkpoint, on its sequence."""
+        assert self.session is not None
+        return self.session.trace(state.checkpoint, state.sequence)
+
     def _show(self, path: Path, session: Session) -> None:
         lesson = session.lesson
         forget_views()
@@ -194,6 +224,8 @@ class App:
         self.state = ViewState(
             checkpoint=first, cursor=start(trace), panels=lesson.panels, zoom=self.theme.zoom
         )
+        if self.start_at is not None:  # the command line's place, once
+            self.state, self.start_at = self.start_at.applied(self.state, session), None
         resolved = path.resolve()
         self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
         self.dirty = True
@@ -220,13 +252,13 @@ class App:
         frame = Frame(
             state,
             self.session.lesson,
-            self.session.trace(state.checkpoint),
+            self.trace_of(state),
             checkpoint.iteration,
             self.session.checkpoint_names,
             problem,
             loss_history=result.loss_history,
             marks=tuple((c.name, c.iteration) for c in result.checkpoints),
-            baseline=self.session.trace(self.session.checkpoint_names[0]),
+            baseline=self.session.trace(self.session.checkpoint_names[0], state.sequence),
         )
         if "compare" in state.panels:
             partner, label = self._partner(state, frame.trace)
@@ -299,7 +331,7 @@ class App:
         ):
             self._lesson_list_command(command, key)
             return
-        trace = self.session.trace(state.checkpoint)
+        trace = self.trace_of(state)
         if command in NAV:
             cursor = move(state.cursor, trace, command)
             moved_on = command is Command.NEXT_OP and cursor != state.cursor and state.animate
@@ -395,20 +427,21 @@ class App:
             other = self._compare_session
             names = other.checkpoint_names
             name = state.checkpoint if state.checkpoint in names else names[-1]
-            trace_b = other.trace(name)
+            trace_b = other.trace(name, state.sequence)
             left = f"{CELLS[lesson.model.cell].title}  ({here})"
             iteration = other.result.checkpoint(name).iteration
             label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
         elif kind == "sequences":
             other, name = session, state.checkpoint
-            sequence = varied_sequence(lesson.playback, len(lesson.vocab))
+            played = state.sequence or lesson.playback
+            sequence = varied_sequence(played, len(lesson.vocab))
             trace_b = session.trace(name, sequence)
-            left = "sequence " + ",".join(lesson.vocab[s] for s in lesson.playback)
+            left = "sequence " + ",".join(lesson.vocab[s] for s in played)
             label = "sequence " + ",".join(lesson.vocab[s] for s in sequence)
         else:
             other, names = session, session.checkpoint_names
             name = names[-1] if state.checkpoint != names[-1] else names[0]
-            trace_b = session.trace(name)
+            trace_b = session.trace(name, state.sequence)
             left = here
             label = f"{name}, iteration {result.checkpoint(name).iteration}"
         cursor = corresponding(state.cursor, trace, trace_b)
@@ -438,8 +471,8 @@ class App:
                 if command is Command.PREV_CHECKPOINT
                 else names[min(len(names) - 1, k + 1)]
             )
-        old = self.session.trace(self.state.checkpoint)
-        new = self.session.trace(target)
+        old = self.trace_of(self.state)
+        new = self.session.trace(target, self.state.sequence)
         self.set_state(replace(self.state, checkpoint=target, cursor=same_place(self.state.cursor, old, new)))
 
     def _open_number(self, key: str) -> None:
@@ -515,7 +548,7 @@ class App:
         from stepper.headless import ExportError, pass_gif
 
         assert self.state is not None and self.session is not None
-        trace = self.session.trace(self.state.checkpoint)
+        trace = self.trace_of(self.state)
         try:
             target = free_name(save_folder(folder), "rnn-stepper", ".gif")
             data, count = pass_gif(self, self.state, trace, self.state.cursor.phase)
@@ -573,7 +606,7 @@ class App:
         elif hit.kind == "timestep" and self.state is not None and self.session is not None:
             if self.state.overlay:  # the timeline is under the overlay: not clickable
                 return
-            trace = self.session.trace(self.state.checkpoint)
+            trace = self.trace_of(self.state)
             t = int(hit.key)
             cursor = Cursor(self.state.cursor.phase, trace.timestep_range(self.state.cursor.phase, t).start)
             self.set_state(replace(self.state, cursor=cursor))
@@ -594,7 +627,7 @@ class App:
         self._play_clock += seconds
         interval = 1.0 / state.speed
         cursor = state.cursor
-        trace = self.session.trace(state.checkpoint)
+        trace = self.trace_of(state)
         while self._play_clock >= interval:
             self._play_clock -= interval
             nxt = move(cursor, trace, Command.NEXT_OP)
@@ -638,5 +671,7 @@ def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -
     return atomic_write(path, lambda tmp: pygame.image.save(surface, str(tmp)), overwrite)
 
 
-def run_app(lesson_path: Path | None = None) -> int:
-    return App(lesson_path).run()
+def run_app(
+    lesson_path: Path | None = None, size: tuple[int, int] = DEFAULT_SIZE, start_at: StartAt | None = None
+) -> int:
+    return App(lesson_path, size=size, start_at=start_at).run()

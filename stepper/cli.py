@@ -123,10 +123,28 @@ def run(args: argparse.Namespace) -> int:
     if args.screenshot or args.export_frames or args.export_gif:
         from stepper.headless import export_images
 
-        return export_images(args, lesson)
+        return export_images(args, lesson, _start_at(args, lesson))
     from stepper.app import run_app
 
-    return run_app(lesson_path=Path(args.lesson) if args.lesson else None)
+    if lesson is None:
+        return run_app(size=parse_size(args.size))
+    return run_app(Path(args.lesson), parse_size(args.size), _start_at(args, lesson))
+
+
+def _start_at(args: argparse.Namespace, lesson: Lesson):
+    """Where --checkpoint, --pass, --step, --panels and --sequence put the first frame."""
+    from stepper.app import StartAt
+    from stepper.headless import ExportError, parse_panels
+
+    if args.checkpoint is not None and args.checkpoint not in lesson.checkpoint_names:
+        names = ", ".join(lesson.checkpoint_names)
+        raise UsageError(f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {names}")
+    try:
+        panels = parse_panels(args.panels) if args.panels else None
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    sequence = parse_sequence(args.sequence, lesson) if args.sequence else None
+    return StartAt(args.checkpoint, args.phase, args.step, panels, sequence)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,9 +7,13 @@ import io
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stepper.lesson import Lesson
 from stepper.lesson.model import PANEL_NAMES
+
+if TYPE_CHECKING:
+    from stepper.app import StartAt
 
 
 class ExportError(Exception):
@@ -24,35 +28,28 @@ def parse_panels(text: str) -> tuple[str, ...]:
     return names
 
 
-def export_images(args: argparse.Namespace, lesson: Lesson) -> int:
+def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from stepper.app import App, save_surface
     from stepper.cli import UsageError, parse_size
     from stepper.files import OutputError, atomic_write
     from stepper.navigation import at_step
 
-    size = parse_size(args.size)
-    try:
-        panels = parse_panels(args.panels)
-    except ExportError as exc:
-        raise UsageError(str(exc)) from None
-    app = App(Path(args.lesson), size=size, headless=True)
+    start_at = replace(start_at, checkpoint=start_at.checkpoint or lesson.checkpoint_names[-1])
+    app = App(Path(args.lesson), size=parse_size(args.size), headless=True, start_at=start_at)
     if app.state is None or app.session is None:
         raise OutputError(app.message or "the lesson could not open")
-    names = app.session.checkpoint_names
-    checkpoint = args.checkpoint or names[-1]
-    if checkpoint not in names:
-        raise UsageError(f"--checkpoint: no checkpoint {checkpoint!r}; this lesson has {', '.join(names)}")
-    trace = app.session.trace(checkpoint)
-    base = replace(app.state, checkpoint=checkpoint, panels=panels or app.state.panels, animate=False)
+    base = replace(app.state, animate=False)
+    trace = app.trace_of(base)
     span = trace.phase_range(args.phase)
     if args.screenshot:
         if not 0 <= args.step < len(span):
             raise UsageError(f"--step: {args.step} is outside 0..{len(span) - 1} for the {args.phase} pass")
-        app.set_state(replace(base, cursor=at_step(trace, args.phase, args.step)))
+        app.set_state(base)
         app.render()
         print(f"wrote {save_surface(app.surface, Path(args.screenshot), args.overwrite)}")
         return 0
+    first = replace(base, cursor=at_step(trace, args.phase, 0))
     folder = Path(args.export_frames) if args.export_frames else None
     if folder is not None:
         if folder.exists() and any(folder.iterdir()) and not args.overwrite:
@@ -61,14 +58,13 @@ def export_images(args: argparse.Namespace, lesson: Lesson) -> int:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
-        base = replace(base, cursor=at_step(trace, args.phase, 0))
         count = 0
-        for k, surface in pass_frames(app, base, trace, args.phase, every_op=True):
+        for k, surface in pass_frames(app, first, trace, args.phase, every_op=True):
             save_surface(surface, folder / f"frame-{k:04d}.png", overwrite=True)
             count += 1
         print(f"wrote {count} frames to {folder}")
     if args.export_gif:
-        data, count = pass_gif(app, replace(base, cursor=at_step(trace, args.phase, 0)), trace, args.phase)
+        data, count = pass_gif(app, first, trace, args.phase)
         out = atomic_write(args.export_gif, lambda tmp: tmp.write_bytes(data), args.overwrite)
         print(f"wrote {out} ({count} frames)")
     return 0

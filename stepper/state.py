@@ -20,6 +20,7 @@ class Hover:
 class ViewState:
     checkpoint: str
     cursor: Cursor
+    sequence: tuple[int, ...] | None = None  # played instead of the lesson's own (--sequence)
     numbers: bool = False  # N: the lit line with its numbers substituted
     overlay: str = ""  # "" | "help" | "notes" | "lessons"
     playing: bool = False
