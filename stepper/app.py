@@ -17,7 +17,7 @@ import pygame
 
 from stepper.cells import CELLS
 from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
-from stepper.files import OutputError, atomic_write, free_name
+from stepper.files import OutputError, atomic_write, free_name, ready_to_write
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
 from stepper.render import Fonts, LayerCache
@@ -550,7 +550,9 @@ class App:
         assert self.state is not None and self.session is not None
         trace = self.trace_of(self.state)
         try:
-            target = free_name(save_folder(folder), "rnn-stepper", ".gif")
+            target = ready_to_write(free_name(save_folder(folder), "rnn-stepper", ".gif"))
+            self.set_state(replace(self.state, message=f"saving {target.name}..."))
+            self.render()  # say so before the window is busy for a few seconds
             data, count = pass_gif(self, self.state, trace, self.state.cursor.phase)
             path = atomic_write(target, lambda tmp: tmp.write_bytes(data))
             note = f"saved {path.name} ({count} frames)"

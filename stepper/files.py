@@ -20,17 +20,7 @@ def atomic_write(
     An existing file is kept unless `overwrite` is set; a failure leaves no partial file.
     """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target}: already exists; pass --overwrite to replace it")
-    if not folder.is_dir():
-        raise OutputError(f"{target}: the folder {folder} does not exist")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _claim_temporary(target, overwrite)
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; saved files are ordinary files
@@ -41,6 +31,28 @@ def atomic_write(
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def ready_to_write(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+    """Fail now, with the message atomic_write would give, before slow work (a GIF) is done."""
+    target = Path(path)
+    _claim_temporary(target, overwrite).unlink()
+    return target
+
+
+def _claim_temporary(target: Path, overwrite: bool) -> Path:
+    """An empty temporary file beside `target`, after checking that `target` may be written."""
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: already exists; pass --overwrite to replace it")
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
+    os.close(fd)
+    return Path(tmp_name)
 
 
 def _umask() -> int:

@@ -32,9 +32,12 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from stepper.app import App, save_surface
     from stepper.cli import UsageError, parse_size
-    from stepper.files import OutputError, atomic_write
+    from stepper.files import OutputError, atomic_write, ready_to_write
     from stepper.navigation import at_step
 
+    for out in (args.screenshot, args.export_gif):
+        if out:
+            ready_to_write(out, args.overwrite)  # before any training or drawing
     start_at = replace(start_at, checkpoint=start_at.checkpoint or lesson.checkpoint_names[-1])
     app = App(Path(args.lesson), size=parse_size(args.size), headless=True, start_at=start_at)
     if app.state is None or app.session is None:
@@ -70,7 +73,8 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
     return 0
 
 
-GIF_MAX_FRAMES = 400
+GIF_MAX_FRAMES = 200
+GIF_FRAME_MS = 600
 GIF_MAX_WIDTH = 1280
 
 
@@ -95,29 +99,28 @@ def pass_frames(app, base, trace, phase: str, every_op: bool):
 
 
 def pass_gif(app, base, trace, phase: str) -> tuple[bytes, int]:
+    """Each frame is reduced to a 255-colour palette as soon as it is drawn (a byte a pixel,
+    so a long pass fits in memory), then Pillow, the `gif` extra, writes the GIF."""
     import pygame
 
+    image = _pillow()
     frames = []
     for _, surface in pass_frames(app, base, trace, phase, every_op=False):
         w, h = surface.get_size()
         if w > GIF_MAX_WIDTH:
             surface = pygame.transform.smoothscale(surface, (GIF_MAX_WIDTH, round(h * GIF_MAX_WIDTH / w)))
-        frames.append(_rgb(surface))
-    return gif_bytes(frames, seconds_per_frame=0.6), len(frames)
-
-
-def _rgb(surface):
-    import pygame
-
-    return pygame.surfarray.array3d(surface).swapaxes(0, 1).copy()
-
-
-def gif_bytes(frames: list, seconds_per_frame: float) -> bytes:
-    """Encoded by imageio (the `gif` extra), not by hand."""
-    try:
-        import imageio.v3 as iio
-    except ImportError:
-        raise ExportError("GIF export needs imageio: pip install 'rnn-stepper[gif]'") from None
+        rgb = image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
+        frames.append(rgb.quantize(colors=255, method=image.Quantize.FASTOCTREE))
     buffer = io.BytesIO()
-    iio.imwrite(buffer, frames, extension=".gif", duration=int(seconds_per_frame * 1000), loop=0)
-    return buffer.getvalue()
+    frames[0].save(
+        buffer, format="GIF", save_all=True, append_images=frames[1:], duration=GIF_FRAME_MS, loop=0
+    )
+    return buffer.getvalue(), len(frames)
+
+
+def _pillow():
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ExportError("GIF export needs Pillow: pip install 'rnn-stepper[gif]'") from None
+    return Image
