@@ -24,7 +24,7 @@ from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
 from stepper.state import Hover, ViewState
-from stepper.theme import Theme, zoom_step
+from stepper.theme import ZOOM_STEPS, Theme, zoom_step
 from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
 from stepper.views.frame import Frame
@@ -374,8 +374,13 @@ class App:
             self.toggle_fullscreen()
         elif command in (Command.ZOOM_IN, Command.ZOOM_OUT, Command.ZOOM_RESET):
             direction = {Command.ZOOM_IN: 1, Command.ZOOM_OUT: -1, Command.ZOOM_RESET: 0}[command]
-            self.theme = self.theme.zoomed(zoom_step(self.theme.zoom, direction))
-            self.set_state(replace(state, zoom=self.theme.zoom, message=f"zoom {self.theme.zoom:.0%}"))
+            wanted = zoom_step(self.theme.zoom, direction)
+            if wanted > self.theme.zoom and wanted > self.zoom_limit():
+                note = f"zoom {wanted:.0%} does not fit this window; make it larger first"
+            else:
+                self.theme = self.theme.zoomed(min(wanted, max(self.zoom_limit(), ZOOM_STEPS[0])))
+                note = f"zoom {self.theme.zoom:.0%}"
+            self.set_state(replace(state, zoom=self.theme.zoom, message=note))
         elif command is Command.SAVE_PNG:
             self.save_png()
         elif command is Command.SAVE_GIF:
@@ -513,6 +518,22 @@ class App:
                 return
             self._lesson_list_command(command, key)
 
+    def zoom_limit(self) -> float:
+        """The largest zoom at which the window still holds a minimum-size screen."""
+        w, h = self.surface.get_size()
+        return min(w / MIN_SIZE[0], h / MIN_SIZE[1])
+
+    def fit_zoom(self) -> None:
+        """After the window shrank: the largest zoom step that still fits."""
+        if self.theme.zoom <= self.zoom_limit():
+            return
+        fitting = [z for z in ZOOM_STEPS if z <= self.zoom_limit()] or [ZOOM_STEPS[0]]
+        self.theme = self.theme.zoomed(fitting[-1])
+        if self.state is not None:
+            self.set_state(
+                replace(self.state, zoom=self.theme.zoom, message=f"zoom {self.theme.zoom:.0%} to fit")
+            )
+
     def toggle_fullscreen(self) -> None:
         """Switch by setting the mode (toggle_fullscreen is missing on some platforms);
         if the display refuses, say so and stay windowed."""
@@ -573,6 +594,7 @@ class App:
         elif event.type == pygame.VIDEORESIZE and not self.headless:
             w, h = max(MIN_SIZE[0], event.w), max(MIN_SIZE[1], event.h)
             self.surface = pygame.display.get_surface() or pygame.display.set_mode((w, h), pygame.RESIZABLE)
+            self.fit_zoom()
             self.dirty = True
         elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
             self.dirty = True

@@ -232,3 +232,12 @@ def test_bad_lesson_shows_a_message_not_a_traceback(tmp_path):
     assert a.session is None and "broken.yaml" in a.message
     assert any(getattr(i, "tag", "") == "message-text" for i in a.scene.items)
     pygame.display.quit()
+
+
+def test_zoom_stops_where_the_window_cannot_hold_it(tmp_path):
+    small = App(LESSONS / "alternating.yaml", size=(640, 360))
+    press(small, "ctrl++")
+    assert small.theme.zoom == 1.0 and "does not fit" in small.state.message
+    press(small, "ctrl+-")
+    assert small.theme.zoom < 1.0
+    pygame.display.quit()
