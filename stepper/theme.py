@@ -4,6 +4,7 @@ diverging scale that colour-blind viewers can read; every size scales with zoom.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -43,7 +44,7 @@ class Theme:
     big_size: int = 32
 
     def px(self, value: float) -> int:
-        return max(1, round(value * self.zoom))
+        return _px(value, self.zoom)
 
     def size(self, name: str) -> int:
         return self.px(getattr(self, f"{name}_size"))
@@ -76,6 +77,12 @@ class Theme:
         if value != value:
             return self.faint
         return mix(self.neutral, (84, 39, 143), max(0.0, min(1.0, value)))
+
+
+@lru_cache(maxsize=4096)
+def _px(value: float, zoom: float) -> int:
+    """Sizes are asked for tens of thousands of times a frame, from a few hundred values."""
+    return max(1, round(value * zoom))
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:

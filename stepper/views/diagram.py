@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from stepper.listing import Listing
 from stepper.scene import Cell, Line, Primitive, Raster, Rect, Text
 from stepper.state import Hover
 from stepper.theme import Theme, ink_on
@@ -168,6 +170,12 @@ def _shape(value: np.ndarray | None, fallback: tuple[int, ...]) -> tuple[int, in
     return (shape[0], 1) if shape else (1, 1)
 
 
+@lru_cache(maxsize=8)
+def _read_back(listing: Listing) -> frozenset[str]:
+    """Every name the backward pass reads: the forward values BPTT needs."""
+    return frozenset(name for line in listing.ops for name in line.reads)
+
+
 def slot_arrays(frame: Frame, names: tuple[str, ...]) -> tuple[str, ...]:
     """What a slot shows at the cursor. Going backward: the gradients, plus only those
     forward values that backpropagation reads; a slot with neither is left out."""
@@ -179,7 +187,7 @@ def slot_arrays(frame: Frame, names: tuple[str, ...]) -> tuple[str, ...]:
     if names[0] in trace.params:
         reads = {n for n, _ in frame.step.inputs}
         return names if reads & set(names) else tuple("d" + n for n in names)
-    read_back = {name for line in trace.backward_code.ops for name in line.reads}
+    read_back = _read_back(trace.backward_code)
     g = grad_name(trace.cell, names[0], trace)
     return tuple(n for n in (names[0] if names[0] in read_back else None, g) if n)
 
@@ -410,7 +418,9 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     # The colour legend shares the title's line: the height goes to the cells.
     legend_x = box.x + gap + measure(title, theme.size("title"), "sans", True) + 3 * gap
     legend = Box(legend_x, box.y + theme.px(4), box.right - gap - legend_x, theme.px(36))
-    items += _legend(frame, legend, theme, scales, measure)
+    weights = scales.get(next(iter(trace.params)), 1.0)
+    changed = frame.state.weight_changes and frame.baseline is not None
+    items += _legend(legend, theme, weights, changed, measure)
     return items
 
 
@@ -732,19 +742,17 @@ def _hover_links(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[
     return items
 
 
-def _legend(
-    frame: Frame, box: Box, theme: Theme, scales: dict[str, float], measure: Measure
-) -> list[Primitive]:
+@lru_cache(maxsize=64)
+def _legend(box: Box, theme: Theme, weights: float, changed: bool, measure: Measure) -> tuple[Primitive, ...]:
     """-s [blue ... white ... orange] +s for the weights, then what the other colours mean."""
     size = theme.size("small")
-    weights = scales.get(next(iter(frame.trace.params)), 1.0)
-    label = "Δ weights" if frame.state.weight_changes and frame.baseline is not None else "weights"
+    label = "Δ weights" if changed else "weights"
     low, high = f"{label} -{weights:.2f}", f"+{weights:.2f}"
     ends = measure(low, size, "sans", False) + measure(high, size, "sans", False) + theme.px(16)
     steps = 11
     w = min(theme.px(22), (box.w - ends) // steps)
     if w < theme.px(6):
-        return []  # no room beside the title: the hover box still gives every value
+        return ()  # no room beside the title: the hover box still gives every value
     mid = box.y + box.h // 2
     items: list[Primitive] = [Text(box.x, mid, low, size, theme.dim, anchor="midleft", tag="legend-low")]
     x = box.x + measure(low, size, "sans", False) + theme.px(8)
@@ -760,4 +768,4 @@ def _legend(
     )
     if note:
         items.append(Text(x, mid, note, size, theme.dim, anchor="midleft", tag="legend-text"))
-    return items
+    return tuple(items)
