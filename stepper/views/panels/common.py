@@ -405,6 +405,25 @@ def symbol_labels(
     return items
 
 
+def unit_labels(right: int, top: int, units: int, row_h: int, theme: Theme) -> list[Primitive]:
+    """h0, h1, ... beside the rows of a units-by-something grid (every n-th when rows are thin)."""
+    small = theme.size("small")
+    every = max(1, -(-round(small * 1.1) // row_h))
+    return [
+        Text(
+            right,
+            top + u * row_h + row_h // 2,
+            f"h{u}",
+            small,
+            theme.dim,
+            font="mono",
+            anchor="midright",
+            tag=f"unit:{u}",
+        )
+        for u in range(0, units, every)
+    ]
+
+
 def now_marker(x: int, y: int, w: int, h: int, theme: Theme, tag: str) -> Rect:
     """The cursor's timestep, in the colour the diagram and timeline mark results with."""
     pad = theme.px(2)

@@ -36,6 +36,7 @@ from stepper.views.panels.common import (
     symbol_labels,
     title_middle,
     too_small,
+    unit_labels,
     value_grid,
 )
 
@@ -101,20 +102,7 @@ def _build(
     items += value_grid(
         "heatmap:h", values, grid_shown, x0, grid_y, cols, ch, diverging(theme, scale), theme, measure
     )
-    every = max(1, -(-round(small * 1.1) // ch))
-    for u in range(0, units, every):
-        items.append(
-            Text(
-                x0 - gap,
-                grid_y + u * ch + ch // 2,
-                f"h{u}",
-                small,
-                theme.dim,
-                font="mono",
-                anchor="midright",
-                tag=f"unit:{u}",
-            )
-        )
+    items += unit_labels(x0 - gap, grid_y, units, ch, theme)
     grid_w = cols[-1][0] + cols[-1][1] - x0
     items.append(Rect(x0, grid_y, grid_w, grid_h, None, theme.border, 1, tag="heatmap-grid"))
 

@@ -35,6 +35,7 @@ from stepper.views.panels.common import (
     panel_hover,
     title_middle,
     too_small,
+    unit_labels,
     value_grid,
 )
 from stepper.views.text import fit
@@ -96,20 +97,7 @@ def _build(
     values = result.mean_change[:units]
     shown = np.broadcast_to(result.counts > 0, values.shape)  # a symbol never fed in has no response
     items += value_grid(ARRAY, values, shown, x0, top, cols, ch, diverging(theme, scale), theme, measure, "–")
-    every = max(1, -(-round(small * 1.1) // ch))
-    for u in range(0, units, every):
-        items.append(
-            Text(
-                x0 - gap,
-                top + u * ch + ch // 2,
-                f"h{u}",
-                small,
-                theme.dim,
-                font="mono",
-                anchor="midright",
-                tag=f"unit:{u}",
-            )
-        )
+    items += unit_labels(x0 - gap, top, units, ch, theme)
     grid_w = cols[-1][0] + cols[-1][1] - x0
     items.append(Rect(x0, top, grid_w, units * ch, None, theme.border, 1, tag="responses-grid"))
     for s, (x, w) in enumerate(cols):
