@@ -6,12 +6,10 @@ A fixed box keeps these pictures about the panels, not about how the screen is l
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pygame
 import pytest
-from test_window_golden import CHANNEL_TOLERANCE, GOLDEN, MAX_DIFFERENT, load, save
+from test_window_golden import check_golden
 from window_support import THEME, fonts, frame_at, measure
 
 from stepper.render import draw_items
@@ -41,20 +39,4 @@ def render_panel(name: str) -> np.ndarray:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_panel_golden(name):
-    actual = render_panel(name)
-    reference = GOLDEN / f"panel-{name}.png"
-    if os.environ.get("RNN_STEPPER_GOLDEN") == "update":
-        GOLDEN.mkdir(exist_ok=True)
-        save(actual, reference)
-        pytest.skip(f"wrote {reference}")
-    assert reference.exists(), f"{reference} missing: run with RNN_STEPPER_GOLDEN=update to make it"
-    expected = load(reference)
-    assert expected.shape == actual.shape
-    different = np.abs(expected.astype(int) - actual.astype(int)).max(axis=2) > CHANNEL_TOLERANCE
-    share = float(different.mean())
-    if share > MAX_DIFFERENT:
-        save(actual, GOLDEN / f"panel-{name}.actual.png")
-        marked = actual.copy()
-        marked[different] = (255, 0, 255)
-        save(np.concatenate([expected, actual, marked], axis=1), GOLDEN / f"panel-{name}.diff.png")
-    assert share <= MAX_DIFFERENT, f"{share:.2%} of pixels differ; see panel-{name}.diff.png"
+    check_golden(f"panel-{name}", render_panel(name))

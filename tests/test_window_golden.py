@@ -53,7 +53,12 @@ def load(path: Path) -> np.ndarray:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name):
-    actual = render(*CASES[name])
+    check_golden(name, render(*CASES[name]))
+
+
+def check_golden(name: str, actual: np.ndarray) -> None:
+    """Compare with tests/golden/NAME.png (or write it when asked); on failure write
+    NAME.actual.png and the side-by-side NAME.diff.png."""
     reference = GOLDEN / f"{name}.png"
     if os.environ.get("RNN_STEPPER_GOLDEN") == "update":
         GOLDEN.mkdir(exist_ok=True)
