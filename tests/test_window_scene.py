@@ -213,3 +213,10 @@ def test_pointing_at_a_weight_shows_its_exact_value_and_gradient():
     assert texts[1].startswith(f"dL/dWhh[0, 1] = {grad:.6g}")
     (box,) = scene.tagged("tooltip")
     assert box.x > 400 and box.y > 300, "beside the pointer"
+
+
+def test_numbers_line_fills_in_the_loop_bookkeeping_too():
+    frame = frame_at("alternating.yaml", FORWARD, 0, numbers=True)  # x = one_hot(inputs[t], V)
+    scene = scene_of(frame)
+    text = " ".join(t.text for t in scene.tagged("numbers-line"))
+    assert text.startswith(f"x = one_hot({frame.trace.inputs[0]}, {len(frame.trace.vocab)})")

@@ -30,10 +30,16 @@ def numbers_line(frame: Frame) -> str:
     listing = frame.trace.listing(step.phase)
     source = listing.lines[step.line].source.strip()
     lhs, _, rhs = source.partition("=")
+    trace = frame.trace
     values = dict(step.inputs)
+    # The loop's bookkeeping names too: one_hot(inputs[t], V) reads as one_hot(1, 2).
+    rhs = rhs.replace("inputs[t]", str(trace.inputs[step.t]))
+    sizes = {"V": len(trace.vocab), "H": trace.hidden_size}
 
     def swap(match: re.Match[str]) -> str:
         name = match.group(0)
+        if name in sizes:
+            return str(sizes[name])
         value = values.get(name)
         if value is None or value.size > SUBSTITUTE_MAX:
             return name
