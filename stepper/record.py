@@ -38,8 +38,14 @@ def record(
 ) -> Trace:
     """Forward over every timestep, then BPTT from the last back to the first.
 
-    The start state is zeros, as the exported trace promises.
+    The start state is zeros, as the exported trace promises. NaN and inf are recorded as
+    they come (the screen marks them), without numpy's warnings on the console.
     """
+    with np.errstate(all="ignore"):
+        return _record(params, vocab, inputs, targets)
+
+
+def _record(params: Params, vocab: Sequence[str], inputs: Sequence[int], targets: Sequence[int]) -> Trace:
     cell = CELLS[params.cell]
     size_v, size_h = params.vocab_size, params.hidden_size
     if len(vocab) != size_v:
