@@ -159,6 +159,7 @@ def build_screen(
 
 
 _MEMO: dict[tuple, list[Primitive]] = {}
+MEMO_ENTRIES = 2048  # a few panels for every op of both passes of a lesson; ~15 kB each
 
 
 def forget() -> None:
@@ -170,20 +171,37 @@ def forget() -> None:
 
 
 def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, builder) -> list[Primitive]:
-    """The code panel and the timeline change only with a few inputs; build them once per set."""
+    """Panels depend on a few inputs each; build them once per set of inputs. Recorded traces
+    never change, so a place visited again (stepping back and forth) is drawn from memory."""
     step, state = frame.step, frame.state
     if name == "code":
         previous = frame.previous.line if frame.previous else -1
         hover = state.hover.name if state.hover else ""
-        key = (name, frame.trace, step.phase, step.line, previous, state.numbers and step.index, hover)
+        numbers = step.index if state.numbers else None  # not `numbers and index`: index 0 == False
+        key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
         key = (name, frame.trace, step.t)
+    elif name in ("diagram", "diagram-b"):
+        shown = frame if name == "diagram" else frame.partner
+        s = shown.state
+        baseline = shown.baseline if s.weight_changes else None
+        key = (name, shown.trace, shown.cursor, s.hover, s.progress, s.weight_changes, baseline, shown.label)
+    elif name == "caption":
+        key = (
+            name,
+            frame.trace,
+            frame.cursor,
+            state.checkpoint,
+            frame.iteration,
+            frame.problem,
+            frame.lesson,
+        )
     else:
         return builder(frame, box, theme, measure)
     key += (box, theme, measure)
     items = _MEMO.get(key)
     if items is None:
-        if len(_MEMO) > 256:
+        if len(_MEMO) > MEMO_ENTRIES:
             _MEMO.clear()
         items = _MEMO[key] = builder(frame, box, theme, measure)
     return items
