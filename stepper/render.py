@@ -122,6 +122,11 @@ def _extent(items: tuple, fonts: Fonts) -> pygame.Rect:
     return boxes[0].unionall(boxes[1:]) if boxes else pygame.Rect(0, 0, 0, 0)
 
 
+#: Layers with few distinct looks (the code panel: one per lit line) keep each look's pixels.
+KEEP_PIXELS = frozenset({"code"})
+PIXELS_KEPT = 48  # looks kept at most, about 2 MB each at 1920x1080
+
+
 class LayerCache:
     """Draws only the layers whose primitives changed since the last frame on the same
     surface: their pixels are still there. An overlay covers the others, so after a
@@ -133,6 +138,7 @@ class LayerCache:
     def __init__(self) -> None:
         self._drawn: dict[str, tuple[int, tuple[int, int, int, int]]] = {}
         self._extent: dict[str, pygame.Rect] = {}  # what each layer's primitives covered last time
+        self._pixels: dict[tuple, pygame.Surface] = {}  # finished looks of the layers in KEEP_PIXELS
         self._surface: tuple[int, tuple[int, int]] | None = None
         self._layout: tuple = ()
         self._covered = False
@@ -143,13 +149,22 @@ class LayerCache:
         if self._covered or identity != self._surface or layout != self._layout:
             self._drawn.clear()
             self._extent.clear()
+        if identity != self._surface or layout != self._layout:
+            self._pixels.clear()
         self._surface = identity
         self._layout = layout
         for layer in scene.layers:
             key = (hash(layer.items), (layer.x, layer.y, layer.w, layer.h))
             if self._drawn.get(layer.name) == key:
                 continue
-            self._redraw(layer, surface, fonts)
+            kept = self._pixels.get((layer.name, key)) if layer.name in KEEP_PIXELS else None
+            if kept is not None:
+                surface.blit(kept, (layer.x, layer.y))
+                self._extent[layer.name] = pygame.Rect(layer.x, layer.y, layer.w, layer.h)
+            else:
+                self._redraw(layer, surface, fonts)
+                if layer.name in KEEP_PIXELS:
+                    self._keep_pixels((layer.name, key), layer, surface)
             self._drawn[layer.name] = key
         self._covered = any(layer.name.startswith("overlay") for layer in scene.layers)
 
@@ -178,8 +193,18 @@ class LayerCache:
             draw_items(items, surface, fonts)
         self._extent[layer.name] = extent
 
+    def _keep_pixels(self, key: tuple, layer: Layer, surface: pygame.Surface) -> None:
+        area = pygame.Rect(layer.x, layer.y, layer.w, layer.h).clip(surface.get_rect())
+        if area.size != (layer.w, layer.h):
+            return
+        if len(self._pixels) >= PIXELS_KEPT:
+            self._pixels.clear()
+        self._pixels[key] = surface.subsurface(area).copy()
+
     def forget(self) -> None:
         self._drawn.clear()
+        self._extent.clear()
+        self._pixels.clear()
 
 
 def draw(scene: Scene, surface: pygame.Surface, fonts: Fonts) -> None:
