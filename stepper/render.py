@@ -136,7 +136,7 @@ class LayerCache:
     on screen even if its primitives are the same as when it was last drawn."""
 
     def __init__(self) -> None:
-        self._drawn: dict[str, tuple[int, tuple[int, int, int, int]]] = {}
+        self._drawn: dict[str, tuple[tuple, tuple[int, int, int, int]]] = {}
         self._extent: dict[str, pygame.Rect] = {}  # what each layer's primitives covered last time
         self._pixels: dict[tuple, pygame.Surface] = {}  # finished looks of the layers in KEEP_PIXELS
         self._surface: tuple[int, tuple[int, int]] | None = None
@@ -154,17 +154,24 @@ class LayerCache:
         self._surface = identity
         self._layout = layout
         for layer in scene.layers:
-            key = (hash(layer.items), (layer.x, layer.y, layer.w, layer.h))
-            if self._drawn.get(layer.name) == key:
+            # Compared, not hashed: unchanged layers hold the very same (memoised) primitives,
+            # and tuple equality stops at identity, so this costs a pointer check per item.
+            drawn = self._drawn.get(layer.name)
+            if (
+                drawn is not None
+                and drawn[1] == (layer.x, layer.y, layer.w, layer.h)
+                and drawn[0] == layer.items
+            ):
                 continue
-            kept = self._pixels.get((layer.name, key)) if layer.name in KEEP_PIXELS else None
+            key = (layer.items, (layer.x, layer.y, layer.w, layer.h))
+            kept = self._pixels.get((layer.name, hash(key))) if layer.name in KEEP_PIXELS else None
             if kept is not None:
                 surface.blit(kept, (layer.x, layer.y))
                 self._extent[layer.name] = pygame.Rect(layer.x, layer.y, layer.w, layer.h)
             else:
                 self._redraw(layer, surface, fonts)
                 if layer.name in KEEP_PIXELS:
-                    self._keep_pixels((layer.name, key), layer, surface)
+                    self._keep_pixels((layer.name, hash(key)), layer, surface)
             self._drawn[layer.name] = key
         self._covered = any(layer.name.startswith("overlay") for layer in scene.layers)
 
