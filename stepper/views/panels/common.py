@@ -229,6 +229,20 @@ def too_small(area: Box, theme: Theme, measure: Measure, panel: str) -> list[Pri
     return [note(area.x, area.y, "needs a taller panel", area.w, theme, measure, f"{panel}-small")]
 
 
+def diverging_key(box: Box, theme: Theme, measure: Measure, scale: float, tag: str):
+    """The symmetric blue/orange key, -scale .. +scale, at the title row's right end."""
+    return colour_key(
+        box.right - theme.px(8),
+        title_middle(box, theme),
+        theme,
+        measure,
+        lambda f: theme.diverging((2 * f - 1) * scale, scale),
+        number(-scale, 2),
+        "+" + number(scale, 2),
+        tag,
+    )
+
+
 def colour_key(
     right: int,
     y: int,

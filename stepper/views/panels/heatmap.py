@@ -21,10 +21,10 @@ from stepper.views.panels.common import (
     Reading,
     beside_title,
     card,
-    colour_key,
     columns,
     content_box,
     diverging,
+    diverging_key,
     hovered_cell,
     known,
     line_height,
@@ -34,7 +34,6 @@ from stepper.views.panels.common import (
     number,
     panel_hover,
     symbol_labels,
-    title_middle,
     too_small,
     unit_labels,
     value_grid,
@@ -61,16 +60,7 @@ def _build(
     area = content_box(box, theme)
     scale = value_scales(trace).get("h", 1.0)
 
-    key, key_left = colour_key(
-        box.right - theme.px(8),
-        title_middle(box, theme),
-        theme,
-        measure,
-        lambda f: theme.diverging((2 * f - 1) * scale, scale),
-        number(-scale, 2),
-        "+" + number(scale, 2),
-        "heatmap-key",
-    )
+    key, key_left = diverging_key(box, theme, measure, scale, "heatmap-key")
 
     # A short panel gives the readout line to the grid and reads out in the title row.
     readout_y = area.bottom - lh if area.h >= 7 * lh else None

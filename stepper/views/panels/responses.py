@@ -22,10 +22,10 @@ from stepper.views.panels.common import (
     Reading,
     beside_title,
     card,
-    colour_key,
     columns,
     content_box,
     diverging,
+    diverging_key,
     hovered_cell,
     line_height,
     memo,
@@ -33,7 +33,6 @@ from stepper.views.panels.common import (
     now_marker,
     number,
     panel_hover,
-    title_middle,
     too_small,
     unit_labels,
     value_grid,
@@ -68,16 +67,7 @@ def _build(
     result = analysis.responses(trace)
     scale = scale_of(result.mean_change)
 
-    key, key_left = colour_key(
-        box.right - theme.px(8),
-        title_middle(box, theme),
-        theme,
-        measure,
-        lambda f: theme.diverging((2 * f - 1) * scale, scale),
-        number(-scale, 2),
-        "+" + number(scale, 2),
-        "responses-key",
-    )
+    key, key_left = diverging_key(box, theme, measure, scale, "responses-key")
     readout_y = area.bottom - lh if area.h >= 7 * lh else None
     labels_y = (readout_y if readout_y is not None else area.bottom) - lh
     top = area.y + theme.px(2)
