@@ -28,12 +28,7 @@ from stepper.navigation import at_step
 from stepper.scene import Cell, Rect, Scene, Text
 from stepper.theme import ZOOM_STEPS, Theme
 from stepper.views.panels import PANELS
-from stepper.views.screen import MIN_PANEL
-
-try:  # the look-inside panels may have their own, smaller minimum
-    from stepper.views.screen import MIN_STRIP_PANEL
-except ImportError:
-    MIN_STRIP_PANEL = MIN_PANEL
+from stepper.views.screen import MIN_PANEL, MIN_STRIP_PANEL
 
 SIZES = (
     (640, 360),
