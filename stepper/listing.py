@@ -58,12 +58,6 @@ class Listing:
     def ops(self) -> tuple[CodeLine, ...]:
         return tuple(line for line in self.lines if line.op is not None)
 
-    def line_of(self, op: str) -> CodeLine:
-        for line in self.lines:
-            if line.op == op:
-                return line
-        raise KeyError(op)
-
 
 def _statement(source: str) -> tuple[str, tuple[str, ...], CodeType]:
     """Target, operands and compiled code of one assignment line.

@@ -28,8 +28,3 @@ def one_hot_rows(indices: np.ndarray | list[int], size: int) -> np.ndarray:
     out = np.zeros((idx.size, size))
     out[np.arange(idx.size), idx] = 1.0
     return out
-
-
-def cross_entropy(p: np.ndarray, target: int) -> float:
-    """-ln p[target], floored so a zero probability gives a large finite loss, not inf."""
-    return float(-np.log(max(float(p[target]), 1e-300)))

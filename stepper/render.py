@@ -214,10 +214,6 @@ class LayerCache:
         self._pixels.clear()
 
 
-def draw(scene: Scene, surface: pygame.Surface, fonts: Fonts) -> None:
-    draw_items(scene.items, surface, fonts)
-
-
 def draw_items(items: tuple, surface: pygame.Surface, fonts: Fonts) -> None:
     for item in items:
         if isinstance(item, Cell):

@@ -110,8 +110,7 @@ def grad_name(cell: str, name: str, trace: Trace) -> str | None:
     if special:
         return special
     candidate = "d" + name
-    ops = {line.op for line in trace.backward_code.ops}
-    return candidate if candidate in ops else None
+    return candidate if candidate in _written_back(trace.backward_code) else None
 
 
 def format_value(value: float, width_px: int, size_px: int, measure: Measure) -> str:
@@ -168,6 +167,12 @@ def _shape(value: np.ndarray | None, fallback: tuple[int, ...]) -> tuple[int, in
     if len(shape) == 2:
         return shape[0], shape[1]
     return (shape[0], 1) if shape else (1, 1)
+
+
+@lru_cache(maxsize=8)
+def _written_back(listing: Listing) -> frozenset[str]:
+    """Every name the backward pass computes: the gradients a slot can show."""
+    return frozenset(line.op for line in listing.ops)
 
 
 @lru_cache(maxsize=8)
