@@ -19,9 +19,14 @@ from stepper.lesson.errors import quote
 
 #: libyaml when present (25x faster than the pure-Python parser on a lesson).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: The pure-Python parser: it looks ahead at most one simple key (a line, 1024 characters), so our
+#: own depth check speaks before any limit a parser may have of its own.
+_PURE_LOADER = yaml.SafeLoader
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 32
+SYNTAX_ERROR = "YAML syntax error"
+_BRACKETS = re.compile(r"[\[\]{}]")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 #: Characters YAML refuses; found here first so the message carries line and column.
 _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -107,8 +112,35 @@ def decode(data: bytes) -> tuple[str | None, list[tuple[Mark, str]]]:
 def compose(text: str) -> tuple[Node | None, list[tuple[Mark, str]]]:
     """The document's node tree (None if the file holds no document) and the problems found.
 
-    Never raises: a YAML syntax error becomes one problem at its mark.
+    Never raises: a YAML syntax error becomes one problem at its mark. libyaml scans a run of
+    opening brackets ahead of the events it hands us and, from 0.2.5 on, refuses one deeper
+    than its own limit in its own words; when it refuses a file that may nest deeper than ours,
+    the pure-Python parser reads it again, so the teacher reads our message whichever refused.
     """
+    root, problems = _compose(text, _LOADER)
+    if _LOADER is not _PURE_LOADER and _failed(problems) and flow_depth(text) > MAX_DEPTH:
+        root, problems = _compose(text, _PURE_LOADER)
+    return root, problems
+
+
+def flow_depth(text: str) -> int:
+    """How deep brackets nest, counted without regard to quotes or comments: an over-estimate
+    wherever a quoted string holds more openings than closings, which only costs a re-read."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.finditer(text):
+        if bracket.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+def _failed(problems: list[tuple[Mark, str]]) -> bool:
+    return any(message.startswith(SYNTAX_ERROR) for _, message in problems)
+
+
+def _compose(text: str, loader: type) -> tuple[Node | None, list[tuple[Mark, str]]]:
     problems: list[tuple[Mark, str]] = []
     stack: list[_Open] = []
     root: Node | None = None
@@ -137,7 +169,7 @@ def compose(text: str) -> tuple[Node | None, list[tuple[Mark, str]]]:
         parent.items.append(node)
 
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -176,7 +208,7 @@ def compose(text: str) -> tuple[Node | None, list[tuple[Mark, str]]]:
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         mark = Mark(where.line + 1, where.column + 1) if where else Mark(1, 1)
-        return None, [*problems, (mark, f"YAML syntax error: {exc.problem or exc.context}")]
+        return None, [*problems, (mark, f"{SYNTAX_ERROR}: {exc.problem or exc.context}")]
     except yaml.YAMLError as exc:  # only a ReaderError, which decode() pre-empts
         return None, [*problems, (Mark(1, 1), f"YAML error: {exc}")]
     return root, problems
