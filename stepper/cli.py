@@ -9,7 +9,7 @@ from pathlib import Path
 
 from stepper.files import OutputError, atomic_write_text
 from stepper.headless import ExportError
-from stepper.lesson import Lesson, LessonError, load_lesson
+from stepper.lesson import COURSE, Lesson, LessonError, course_lesson, load_lesson
 from stepper.trace import PHASES
 from stepper.weights import WeightsError, load_weights, save_weights
 
@@ -23,12 +23,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rnn-stepper",
         description="Step through what a tiny recurrent network computes, one operation at a time.",
     )
-    p.add_argument("lesson", nargs="?", help="lesson YAML file (default: the start screen)")
+    p.add_argument(
+        "lesson",
+        nargs="?",
+        help=f"a lesson YAML file or a built-in lesson's name ({', '.join(COURSE)}); "
+        "default: the start screen",
+    )
     p.add_argument(
         "--check",
-        nargs="+",
+        nargs="*",
         metavar="LESSON",
-        help="validate, train and verify the claims of each lesson, then exit",
+        help="validate, train and verify the claims of each lesson (default: the built-in course), then exit",
     )
     p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
     p.add_argument("--export-weights", metavar="OUT.npz", help="write the weights (torch names)")
@@ -44,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--panels", default="", metavar="NAME,...", help="panels to open")
     p.add_argument("--overwrite", action="store_true", help="replace output files that exist")
     return p
+
+
+def lesson_path(text: str) -> Path:
+    """A lesson file, or a built-in lesson named by its course name (`alternating`)."""
+    path = Path(text)
+    if path.exists() or path.suffix or len(path.parts) > 1:
+        return path
+    found = course_lesson(text)
+    if found is None:
+        raise UsageError(f"no lesson file or built-in lesson {text!r}; the course is {', '.join(COURSE)}")
+    return found
 
 
 def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
@@ -93,10 +109,13 @@ def _checkpoint_name(args: argparse.Namespace, session) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.check:
+    if args.lesson:
+        args.lesson = str(lesson_path(args.lesson))
+    if args.check is not None:
+        from stepper.lesson.catalog import builtin_lessons
         from stepper.lesson.check import check_lessons
 
-        return check_lessons(args.check)
+        return check_lessons([str(lesson_path(p)) for p in args.check] or [str(p) for p in builtin_lessons()])
     lesson = load_lesson(args.lesson) if args.lesson else None
     headless = (args.export_trace, args.export_weights, args.screenshot, args.export_frames, args.export_gif)
     if any(headless) and lesson is None:

@@ -100,7 +100,7 @@ def pass_frames(app, base, trace, phase: str, every_op: bool):
 
 def pass_gif(app, base, trace, phase: str) -> tuple[bytes, int]:
     """Each frame is reduced to a 255-colour palette as soon as it is drawn (a byte a pixel,
-    so a long pass fits in memory), then Pillow, the `gif` extra, writes the GIF."""
+    so a long pass fits in memory), then Pillow writes the GIF."""
     import pygame
 
     image = _pillow()
@@ -122,5 +122,7 @@ def _pillow():
     try:
         from PIL import Image
     except ImportError:
-        raise ExportError("GIF export needs Pillow: pip install 'rnn-stepper[gif]'") from None
+        raise ExportError(
+            "GIF export needs Pillow, which installs with rnn-stepper; reinstall it (pip install pillow)"
+        ) from None
     return Image

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from stepper.commands import BINDINGS
+from stepper.lesson import COURSE
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -17,9 +18,10 @@ def commands() -> list[str]:
 
 def test_readme_opens_with_install_and_run_then_install_and_test():
     first, second = commands()[:2]
-    assert "pip install -e ." in first and first.endswith("python main.py lessons/alternating.yaml")
+    """The first is a regular (not editable) install that opens a lesson by its course name."""
+    assert "pip install . " in first and first.endswith("rnn-stepper alternating")
     assert "pip install -e '.[test]'" in second and second.endswith("python -m pytest")
-    assert (ROOT / "lessons" / "alternating.yaml").exists()
+    assert "alternating" in COURSE
 
 
 def test_ci_runs_the_readme_test_command():

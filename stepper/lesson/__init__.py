@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stepper.lesson.catalog import COURSE, builtin_lessons, lessons_folder
+from stepper.lesson.catalog import COURSE, builtin_lessons, course_lesson, lessons_folder
 from stepper.lesson.errors import LessonError, Problem
 from stepper.lesson.model import Caption, Claim, Lesson, Model, Training
 
@@ -25,6 +25,7 @@ __all__ = [
     "Problem",
     "Training",
     "builtin_lessons",
+    "course_lesson",
     "lessons_folder",
     "load_lesson",
     "parse_lesson",
