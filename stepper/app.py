@@ -306,6 +306,13 @@ class App:
             pygame.display.flip()
         return True
 
+    def repaint(self) -> None:
+        """Draw every layer on the next frame. After set_mode, a resize or an expose the
+        window's pixels may be gone while the surface object (and its size) stay the same,
+        so the layer cache cannot tell: it must be told."""
+        self.layers.forget()
+        self.dirty = True
+
     # ----- commands ------------------------------------------------------------------
     def set_state(self, state: ViewState) -> None:
         if state != self.state:
@@ -552,7 +559,7 @@ class App:
         self._fullscreen = going_full
         if self.state is not None:
             self.set_state(replace(self.state, fullscreen=going_full, message=note))
-        self.dirty = True
+        self.repaint()
 
     def save_png(self, folder: Path | None = None) -> Path | None:
         try:
@@ -595,9 +602,9 @@ class App:
             w, h = max(MIN_SIZE[0], event.w), max(MIN_SIZE[1], event.h)
             self.surface = pygame.display.get_surface() or pygame.display.set_mode((w, h), pygame.RESIZABLE)
             self.fit_zoom()
-            self.dirty = True
+            self.repaint()
         elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
-            self.dirty = True
+            self.repaint()
         elif event.type == pygame.MOUSEMOTION:
             self.pointer(event.pos)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
