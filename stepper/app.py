@@ -38,6 +38,7 @@ OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progre
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
 NAV = (
     Command.NEXT_OP,
     Command.PREV_OP,
@@ -150,6 +151,7 @@ class App:
         self._windowed = size
         self.opening: Opening | None = None
         self.start_at = start_at
+        self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
         if lesson_path is not None:
             self.open_lesson(lesson_path)
 
@@ -172,6 +174,8 @@ class App:
         """Load and start training. A lesson that trains longer than a moment trains in
         slices between frames: the window shows progress and Esc cancels."""
         path = Path(path)
+        if self.session is not None and self.state is not None:  # Backspace comes back here
+            self._left = [*self._left[1 - LESSONS_KEPT :], (self.session, self.state)]
         try:
             lesson = load_lesson(path)
             steps = training(lesson.train_config(), lesson.data)
@@ -227,6 +231,32 @@ class App:
         if self.start_at is not None:  # the command line's place, once
             self.state, self.start_at = self.start_at.applied(self.state, session), None
         resolved = path.resolve()
+        self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
+        self.dirty = True
+
+    def go_back(self) -> None:
+        """Backspace: the lesson left most recently, at the place it was left (checkpoint,
+        pass, step, panels), without training it again."""
+        if not self._left:
+            if self.state is not None:
+                self.set_state(replace(self.state, message="no earlier lesson to go back to"))
+            return
+        session, state = self._left.pop()
+        forget_views()
+        self.scene = None
+        self._compare_session = None
+        self.opening = None
+        self.session, self.message = session, ""
+        self.state = replace(
+            state,
+            overlay="",
+            zoom=self.theme.zoom,
+            playing=False,
+            hover=None,
+            quit_asked=False,
+            message=f"back to {session.lesson.title}",
+        )
+        resolved = session.lesson.path.resolve()
         self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
         self.dirty = True
 
@@ -392,11 +422,15 @@ class App:
             self.save_png()
         elif command is Command.SAVE_GIF:
             self.save_gif()
+        elif command is Command.PREVIOUS_LESSON:
+            self.go_back()
         elif command is Command.BACK:
             if state.overlay:
                 self.set_state(replace(state, overlay=""))
-            else:
+            elif state.quit_asked:
                 self.running = False
+            else:  # a stray Esc (or a clicker's) must not end the lesson in front of a class
+                self.set_state(replace(state, quit_asked=True, playing=False))
 
     def compare_kinds(self) -> tuple[str, ...]:
         """What side by side can set against this lesson: checkpoints, the lesson's second
@@ -519,6 +553,8 @@ class App:
             self.dirty = True
         elif command is Command.FULLSCREEN:
             self.toggle_fullscreen()
+        elif command is Command.PREVIOUS_LESSON and self._left:
+            self.go_back()
         elif command in (Command.NEXT_T, Command.PREV_T, Command.SELECT, Command.OPEN_LESSON, Command.BACK):
             if self.message and command is Command.BACK:
                 self.running = False
@@ -596,6 +632,8 @@ class App:
         elif event.type == pygame.KEYDOWN:
             key = key_name(event)
             command = KEYMAP.get(key)
+            if self.state is not None and self.state.quit_asked and command is not Command.BACK:
+                self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
             if command is not None:
                 self.command(command, key)
         elif event.type == pygame.VIDEORESIZE and not self.headless:

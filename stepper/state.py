@@ -31,6 +31,7 @@ class ViewState:
     progress: float = 1.0  # of the transition into the current op; 1.0 is settled
     hover: Hover | None = None
     message: str = ""  # one line for the status bar (saved file, refused key...)
+    quit_asked: bool = False  # Esc pressed once with nothing to close: the next Esc quits
     panels: tuple[str, ...] = ()  # open panels, in the order they were opened
     compare: str = "checkpoints"  # what the side-by-side panel sets against this frame
     weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint

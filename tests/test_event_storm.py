@@ -369,7 +369,9 @@ def forward_back_identity(app: App, rng: random.Random) -> int | None:
     n = min(rng.randint(1, 24), span.stop - 1 - app.state.cursor.index)
     if n <= 0:
         return None
-    app.set_state(replace(app.state, animate=False, playing=False, progress=1.0, message=""))
+    app.set_state(
+        replace(app.state, animate=False, playing=False, progress=1.0, message="", quit_asked=False)
+    )
     before_state = app.state
     before = frame_pixels(app)
     for name in ["right"] * n + ["left"] * n:

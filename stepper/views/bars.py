@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from stepper.commands import STATUS_HINTS, binding
+from stepper.commands import QUIT_QUESTION, STATUS_HINTS, binding
 from stepper.navigation import position
 from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.theme import Theme, mix
@@ -140,9 +140,17 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     if frame.state.message:
         left += "   |   " + frame.state.message
     room = box.w - hint_w - theme.px(40)
+    x = box.x + theme.px(12)
+    if frame.state.quit_asked:  # first and bold, so no narrow window cuts it off
+        question = fit(QUIT_QUESTION + "   ", room, size, measure, bold=True)
+        items.append(
+            Text(x, mid, question, size, theme.status_text, bold=True, anchor="midleft", tag="quit-question")
+        )
+        used = measure(question, size, "sans", True)
+        x, room = x + used, room - used
     items.append(
         Text(
-            box.x + theme.px(12),
+            x,
             mid,
             fit(left, room, size, measure),
             size,
