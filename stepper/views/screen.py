@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stepper.scene import Layer, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
-from stepper.views.bars import build_caption, build_status, build_timeline
+from stepper.views.bars import build_caption, build_status, build_timeline, p_known
 from stepper.views.code import build_code, code_width
 from stepper.views.diagram import build_diagram
 from stepper.views.frame import Box, Frame, Measure
@@ -180,7 +180,7 @@ def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, bui
         numbers = step.index if state.numbers else None  # not `numbers and index`: index 0 == False
         key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
-        key = (name, frame.trace, step.t)
+        key = (name, frame.trace, step.t, p_known(frame))
     elif name in ("diagram", "diagram-b"):
         shown = frame if name == "diagram" else frame.partner
         s = shown.state
