@@ -400,8 +400,13 @@ class App:
             self.set_state(
                 replace(state, animate=on, progress=1.0, message=f"animations {'on' if on else 'off'}")
             )
-        elif command in (Command.HELP, Command.NOTES, Command.LESSONS):
-            name = {Command.HELP: "help", Command.NOTES: "notes", Command.LESSONS: "lessons"}[command]
+        elif command in (Command.HELP, Command.NOTES, Command.LESSONS, Command.BIG_NUMBERS):
+            name = {
+                Command.HELP: "help",
+                Command.NOTES: "notes",
+                Command.LESSONS: "lessons",
+                Command.BIG_NUMBERS: "big",
+            }[command]
             self.set_state(
                 replace(state, overlay="" if state.overlay == name else name, selection=self.selection)
             )

@@ -22,6 +22,7 @@ class Command(Enum):
     PREV_CHECKPOINT = "previous checkpoint"
     NEXT_CHECKPOINT = "next checkpoint"
     NUMBERS = "numbers in the code line"
+    BIG_NUMBERS = "big numbers: this op alone"
     ANIMATE = "animations on / off"
     LESSONS = "lesson list"
     PREVIOUS_LESSON = "back to previous lesson"
@@ -70,6 +71,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.PREV_CHECKPOINT, ("[",), "[", "Model"),
     Binding(Command.NEXT_CHECKPOINT, ("]",), "]", "Model"),
     Binding(Command.NUMBERS, ("n",), "N", "Show"),
+    Binding(Command.BIG_NUMBERS, ("z",), "Z", "Show"),
     Binding(Command.ANIMATE, ("a",), "A", "Show"),
     Binding(Command.HELP, ("h", "?"), "H  ?", "Show"),
     Binding(Command.NOTES, ("p",), "P", "Show"),

@@ -22,7 +22,7 @@ class ViewState:
     cursor: Cursor
     sequence: tuple[int, ...] | None = None  # played instead of the lesson's own (--sequence)
     numbers: bool = False  # N: the lit line with its numbers substituted
-    overlay: str = ""  # "" | "help" | "notes" | "lessons"
+    overlay: str = ""  # "" | "help" | "notes" | "lessons" | "big" (the current op alone, Z)
     playing: bool = False
     speed: float = 2.0  # ops per second while playing
     zoom: float = 1.0

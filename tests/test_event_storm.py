@@ -72,18 +72,14 @@ WEIGHTS = {
 # to 1-9 and return).
 UNBOUND = (
     pygame.K_q,
-    pygame.K_z,
     pygame.K_x,
     pygame.K_y,
     pygame.K_e,
     pygame.K_j,
     pygame.K_k,
     pygame.K_TAB,
-    pygame.K_BACKSPACE,
     pygame.K_DELETE,
     pygame.K_INSERT,
-    pygame.K_PAGEUP,
-    pygame.K_PAGEDOWN,
     pygame.K_F1,
     pygame.K_F5,
     pygame.K_F12,

@@ -46,7 +46,7 @@ KEYS = {
     "page up": (pygame.K_PAGEUP, 0, ""),
     "backspace": (pygame.K_BACKSPACE, 0, "\b"),
     **{str(n): (pygame.K_0 + n, 0, str(n)) for n in range(1, 10)},
-    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivw"},
+    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivwz"},
 }
 
 
