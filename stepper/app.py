@@ -295,25 +295,24 @@ class App:
             frame = replace(frame, label=label, partner=partner)
         return frame
 
-    def build(self, state: ViewState | None = None, size: tuple[int, int] | None = None) -> Scene:
+    def build(
+        self, state: ViewState | None = None, size: tuple[int, int] | None = None, theme: Theme | None = None
+    ) -> Scene:
         """The scene for the current state (or another one, for off-screen exports)."""
         w, h = size or self.surface.get_size()
+        theme = theme or self.theme
         if self.opening is not None:
             o = self.opening
             total = o.lesson.training.iterations
-            return build_progress(
-                w, h, self.theme, self.fonts.measure, o.lesson.title, min(o.done, total), total
-            )
+            return build_progress(w, h, theme, self.fonts.measure, o.lesson.title, min(o.done, total), total)
         frame = self.frame(state)
         if frame is None:
-            return build_start(
-                w, h, self.theme, self.fonts.measure, self.entries, self.selection, self.message
-            )
+            return build_start(w, h, theme, self.fonts.measure, self.entries, self.selection, self.message)
         return build_screen(
             frame,
             w,
             h,
-            self.theme,
+            theme,
             self.fonts.measure,
             self.entries if self.state and self.state.overlay == "lessons" else None,
         )
@@ -603,8 +602,14 @@ class App:
         self.repaint()
 
     def save_png(self, folder: Path | None = None) -> Path | None:
+        """The frame on screen, drawn again off-screen without the status bar's passing notes."""
         try:
-            path = save_surface(self.surface, free_name(save_folder(folder), "rnn-stepper", ".png"))
+            target = free_name(save_folder(folder), "rnn-stepper", ".png")
+            surface = self.surface
+            if self.state is not None:
+                surface = pygame.Surface(self.surface.get_size())
+                LayerCache().draw(self.build(self.state.exported()), surface, self.fonts)
+            path = save_surface(surface, target)
             note = f"saved {path.name}"
         except OutputError as exc:
             path, note = None, str(exc)

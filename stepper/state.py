@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stepper.navigation import Cursor
 
@@ -36,3 +36,8 @@ class ViewState:
     compare: str = "checkpoints"  # what the side-by-side panel sets against this frame
     weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint
     selection: int = 0  # highlighted row of the lesson list
+
+    def exported(self) -> ViewState:
+        """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without
+        the status bar's passing notes ("saving ...", "zoom 150%") or the Esc question."""
+        return replace(self, message="", quit_asked=False, progress=1.0, playing=False)
