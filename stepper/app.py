@@ -27,8 +27,8 @@ from stepper.state import Hover, ViewState
 from stepper.theme import ZOOM_STEPS, Theme, zoom_step
 from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
-from stepper.views.frame import Frame
-from stepper.views.overlays import LessonEntry
+from stepper.views.frame import Box, Frame
+from stepper.views.overlays import LessonEntry, notes_view
 from stepper.views.screen import build_progress, build_screen, build_start
 from stepper.views.screen import forget as forget_views
 
@@ -39,6 +39,14 @@ SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
+NOTES_SCROLL = (
+    Command.NEXT_T,
+    Command.PREV_T,
+    Command.NEXT_OP,
+    Command.PREV_OP,
+    Command.FIRST,
+    Command.LAST,
+)
 NAV = (
     Command.NEXT_OP,
     Command.PREV_OP,
@@ -367,6 +375,9 @@ class App:
         ):
             self._lesson_list_command(command, key)
             return
+        if state.overlay == "notes" and command in NOTES_SCROLL:
+            self.scroll_notes(command)
+            return
         trace = self.trace_of(state)
         if command in NAV:
             cursor = move(state.cursor, trace, command)
@@ -407,7 +418,12 @@ class App:
                 Command.BIG_NUMBERS: "big",
             }[command]
             self.set_state(
-                replace(state, overlay="" if state.overlay == name else name, selection=self.selection)
+                replace(
+                    state,
+                    overlay="" if state.overlay == name else name,
+                    selection=self.selection,
+                    notes_scroll=0,
+                )
             )
         elif command is Command.OPEN_LESSON:
             self._open_number(key)
@@ -435,6 +451,27 @@ class App:
                 self.running = False
             else:  # a stray Esc (or a clicker's) must not end the lesson in front of a class
                 self.set_state(replace(state, quit_asked=True, playing=False))
+
+    def scroll_notes(self, command: Command | None, lines: int = 0) -> None:
+        """Teacher notes longer than the card: ↑ ↓ by a line, → ← (PgDn PgUp) by a card,
+        Home End to either end; the wheel by `lines`."""
+        assert self.state is not None and self.session is not None
+        w, h = self.surface.get_size()
+        lesson = self.session.lesson
+        shown, room = notes_view(
+            Box(0, 0, w, h), self.theme, self.fonts.measure, lesson.title, lesson.teacher_notes
+        )
+        last = max(0, len(shown) - room)
+        step = {
+            Command.NEXT_T: 1,
+            Command.PREV_T: -1,
+            Command.NEXT_OP: room,
+            Command.PREV_OP: -room,
+            Command.FIRST: -len(shown),
+            Command.LAST: len(shown),
+        }.get(command, lines)
+        scroll = max(0, min(last, min(self.state.notes_scroll, last) + step))
+        self.set_state(replace(self.state, notes_scroll=scroll))
 
     def compare_kinds(self) -> tuple[str, ...]:
         """What side by side can set against this lesson: checkpoints, the lesson's second
@@ -653,6 +690,8 @@ class App:
             self.repaint()
         elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
             self.repaint()
+        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.overlay == "notes":
+            self.scroll_notes(None, -3 * int(getattr(event, "y", 0)))
         elif event.type == pygame.MOUSEMOTION:
             self.pointer(event.pos)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:

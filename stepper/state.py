@@ -36,6 +36,7 @@ class ViewState:
     compare: str = "checkpoints"  # what the side-by-side panel sets against this frame
     weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint
     selection: int = 0  # highlighted row of the lesson list
+    notes_scroll: int = 0  # first line of the teacher notes shown
 
     def exported(self) -> ViewState:
         """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without

@@ -151,7 +151,8 @@ def build_screen(
     if overlay == "help":
         items = build_help(whole, theme, measure)
     elif overlay == "notes":
-        items = build_notes(whole, theme, measure, frame.lesson.title, frame.lesson.teacher_notes)
+        notes = frame.lesson.teacher_notes
+        items = build_notes(whole, theme, measure, frame.lesson.title, notes, frame.state.notes_scroll)
     elif overlay == "lessons" and lessons is not None:
         items = build_lessons(whole, theme, measure, lessons, frame.state.selection)
     if items:
