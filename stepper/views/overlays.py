@@ -219,10 +219,11 @@ def notes_view(
     size = theme.size("text") + theme.px(2)
     line_h = int(size * 1.45)
     lines = notes_lines(notes.strip() or "This lesson has no teacher notes.", inner.w, size, measure)
-    room = max(1, inner.h // line_h)
-    if len(lines) > room:  # a row each for "more above" and "more below"
-        room = max(1, room - 2)
-    return lines, room
+    rows = max(1, inner.h // line_h)
+    if len(lines) <= rows:
+        return lines, rows
+    # A row each for "more above" and "more below"; a small card shares one row for both.
+    return lines, rows - 2 if rows >= 3 else max(1, rows - 1)
 
 
 def build_notes(
@@ -237,8 +238,10 @@ def build_notes(
     lines, room = notes_view(box, theme, measure, heading, notes)
     overflow = len(lines) > room
     first = max(0, min(scroll, len(lines) - room))
-    top = inner.y + (line_h if overflow else 0)
-    if overflow and first > 0:
+    above, below = first > 0, first + room < len(lines)
+    own_rows = room + 2 <= max(1, inner.h // line_h)  # else one row says both
+    top = inner.y + (line_h if overflow and own_rows else 0)
+    if overflow and above and own_rows:
         items.append(Text(inner.x, inner.y, "▲ more above", small, theme.faint, tag="notes-more-above"))
     for k, line in enumerate(lines[first : first + room]):
         x = inner.x + line.indent
@@ -246,12 +249,25 @@ def build_notes(
             color = (255, 214, 140) if font == "mono" else theme.overlay_text
             items.append(Text(x, top + k * line_h, text, size, color, font=font, tag="notes-text"))
             x += measure(text, size, font, False)
-    if overflow:
+    if overflow and room < max(1, inner.h // line_h):  # a row is left for the marks
         y = top + room * line_h + (line_h - small) // 2
-        if first + room < len(lines):
-            items.append(Text(inner.x, y, "▼ more below", small, theme.faint, tag="notes-more-below"))
-        hint = fit(NOTES_HINT, inner.w // 2, small, measure)
-        items.append(Text(inner.right - measure(hint, small, "sans", False), y, hint, small, theme.faint))
+        x = inner.x
+        if own_rows and below:
+            mark, tag = "▼ more below", "notes-more-below"
+        elif not own_rows and (above or below):
+            mark = {(True, True): "▲ ▼ more above and below", (True, False): "▲ more above"}.get(
+                (above, below), "▼ more below"
+            )
+            tag = "notes-more"
+        else:
+            mark, tag = "", ""
+        if mark:
+            mark = fit(mark, inner.w, small, measure)
+            items.append(Text(x, y, mark, small, theme.faint, tag=tag))
+            x += measure(mark + "    ", small, "sans", False)
+        hint = fit(NOTES_HINT, inner.right - x, small, measure)
+        if hint:
+            items.append(Text(inner.right - measure(hint, small, "sans", False), y, hint, small, theme.faint))
     return items
 
 
