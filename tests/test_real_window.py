@@ -281,6 +281,21 @@ def test_real_window_keys_change_the_frame_as_they_say(tmp_path, capsys):
         assert (mx, mw) == (last_column.x + ox, last_column.w), "the marker spans the last column"
         assert mx + mw >= timeline.x + timeline.w - THEME.px(8) - 2 + ox, "and it is the rightmost one"
 
+        status_area = shifted((0, SIZE[1] - THEME.px(44), SIZE[0], THEME.px(44)))
+
+        def status_pixels(im: np.ndarray) -> np.ndarray:
+            sx, sy, sw, sh = status_area
+            return im[sy : sy + sh, sx : sx + sw]
+
+        before = status_pixels(image)
+        x.run("xdotool", "key", "--clearmodifiers", "Escape")  # asks first, in the status bar
+        wait_for(
+            x,
+            lambda im: not np.array_equal(status_pixels(im), before),
+            KEY_TIMEOUT,
+            "the status bar asking before quitting",
+        )
+        assert app.poll() is None, "one Esc does not quit"
         pressed = time.monotonic()
         x.run("xdotool", "key", "--clearmodifiers", "Escape")
         try:
@@ -296,7 +311,8 @@ def test_real_window_keys_change_the_frame_as_they_say(tmp_path, capsys):
         print(
             f"\nreal window: first frame {shown:.2f} s after launch; Right -> lit line moved down "
             f"{line_h} px, seen after {right_s:.2f} s; End -> marker on column {trace.length - 1} "
-            f"seen after {end_s:.2f} s; Escape -> exit 0 after {exit_s:.2f} s; whole test {total:.1f} s"
+            f"seen after {end_s:.2f} s; Esc asked, Esc again -> exit 0 after {exit_s:.2f} s; "
+            f"whole test {total:.1f} s"
         )
     assert total < 20, f"the real-window test took {total:.1f} s"
 
