@@ -123,11 +123,14 @@ def claim_values(trace: Trace, train_loss: float) -> dict[str, np.ndarray]:
     return values
 
 
-def parse_claim(source: str, shapes: Mapping[str, tuple[int, ...]]) -> ast.Expression:
+def parse_claim(
+    source: str, shapes: Mapping[str, tuple[int, ...]], samples: Mapping[str, np.ndarray] | None = None
+) -> ast.Expression:
     """The checked syntax tree of a claim, or ClaimError saying what is wrong.
 
-    `shapes` gives the names in scope; a dry run on zeros of those shapes
-    catches bad indices, mismatched shapes and results that are not true/false.
+    `shapes` gives the names in scope; a dry run on zeros of those shapes (or on
+    `samples`, where an integer must stand) catches bad indices, mismatched
+    shapes and results that are not true/false.
     """
     if len(source) > MAX_LENGTH:
         raise ClaimError(f"longer than {MAX_LENGTH} characters; split it into several claims")
@@ -150,7 +153,7 @@ def parse_claim(source: str, shapes: Mapping[str, tuple[int, ...]]) -> ast.Expre
     for node in nodes:
         context.allow(node, source.strip())
     zeros = {name: np.zeros(shape) for name, shape in shapes.items()}
-    evaluate(tree, source, zeros)
+    evaluate(tree, source, {**zeros, **(samples or {})})
     return tree
 
 

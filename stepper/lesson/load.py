@@ -18,6 +18,7 @@ from stepper.lesson.claims import ClaimError, parse_claim
 from stepper.lesson.claims import value_shapes as claim_shapes
 from stepper.lesson.errors import LessonError, Problem, one_line, quote
 from stepper.lesson.fields import Reader, suggestion
+from stepper.lesson.guards import parse_guard, parse_slice, timesteps
 from stepper.lesson.model import PANEL_NAMES, Caption, Claim, Lesson, Model, Training
 from stepper.lesson.nodes import MAX_BYTES, Mapping, Mark, Node, Scalar, Sequence, compose, decode
 from stepper.narration import caption_problems
@@ -391,7 +392,7 @@ class _LessonReader:
 
     def read_caption(self, node: Node, where: str) -> Caption | None:
         r = self.r
-        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op"))
+        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op", "when"))
         if keys is None:
             return None
         before = len(r.problems)
@@ -400,12 +401,9 @@ class _LessonReader:
             keys.get("checkpoint"), lambda n: self.checkpoint_name(n, f"{where}.checkpoint")
         )
         phase = self.optional(keys.get("phase"), lambda n: r.choice(n, f"{where}.phase", PHASES))
-        steps = self.sizes()[2]
-        note = f" (the playback has {steps} steps)"
-        t = self.optional(
-            keys.get("t"), lambda n: r.integer(n, f"{where}.t", 0, steps - 1, "a timestep", note)
-        )
+        t = self.optional(keys.get("t"), lambda n: self.timestep(n, f"{where}.t"))
         op = self.optional(keys.get("op"), lambda n: self.op_name(n, f"{where}.op", phase))
+        when = self.optional(keys.get("when"), lambda n: self.guard(n, f"{where}.when"))
         if len(r.problems) > before or text is None:
             return None
         if op is not None:  # an op belongs to one pass, so it implies the phase
@@ -414,7 +412,32 @@ class _LessonReader:
             vocab_size, hidden, _ = self.sizes()
             for message in caption_problems(text, self.cell, vocab_size, hidden, phase, op):
                 r.report(keys["text"].mark, f"{where}.text", message)
-        return Caption(text, checkpoint, phase, t, op)
+        return Caption(text, checkpoint, phase, t, op, when, node.mark.line, node.mark.column)
+
+    def timestep(self, node: Node, where: str) -> int | str | None:
+        """`t:` is a timestep (negative counts from the end) or a slice of them, such as "1:"."""
+        steps = self.sizes()[2]
+        if isinstance(node, Scalar) and not node.plain and parse_slice(node.value) is not None:
+            if not timesteps(node.value, steps):
+                self.r.report(node.mark, where, f'"{node.value}" picks no timestep of the {steps} played')
+                return None
+            return node.value.strip()
+        note = f' (the playback has {steps} steps; -1 is the last), or a slice such as "1:"'
+        return self.r.integer(node, where, -steps, steps - 1, "a timestep", note)
+
+    def guard(self, node: Node, where: str) -> str | None:
+        """A `when:` guard: a claim about the place, checked like a claim at load time."""
+        r = self.r
+        source = r.text(node, where, 300, "an expression such as min(abs(h[t])) >= 0.9")
+        if source is None or self.cell is None:
+            return None
+        vocab_size, hidden, steps = self.sizes()
+        try:
+            parse_guard(source, self.cell, steps, vocab_size, hidden)
+        except ClaimError as exc:
+            r.report(node.mark, where, str(exc))
+            return None
+        return source
 
     def sizes(self) -> tuple[int, int, int]:
         """Vocabulary size, hidden size and playback steps.
