@@ -124,7 +124,7 @@ def claim_values(trace: Trace, train_loss: float) -> dict[str, np.ndarray]:
 
 
 def parse_claim(
-    source: str, shapes: Mapping[str, tuple[int, ...]], samples: Mapping[str, np.ndarray] | None = None
+    source: str, shapes: Mapping[str, tuple[int, ...]], samples: Mapping[str, object] | None = None
 ) -> ast.Expression:
     """The checked syntax tree of a claim, or ClaimError saying what is wrong.
 

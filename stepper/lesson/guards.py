@@ -57,10 +57,11 @@ def guard_shapes(cell: str, steps: int, vocab_size: int, hidden_size: int) -> di
     return shapes
 
 
-def _samples(shapes: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+def _samples(shapes: Mapping[str, tuple[int, ...]]) -> dict[str, object]:
     """Dry-run values: integers where indices and symbols go, zeros elsewhere."""
-    out = {name: np.zeros(shape) for name, shape in shapes.items()}
-    for name in ("t", "input", "target", "inputs", "targets"):
+    out: dict[str, object] = {name: np.zeros(shape) for name, shape in shapes.items()}
+    out.update(t=np.int64(0), input=np.int64(0), target=np.int64(0))
+    for name in ("inputs", "targets"):
         out[name] = np.zeros(shapes[name], dtype=np.int64)
     return out
 
