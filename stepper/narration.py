@@ -367,21 +367,23 @@ def captions_at(
 def shown_captions(lesson: Lesson, trace: Trace, index: int, checkpoint: str | None) -> tuple[Caption, ...]:
     """The captions shown with the cursor on step `index`: picked by their selector, and true here.
 
-    A caption's guard must hold at this timestep. A caption pinned to one timestep
-    (`t: 1`) describes the lesson's own sequence: on another it shows only if it
-    has a guard and the guard holds there.
+    Its guards (`if:` and `when:`) must hold at this timestep. A caption pinned to
+    one timestep (`t: 1`) describes the lesson's own sequence: on another it shows
+    only if it has a guard and the guard holds there.
     """
     from stepper.lesson.guards import check_guard
 
     step = trace.steps[index]
     own = (*trace.inputs, *trace.targets[-1:]) == lesson.playback
     found = captions_at(lesson, checkpoint, step.phase, step.t, step.op, trace.length)
-    return tuple(
-        c
-        for c in found
-        if (c.when is None and (own or not isinstance(c.t, int)))
-        or (c.when is not None and check_guard(c.when, trace, step.t)[0])
-    )
+
+    def holds(c: Caption) -> bool:
+        guards = [g for g in (c.condition, c.when) if g is not None]
+        if not guards:
+            return own or not isinstance(c.t, int)
+        return all(check_guard(g, trace, step.t)[0] for g in guards)
+
+    return tuple(c for c in found if holds(c))
 
 
 def narration_at(

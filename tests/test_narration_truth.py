@@ -12,6 +12,7 @@ import pytest
 from stepper.cli import main
 from stepper.lesson import LessonError, load_lesson, parse_lesson
 from stepper.lesson.check import check_lesson
+from stepper.lesson.guards import check_guard
 from stepper.narration import MAX_CAPTION_CHARS, fill, narration_at, value_shapes, worst_length
 from stepper.session import Session
 from stepper.trace import PHASES
@@ -65,6 +66,8 @@ def test_every_caption_of_the_course_is_checked_at_every_place_and_holds(path: P
             elif isinstance(caption.t, str):
                 start, _, stop = caption.t.partition(":")
                 picked = set(list(range(steps))[int(start or 0) : int(stop) if stop else None])
+            if caption.condition is not None:  # `if:` narrows the selector
+                picked = {t for t in picked if check_guard(caption.condition, trace, t)[0]}
             counts[k] += sum(
                 1
                 for s in trace.steps

@@ -85,15 +85,18 @@ def check_lesson(path: str | Path) -> Report:
 
 
 def _check_narration(lesson: Lesson, session: Session) -> tuple[int, int, list[Problem]]:
-    """Every caption at every place its selector picks, at every checkpoint, on the lesson's
-    sequence: its guard must hold there. Also fills each one there, to measure the longest.
+    """Every caption at every place its selector (and its `if:`) picks, at every checkpoint, on
+    the lesson's sequence: its `when:` guard must hold there. Also fills each one there, to
+    measure the longest.
 
-    Returns the places checked, the longest filled caption and one problem per false caption.
+    Returns the places checked, the longest filled caption and one problem per false caption
+    (and per caption that never shows).
     """
     names = [name for name in lesson.checkpoint_names if name in session.checkpoint_names]
     iterations = dict(lesson.training.checkpoints)
     places = longest = 0
     failures: dict[int, list[str]] = {}
+    shown = [False] * len(lesson.captions)
     for name in names:
         trace = session.trace(name)
         values: dict[int, dict[str, object]] = {}  # per step, shared by the captions shown there
@@ -108,9 +111,10 @@ def _check_narration(lesson: Lesson, session: Session) -> tuple[int, int, list[P
                     for i in trace.timestep_range(phase, t)
                     if caption.op in (None, trace.steps[i].op)
                 ]
-                if not steps:
-                    continue
+                if not steps or (caption.condition and not check_guard(caption.condition, trace, t)[0]):
+                    continue  # not picked here: `if:` is part of the selector
                 places += len(steps)
+                shown[number] = True
                 if caption.when is not None:
                     holds, measured = check_guard(caption.when, trace, t)
                     if not holds:
@@ -121,6 +125,10 @@ def _check_narration(lesson: Lesson, session: Session) -> tuple[int, int, list[P
                         values[i] = caption_values(trace, i, name, iterations[name])
                     longest = max(longest, len(fill(caption.text, values[i])))
     problems = [_false_caption(lesson, lesson.captions[n], n, where) for n, where in failures.items()]
+    for number, caption in enumerate(lesson.captions):
+        if not shown[number]:
+            message = f"narration[{number}]: caption {quote(caption.text)} never shows on the playback"
+            problems.append(Problem(str(lesson.path), caption.line, caption.column, one_line(message)))
     return places, longest, problems
 
 

@@ -392,7 +392,7 @@ class _LessonReader:
 
     def read_caption(self, node: Node, where: str) -> Caption | None:
         r = self.r
-        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op", "when"))
+        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op", "when", "if"))
         if keys is None:
             return None
         before = len(r.problems)
@@ -404,6 +404,7 @@ class _LessonReader:
         t = self.optional(keys.get("t"), lambda n: self.timestep(n, f"{where}.t"))
         op = self.optional(keys.get("op"), lambda n: self.op_name(n, f"{where}.op", phase))
         when = self.optional(keys.get("when"), lambda n: self.guard(n, f"{where}.when"))
+        condition = self.optional(keys.get("if"), lambda n: self.guard(n, f"{where}.if"))
         if len(r.problems) > before or text is None:
             return None
         if op is not None:  # an op belongs to one pass, so it implies the phase
@@ -412,7 +413,8 @@ class _LessonReader:
             vocab_size, hidden, _ = self.sizes()
             for message in caption_problems(text, self.cell, vocab_size, hidden, phase, op):
                 r.report(keys["text"].mark, f"{where}.text", message)
-        return Caption(text, checkpoint, phase, t, op, when, node.mark.line, node.mark.column)
+        mark = node.mark
+        return Caption(text, checkpoint, phase, t, op, when, condition, mark.line, mark.column)
 
     def timestep(self, node: Node, where: str) -> int | str | None:
         """`t:` is a timestep (negative counts from the end) or a slice of them, such as "1:"."""
@@ -426,7 +428,7 @@ class _LessonReader:
         return self.r.integer(node, where, -steps, steps - 1, "a timestep", note)
 
     def guard(self, node: Node, where: str) -> str | None:
-        """A `when:` guard: a claim about the place, checked like a claim at load time."""
+        """A `when:` or `if:` guard: a claim about the place, checked like a claim at load time."""
         r = self.r
         source = r.text(node, where, 300, "an expression such as min(abs(h[t])) >= 0.9")
         if source is None or self.cell is None:

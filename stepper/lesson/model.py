@@ -46,7 +46,9 @@ class Caption:
     phase: str | None = None  # forward | backward
     t: int | str | None = None  # a timestep (negative: from the end), or a slice such as "1:"
     op: str | None = None
-    when: str | None = None  # a guard in the claims language: shown only where it holds
+    when: str | None = None  # a guard in the claims language: shown only where it holds; --check
+    # reports it where it fails on the lesson's own sequence
+    condition: str | None = None  # `if:`, the same language: shown only where it holds, never reported
     line: int = field(default=0, compare=False)  # where it stands in the file, for --check
     column: int = field(default=0, compare=False)
 
