@@ -21,6 +21,8 @@ from stepper.lesson.fields import Reader, suggestion
 from stepper.lesson.guards import parse_guard, parse_slice, timesteps
 from stepper.lesson.model import PANEL_NAMES, Caption, Claim, Lesson, Model, Training
 from stepper.lesson.nodes import MAX_BYTES, Mapping, Mark, Node, Scalar, Sequence, compose, decode
+from stepper.lesson.notes import MAX_PLACEHOLDERS as MAX_NOTE_PLACEHOLDERS
+from stepper.lesson.notes import note_placeholders, placeholder_problems
 from stepper.narration import caption_problems
 from stepper.optim import OPTIMIZERS
 from stepper.params import CELL_NAMES, GATES
@@ -114,6 +116,8 @@ class _LessonReader:
         compare = self.optional(get("compare"), self.read_compare)
         captions = self.optional(get("narration"), self.read_narration, ())
         claims = self.optional(get("claims"), self.read_claims, ())
+        if notes and self.checkpoints is not None and self.cell is not None:
+            self.check_notes(get("teacher_notes"), notes)
         if r.problems:  # every failed read above has reported why
             return None
         return Lesson(
@@ -136,6 +140,23 @@ class _LessonReader:
     def optional(node: Node | None, read: Callable[[Node], T | None], default: T | None = None) -> T | None:
         """Read `node` if the key was given; a missing required key was already reported."""
         return default if node is None else read(node)
+
+    def check_notes(self, node: Node, notes: str) -> None:
+        """Every `{expression @ checkpoint}` in the teacher notes must be a number we can fill."""
+        assert self.cell is not None and self.checkpoints is not None
+        found = note_placeholders(notes)
+        if len(found) > MAX_NOTE_PLACEHOLDERS:
+            limit = f"at most {MAX_NOTE_PLACEHOLDERS} {{... @ checkpoint}} numbers"
+            self.r.report(node.mark, "teacher_notes", limit)
+            return
+        vocab_size, hidden, steps = self.sizes()
+        shapes = claim_shapes(self.cell, steps, vocab_size, hidden)
+        names = tuple(name for name, _ in self.checkpoints)
+        for ph in found:
+            problem = placeholder_problems(ph, names, shapes)
+            if problem:
+                line = notes.count("\n", 0, ph.start) + 1
+                self.r.report(node.mark, "teacher_notes", f"line {line} of the notes: {problem}")
 
     # -- vocabulary and symbols -------------------------------------------------------------
 
