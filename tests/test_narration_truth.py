@@ -240,3 +240,38 @@ def test_a_word_wider_than_the_line_is_broken_not_cut() -> None:
     lines = wrap(f"before {word} after", 140, 12, measure)
     assert "".join(lines).replace(" ", "") == f"before{word}after"
     assert all(measure(line, 12, "sans", False) <= 140 for line in lines)
+
+
+def test_teacher_note_numbers_are_filled_from_their_checkpoint() -> None:
+    notes = (
+        'teacher_notes: "Untrained the 1s differ by {dist(h[0], h[1]) @ untrained:.5f};'
+        ' trained p[0] at t = 1 is {p[1, 0] @ trained:.3f}. {Braces} stay as written."\n'
+    )
+    lesson = parse_lesson(small("  - text: x\n").replace("summary:", notes + "summary:").encode(), "x")
+    session = Session.open(lesson)
+    h = np.asarray(session.trace("untrained").summary["h"])
+    p = np.asarray(session.trace("trained").summary["p"])
+    expected = (
+        f"Untrained the 1s differ by {np.sqrt(((h[0] - h[1]) ** 2).sum()):.5f};"
+        f" trained p[0] at t = 1 is {p[1, 0]:.3f}. {{Braces}} stay as written."
+    )
+    assert session.lesson.teacher_notes == expected
+    assert lesson.teacher_notes.startswith("Untrained the 1s differ by {dist(")  # the file's text is kept
+
+
+@pytest.mark.parametrize(
+    ("placeholder", "message"),
+    [
+        ("{min(prob) @ trainde}", 'no checkpoint "trainde"'),
+        ("{min(prb) @ trained}", 'unknown name "prb"'),
+        ("{prob @ trained}", "not one number"),
+        ("{min(prob) > 0 @ trained}", "not a number"),
+        ("{min(prob) @ trained:>99}", 'bad format ">99"'),
+    ],
+)
+def test_a_teacher_note_number_that_cannot_be_filled_is_refused_with_its_place(
+    placeholder: str, message: str
+) -> None:
+    notes = f'teacher_notes: "first line\\nsecond {placeholder}"\n'
+    [problem] = problems(small("  - text: x\n").replace("summary:", notes + "summary:"))
+    assert problem.startswith("x.yaml:2:16: teacher_notes: line 2 of the notes: ") and message in problem
