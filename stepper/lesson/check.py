@@ -125,8 +125,9 @@ def _check_narration(lesson: Lesson, session: Session) -> tuple[int, int, list[P
                         values[i] = caption_values(trace, i, name, iterations[name])
                     longest = max(longest, len(fill(caption.text, values[i])))
     problems = [_false_caption(lesson, lesson.captions[n], n, where) for n, where in failures.items()]
+    reached = session.result.divergence is None  # else the divergence is the problem to report
     for number, caption in enumerate(lesson.captions):
-        if not shown[number]:
+        if reached and not shown[number]:
             message = f"narration[{number}]: caption {quote(caption.text)} never shows on the playback"
             problems.append(Problem(str(lesson.path), caption.line, caption.column, one_line(message)))
     return places, longest, problems

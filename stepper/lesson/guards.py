@@ -73,7 +73,7 @@ def parse_guard(source: str, cell: str, steps: int, vocab_size: int, hidden_size
     return parse_claim(source, shapes, _samples(shapes))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)  # the traces on screen (main and compare), not every one ever recorded
 def _sequence_values(trace: Trace) -> Mapping[str, np.ndarray]:
     values = dict(claim_values(trace, 0.0))
     del values["train_loss"]
