@@ -368,8 +368,8 @@ def shown_captions(lesson: Lesson, trace: Trace, index: int, checkpoint: str | N
     """The captions shown with the cursor on step `index`: picked by their selector, and true here.
 
     Its guards (`if:` and `when:`) must hold at this timestep. A caption pinned to
-    one timestep (`t: 1`) describes the lesson's own sequence: on another it shows
-    only if it has a guard and the guard holds there.
+    a later timestep (`t: 1`) describes the lesson's own sequence: on another it
+    shows only if it has a guard and the guard holds there.
     """
     from stepper.lesson.guards import check_guard
 
@@ -379,8 +379,8 @@ def shown_captions(lesson: Lesson, trace: Trace, index: int, checkpoint: str | N
 
     def holds(c: Caption) -> bool:
         guards = [g for g in (c.condition, c.when) if g is not None]
-        if not guards:
-            return own or not isinstance(c.t, int)
+        if not guards:  # the first step and steps counted from the end mean the same on any sequence
+            return own or not isinstance(c.t, int) or c.t <= 0
         return all(check_guard(g, trace, step.t)[0] for g in guards)
 
     return tuple(c for c in found if holds(c))

@@ -129,6 +129,7 @@ def test_a_caption_pinned_to_a_timestep_shows_on_another_sequence_only_where_its
         "  - {op: h, t: 1, when: 't >= 1 and input == 1 and inputs[t - 1] == 1', text: A second 1.}\n"
         "  - {op: h, t: '1:', text: Not the first step.}\n"
         "  - {op: h, t: -1, when: 't == T - 1', text: The last step.}\n"
+        "  - {op: h, t: 0, text: The first step.}\n"
     )
     lesson = parse_lesson(small(captions).encode(), "x.yaml")
     session = Session.open(lesson)
@@ -145,7 +146,7 @@ def test_a_caption_pinned_to_a_timestep_shows_on_another_sequence_only_where_its
     first = (0, 1, 1, 0)  # t = 1 is a first 1 here: the pinned captions stay silent
     assert shown(first, 1) == "Not the first step."
     assert shown(first, 2) == "Not the first step.  The last step."
-    assert shown(first, 0) == ""
+    assert shown(first, 0) == "The first step."  # t = 0 is the first step of any sequence
     second = (1, 1, 0, 1, 0)  # t = 1 is a second 1 again: the guarded one holds there
     assert shown(second, 1) == "A second 1.  Not the first step."
 
