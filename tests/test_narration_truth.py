@@ -276,3 +276,14 @@ def test_a_teacher_note_number_that_cannot_be_filled_is_refused_with_its_place(
     notes = f'teacher_notes: "first line\\nsecond {placeholder}"\n'
     [problem] = problems(small("  - text: x\n").replace("summary:", notes + "summary:"))
     assert problem.startswith("x.yaml:2:16: teacher_notes: line 2 of the notes: ") and message in problem
+
+
+def test_guards_that_would_make_check_run_for_minutes_are_refused() -> None:
+    long = small("").replace("[1, 1, 0, 1, 1, 0, 1]", "[" + "1, 0, " * 500 + "1]")  # 1,000 steps
+
+    def guarded(count: int) -> str:
+        return long + "".join(f"  - {{when: 't >= 0', text: 'c{k}'}}\n" for k in range(count))
+
+    [problem] = problems(guarded(51))  # 51 captions x 1,000 steps x 2 checkpoints
+    assert problem.startswith("x.yaml:14:3: narration: --check would evaluate guards 102,000 times")
+    assert len(parse_lesson(guarded(50).encode(), "x").captions) == 50  # 100,000: within the bound

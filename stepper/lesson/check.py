@@ -86,8 +86,8 @@ def check_lesson(path: str | Path) -> Report:
 
 def _check_narration(lesson: Lesson, session: Session) -> tuple[int, int, list[Problem]]:
     """Every caption at every place its selector (and its `if:`) picks, at every checkpoint, on
-    the lesson's sequence: its `when:` guard must hold there. Also fills each one there, to
-    measure the longest.
+    the lesson's sequence: its `when:` guard must hold there. Also fills each one at the last
+    place it is picked in each pass and timestep, to measure the longest.
 
     Returns the places checked, the longest filled caption and one problem per false caption
     (and per caption that never shows).
@@ -120,7 +120,8 @@ def _check_narration(lesson: Lesson, session: Session) -> tuple[int, int, list[P
                     if not holds:
                         failures.setdefault(number, []).append(f"checkpoint {name}, t = {t}: {measured}")
                         continue
-                for i in steps:
+                # Filled where the most values exist: the last place picked in each pass.
+                for i in {trace.steps[i].phase: i for i in steps}.values():
                     if i not in values:
                         values[i] = caption_values(trace, i, name, iterations[name])
                     longest = max(longest, len(fill(caption.text, values[i])))

@@ -39,6 +39,8 @@ MAX_TRAINING_SYMBOLS = 5_000_000
 MAX_DATA = 10_000
 MAX_CHECKPOINTS = 20
 MAX_CAPTIONS = 500
+#: Guard evaluations one --check makes (about 50 us each): a few seconds at most.
+MAX_GUARD_EVALUATIONS = 100_000
 MAX_CLAIMS = 50
 MAX_PROBLEMS = 50
 #: train() adds this checkpoint itself when training diverges.
@@ -409,7 +411,24 @@ class _LessonReader:
             self.r.report(node.mark, "narration", f"at most {MAX_CAPTIONS} captions")
             return None
         captions = [self.read_caption(item, f"narration[{i}]") for i, item in enumerate(items)]
-        return None if None in captions else tuple(captions)
+        if None in captions:
+            return None
+        steps, checkpoints = self.sizes()[2], len(self.checkpoints or ()) or MAX_CHECKPOINTS
+        evaluations = sum(
+            (1 if c.checkpoint else checkpoints) * len(timesteps(c.t, steps))
+            for c in captions
+            if c is not None and (c.when or c.condition)
+        )
+        if evaluations > MAX_GUARD_EVALUATIONS:
+            self.r.report(
+                node.mark,
+                "narration",
+                f"--check would evaluate guards {evaluations:,} times (each guarded caption at every "
+                f"checkpoint and timestep it picks); at most {MAX_GUARD_EVALUATIONS:,}: guard fewer "
+                "captions, or give them a checkpoint or t",
+            )
+            return None
+        return tuple(captions)
 
     def read_caption(self, node: Node, where: str) -> Caption | None:
         r = self.r
