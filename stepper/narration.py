@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stepper.cells import CELLS
+from stepper.lesson.guards import check_guard, timesteps
 from stepper.params import layout
-from stepper.trace import FORWARD, Trace
+from stepper.trace import FORWARD, PHASES, Trace
 
 if TYPE_CHECKING:
     from stepper.lesson.model import Caption, Lesson
@@ -351,8 +352,6 @@ def captions_at(
     `steps` is the length of the sequence played (default: the lesson's own), which
     `t: -1` and slices such as `t: "1:"` are counted in.
     """
-    from stepper.lesson.guards import timesteps
-
     steps = len(lesson.playback) - 1 if steps is None else steps
     here = {"checkpoint": checkpoint, "phase": phase, "op": op}
     matching = [
@@ -371,8 +370,6 @@ def shown_captions(lesson: Lesson, trace: Trace, index: int, checkpoint: str | N
     a later timestep (`t: 1`) describes the lesson's own sequence: on another it
     shows only if it has a guard and the guard holds there.
     """
-    from stepper.lesson.guards import check_guard
-
     step = trace.steps[index]
     own = (*trace.inputs, *trace.targets[-1:]) == lesson.playback
     found = captions_at(lesson, checkpoint, step.phase, step.t, step.op, trace.length)
@@ -408,8 +405,6 @@ def narration_places(
 ) -> list[dict[str, object]]:
     """Every place of both passes with the narration shown there (None where no caption
     shows and the bar falls back to the line's comment): what --export-narration writes."""
-    from stepper.trace import PHASES
-
     places: list[dict[str, object]] = []
     for phase in PHASES:
         span = trace.phase_range(phase)
