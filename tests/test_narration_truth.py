@@ -287,3 +287,15 @@ def test_guards_that_would_make_check_run_for_minutes_are_refused() -> None:
     [problem] = problems(guarded(51))  # 51 captions x 1,000 steps x 2 checkpoints
     assert problem.startswith("x.yaml:14:3: narration: --check would evaluate guards 102,000 times")
     assert len(parse_lesson(guarded(50).encode(), "x").captions) == 50  # 100,000: within the bound
+
+
+def test_export_narration_reads_a_weights_file_like_export_trace(tmp_path: Path) -> None:
+    path = LESSONS / "one-one-zero.yaml"
+    weights, out = tmp_path / "w.npz", tmp_path / "n.json"
+    assert main([str(path), "--export-weights", str(weights), "--checkpoint", "trained"]) == 0
+    assert main([str(path), "--export-narration", str(out), "--weights", str(weights)]) == 0
+    places = json.loads(out.read_text(encoding="utf-8"))
+    assert {p["checkpoint"] for p in places} == {None}  # no checkpoint: only captions without one
+    at = {(p["pass"], p["t"], p["op"]): p["caption"] or "" for p in places}
+    assert "it bets on 0" in at[("forward", 1, "p")]  # the trained weights' own numbers, guards and all
+    assert "After the second 1" not in at[("forward", 1, "p")]  # that caption belongs to checkpoint trained
