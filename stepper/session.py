@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
+
+from stepper.lesson.claims import claim_values, value_shapes
 from stepper.lesson.model import Lesson
+from stepper.lesson.notes import fill_notes, note_placeholders
 from stepper.params import Params
 from stepper.record import record
 from stepper.trace import Trace
@@ -13,11 +17,31 @@ from stepper.train import TrainResult, train
 
 @dataclass
 class Session:
-    """Trains once; records each (weights, sequence) trace once and keeps it."""
+    """Trains once; records each (weights, sequence) trace once and keeps it.
+
+    `lesson` is the lesson as trained here: numbers its teacher notes name
+    (`{min(prob) @ trained:.2f}`) are filled in from this training.
+    """
 
     lesson: Lesson
     result: TrainResult
     _traces: dict[tuple[str, tuple[int, ...]], Trace] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if note_placeholders(self.lesson.teacher_notes):
+            self.lesson = replace(self.lesson, teacher_notes=self.filled_notes(self.lesson.teacher_notes))
+
+    def filled_notes(self, text: str) -> str:
+        lesson = self.lesson
+        steps = len(lesson.playback) - 1
+        shapes = value_shapes(lesson.model.cell, steps, len(lesson.vocab), lesson.model.hidden_size)
+        return fill_notes(text, shapes, self.note_values)
+
+    def note_values(self, checkpoint: str) -> dict[str, np.ndarray] | None:
+        """What a note's placeholder reads at `checkpoint`; None if training never reached it."""
+        if checkpoint not in self.checkpoint_names:
+            return None
+        return claim_values(self.trace(checkpoint), self.result.checkpoint(checkpoint).loss)
 
     @classmethod
     def open(cls, lesson: Lesson) -> Session:

@@ -114,7 +114,7 @@ def training(config: TrainConfig, data: Sequence[int]) -> Generator[int, None, T
     while not finished:
         with np.errstate(all="ignore"):
             for iteration in range(first, min(config.iterations + 1, first + SLICE)):
-                if pointer + seq + 1 > stream.size:
+                if pointer + seq + 1 >= stream.size:  # min-char-rnn's rule, `>=` to the letter
                     pointer, state = 0, zero_state
                 inputs = stream[pointer : pointer + seq]
                 targets = stream[pointer + 1 : pointer + seq + 1]

@@ -190,13 +190,13 @@ def build_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> li
 
 def caption_lines(frame: Frame) -> list[str]:
     """The lesson's narration for this place, live values filled in; else the line's own comment."""
-    from stepper.narration import caption_values, captions_at, fill
+    from stepper.narration import narration_at
 
     step = frame.step
-    found = captions_at(frame.lesson, frame.state.checkpoint, step.phase, step.t, step.op)
+    state = frame.state
+    found = narration_at(frame.lesson, frame.trace, frame.cursor.index, state.checkpoint, frame.iteration)
     if found:
-        values = caption_values(frame.trace, frame.cursor.index, frame.state.checkpoint, frame.iteration)
-        return [fill(c.text, values) for c in found]
+        return found
     line = frame.trace.listing(step.phase).lines[step.line]
     shape, _, meaning = step.note.partition(")")
     meaning = meaning.strip() or "computed"
