@@ -19,7 +19,8 @@ from stepper.cells import CELLS
 from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
-from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
+from stepper.navigation import Cursor, at_step, corresponding, move, position, same_place, start
+from stepper.reload import POLL_SECONDS, Stamp, needs_training, stamp
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
@@ -160,6 +161,10 @@ class App:
         self.opening: Opening | None = None
         self.start_at = start_at
         self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
+        self.watched: Path | None = None  # the lesson file that reloads when it is saved
+        self._stamp: Stamp | None = None
+        self._poll_clock = 0.0
+        self.reload_problems: tuple[str, ...] = ()  # a broken edit's errors, over the last good version
         if lesson_path is not None:
             self.open_lesson(lesson_path)
 
@@ -184,17 +189,92 @@ class App:
         path = Path(path)
         if self.session is not None and self.state is not None:  # Backspace comes back here
             self._left = [*self._left[1 - LESSONS_KEPT :], (self.session, self.state)]
+        self.watched, self._stamp, self.reload_problems = path, stamp(path), ()
         try:
             lesson = load_lesson(path)
-            steps = training(lesson.train_config(), lesson.data)
         except LessonError as exc:
             self._fail(str(exc))
             return
         except Exception as exc:  # the app never dies on a lesson
             self._fail(f"{path}: could not open ({type(exc).__name__}: {exc})")
             return
+        self._train(path, lesson)
+
+    def _train(self, path: Path, lesson: Lesson) -> None:
+        try:
+            steps = training(lesson.train_config(), lesson.data)
+        except Exception as exc:  # the app never dies on a lesson
+            self._fail(f"{path}: could not open ({type(exc).__name__}: {exc})")
+            return
         self.opening = Opening(path, lesson, steps)
         self.advance_opening(math.inf if self.headless else OPEN_AT_ONCE_SECONDS)
+
+    def poll_lesson(self) -> bool:
+        """Reload the lesson file if it was saved since it was read; True if it was."""
+        if self.watched is None or self.opening is not None:
+            return False
+        now = stamp(self.watched)
+        if now == self._stamp:
+            return False
+        self._stamp = now
+        self.reload_lesson()
+        return True
+
+    def reload_lesson(self) -> None:
+        """The watched file read again, shown at the same checkpoint, pass and place. Training
+        runs again only if what it reads changed. A broken edit keeps the last good version on
+        screen with its errors over it."""
+        path = self.watched
+        assert path is not None
+        try:
+            lesson = load_lesson(path)
+        except LessonError as exc:
+            self._broken_edit(str(exc), tuple(str(p) for p in exc.problems))
+            return
+        except Exception as exc:  # the app never dies on a lesson
+            problem = f"{path}: could not open ({type(exc).__name__}: {exc})"
+            self._broken_edit(problem, (problem,))
+            return
+        self.reload_problems = ()
+        session, state = self.session, self.state
+        if session is None or state is None:
+            self._train(path, lesson)
+        elif needs_training(session.lesson, lesson):
+            same_cell = lesson.model.cell == session.lesson.model.cell
+            k, _ = position(state.cursor, self.trace_of(state))
+            self.start_at = StartAt(
+                state.checkpoint,
+                state.cursor.phase,
+                k - 1,
+                state.panels if same_cell else None,
+                state.sequence if lesson.vocab == session.lesson.vocab else None,
+            )
+            self._train(path, lesson)
+        else:
+            self._swap_lesson(lesson)
+
+    def _broken_edit(self, message: str, problems: tuple[str, ...]) -> None:
+        if self.session is None:
+            self._fail(message)
+        else:
+            self.reload_problems = problems
+            self.dirty = True
+
+    def _swap_lesson(self, lesson: Lesson) -> None:
+        """The new version of the lesson over the checkpoints already trained."""
+        assert self.session is not None and self.state is not None
+        state, old = self.state, self.session
+        before = self.trace_of(state)
+        sequence = state.sequence if lesson.vocab == old.lesson.vocab else None
+        forget_views()
+        self.scene = None
+        self._compare_session = None
+        self.session = Session(lesson, old.result)
+        after = self.session.trace(state.checkpoint, sequence)
+        cursor = same_place(state.cursor, before, after)
+        reloaded = replace(state, sequence=sequence, cursor=cursor, hover=None, message="lesson reloaded")
+        self.set_state(reloaded)
+        self.dirty = True
 
     def advance_opening(self, budget: float) -> None:
         """Train for up to `budget` seconds; when done, show the lesson."""
@@ -266,6 +346,7 @@ class App:
         )
         resolved = session.lesson.path.resolve()
         self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
+        self.watched, self._stamp, self.reload_problems = session.lesson.path, stamp(session.lesson.path), ()
         self.dirty = True
 
     def _fail(self, message: str) -> None:
@@ -297,6 +378,7 @@ class App:
             loss_history=result.loss_history,
             marks=tuple((c.name, c.iteration) for c in result.checkpoints),
             baseline=self.session.trace(self.session.checkpoint_names[0], state.sequence),
+            errors=self.reload_problems,
         )
         if "compare" in state.panels:
             partner, label = self._partner(state, frame.trace)
@@ -731,6 +813,10 @@ class App:
 
     def tick(self, seconds: float) -> None:
         """Advance training, the transition and playback; playback stops by itself at the end."""
+        self._poll_clock += seconds
+        if self._poll_clock >= POLL_SECONDS:
+            self._poll_clock = 0.0
+            self.poll_lesson()
         if self.opening is not None:
             self.advance_opening(SLICE_SECONDS)
             return

@@ -10,6 +10,7 @@ from pathlib import Path
 from stepper.files import OutputError, atomic_write_text
 from stepper.headless import ExportError
 from stepper.lesson import COURSE, Lesson, LessonError, course_lesson, load_lesson
+from stepper.lesson.errors import one_line
 from stepper.trace import PHASES
 from stepper.weights import WeightsError, load_weights, save_weights
 
@@ -52,8 +53,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pass", dest="phase", choices=PHASES, default="forward")
     p.add_argument("--size", default="1920x1080", metavar="WxH")
     p.add_argument("--panels", default="", metavar="NAME,...", help="panels to open")
+    p.add_argument(
+        "--new-lesson",
+        metavar="OUT.yaml",
+        help="write a commented starting lesson (it passes --check), then exit",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace output files that exist")
     return p
+
+
+STARTER = Path(__file__).parent / "assets" / "new-lesson.yaml"
+
+
+def new_lesson(out: str, overwrite: bool) -> Path:
+    """--new-lesson: the starting lesson, its comments naming the file it was written to."""
+    if Path(out).suffix.lower() not in (".yaml", ".yml"):
+        raise UsageError(f"--new-lesson: a lesson file ends in .yaml, got {out!r}")
+    text = STARTER.read_text(encoding="utf-8").replace("THIS_FILE.yaml", one_line(Path(out).name))
+    return atomic_write_text(out, text, overwrite)
+
+
+def _alone(args: argparse.Namespace, option: str, allowed: tuple[str, ...] = ("overwrite",)) -> None:
+    """Refuse, in one line, every option given beside one that runs alone."""
+    defaults = vars(build_parser().parse_args([]))
+    given = {name: value for name, value in vars(args).items() if name not in (option, *allowed)}
+    others = [name for name, value in given.items() if value != defaults[name]]
+    if others:
+        shown = ", ".join("the lesson" if n == "lesson" else "--" + n.replace("_", "-") for n in others)
+        raise UsageError(f"--{option.replace('_', '-')} runs alone; it cannot be combined with {shown}")
 
 
 def lesson_path(text: str) -> Path:
@@ -133,6 +160,10 @@ def _checkpoint_name(args: argparse.Namespace, session) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.new_lesson is not None:
+        _alone(args, "new_lesson")
+        print(f"wrote {new_lesson(args.new_lesson, args.overwrite)}")
+        return 0
     if args.lesson:
         args.lesson = str(lesson_path(args.lesson))
     if args.check is not None:

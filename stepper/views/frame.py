@@ -52,6 +52,7 @@ class Frame:
     label: str = ""  # names this frame in a side-by-side view ("untrained, iteration 0")
     partner: Frame | None = None  # the other frame of a side-by-side view
     partner_first: bool = False  # on the partner: draw it on the left (the earlier checkpoint)
+    errors: tuple[str, ...] = ()  # a broken edit of the lesson file, over its last good version
 
     @property
     def cursor(self) -> Cursor:

@@ -348,3 +348,38 @@ def build_message(
             )
         )
     return items
+
+
+def build_errors(
+    box: Box, theme: Theme, measure: Measure, name: str, problems: tuple[str, ...]
+) -> list[Primitive]:
+    """A saved edit that does not load: its problems (file:line:col) at the foot of `box`, as
+    tall as they need up to all of it, while the last good version stays on screen above."""
+    pad = theme.px(16)
+    size = theme.size("text")
+    line_h = int(size * 1.35)
+    lines: list[str] = []
+    for problem in problems:
+        lines += wrap(problem, box.w - 2 * pad, size, measure, "mono")
+    room = max(1, (box.h - 2 * pad - line_h) // line_h)
+    if len(lines) > room:
+        lines = [*lines[: room - 1], f"... and {len(lines) - room + 1} more lines"]
+    h = min(box.h, 2 * pad + (len(lines) + 1) * line_h)
+    y = box.bottom - h
+    title = f"{name} has errors; the last good version stays on screen until it loads"
+    items: list[Primitive] = [
+        Rect(box.x, y, box.w, h, theme.overlay, theme.bad, 3, tag="errors-card"),
+        Text(
+            box.x + pad,
+            y + pad,
+            fit(title, box.w - 2 * pad, size, measure, bold=True),
+            size,
+            theme.overlay_text,
+            bold=True,
+            tag="errors-title",
+        ),
+    ]
+    for k, line in enumerate(lines):
+        top = y + pad + (k + 1) * line_h
+        items.append(Text(box.x + pad, top, line, size, theme.overlay_text, font="mono", tag="error-text"))
+    return items

@@ -11,7 +11,14 @@ from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
 from stepper.views.diagram import build_diagram
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
+from stepper.views.overlays import (
+    LessonEntry,
+    build_errors,
+    build_help,
+    build_lessons,
+    build_message,
+    build_notes,
+)
 from stepper.views.panels import PANELS
 from stepper.views.text import fit
 from stepper.views.tooltip import build_tooltip
@@ -161,6 +168,10 @@ def build_screen(
         tip = build_tooltip(frame, width, height, theme, measure)
         if tip:  # drawn over the panels: the layer cache treats it like an overlay
             layers.append(Layer("overlay:tooltip", 0, 0, width, height, tuple(tip)))
+    if frame.errors:  # the last good version stays visible above
+        box = Box(0, height // 2, width, height - height // 2)
+        items = build_errors(box, theme, measure, frame.lesson.path.name, frame.errors)
+        layers.append(Layer("overlay:errors", box.x, box.y, box.w, box.h, tuple(items)))
     return Scene(width, height, tuple(layers))
 
 
