@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from stepper.cells import CELLS
+from stepper.files import InputError, read_regular
 from stepper.lesson.claims import ClaimError, parse_claim
 from stepper.lesson.claims import value_shapes as claim_shapes
 from stepper.lesson.errors import LessonError, Problem, one_line, quote
@@ -51,10 +52,9 @@ def load_lesson(path: str | Path) -> Lesson:
     """Read and validate one lesson file; LessonError lists all its problems."""
     shown = str(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise LessonError([Problem(shown, 0, 0, f"cannot read the file: {exc.strerror or exc}")]) from None
+        data = read_regular(path, MAX_BYTES)
+    except InputError as exc:
+        raise LessonError([Problem(shown, 0, 0, f"cannot read the file: {exc}")]) from None
     return parse_lesson(data, path)
 
 
