@@ -100,7 +100,13 @@ class StartAt:
         trace = session.trace(checkpoint, self.sequence)
         panels = state.panels if self.panels is None else self.panels
         cursor = at_step(trace, self.phase, self.step)
-        return replace(state, checkpoint=checkpoint, sequence=self.sequence, cursor=cursor, panels=panels)
+        note = state.message
+        if self.checkpoint is not None and self.checkpoint not in names:  # training diverged first
+            why = session.result.divergence.reason if session.result.divergence else "training stopped"
+            note = f"checkpoint {self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
+        return replace(
+            state, checkpoint=checkpoint, sequence=self.sequence, cursor=cursor, panels=panels, message=note
+        )
 
 
 @dataclass

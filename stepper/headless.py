@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
+import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,49 +30,122 @@ def parse_panels(text: str) -> tuple[str, ...]:
     return names
 
 
+#: --export-frames writes at most this many frames a run (about a minute and a half at
+#: 1920x1080 here); a longer pass is refused with the --every that fits.
+MAX_FRAMES = 2000
+FRAME_NAME = re.compile(r"frame-\d{4,5}\.png")
+
+
 def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from stepper.app import App, save_surface
-    from stepper.cli import UsageError, parse_size
+    from stepper.cli import DEFAULT_SIZE, parse_size
     from stepper.files import OutputError, atomic_write, ready_to_write
     from stepper.navigation import at_step
 
     for out in (args.screenshot, args.export_gif):
         if out:
             ready_to_write(out, args.overwrite)  # before any training or drawing
-    start_at = replace(start_at, checkpoint=start_at.checkpoint or lesson.checkpoint_names[-1])
-    app = App(Path(args.lesson), size=parse_size(args.size), headless=True, start_at=start_at)
+    folder = Path(args.export_frames) if args.export_frames else None
+    stale = frames_folder(folder, args.overwrite) if folder is not None else []
+    wanted = start_at.checkpoint or lesson.checkpoint_names[-1]
+    start_at = replace(start_at, checkpoint=wanted)
+    app = App(Path(args.lesson), size=parse_size(args.size or DEFAULT_SIZE), headless=True, start_at=start_at)
     if app.state is None or app.session is None:
         raise OutputError(app.message or "the lesson could not open")
+    refuse_unreached(app.session, wanted)
     base = replace(app.state, animate=False)
     trace = app.trace_of(base)
-    span = trace.phase_range(args.phase)
+    phase = start_at.phase
     if args.screenshot:
-        if not 0 <= args.step < len(span):
-            raise UsageError(f"--step: {args.step} is outside 0..{len(span) - 1} for the {args.phase} pass")
         app.set_state(base)
         app.render()
         print(f"wrote {save_surface(app.surface, Path(args.screenshot), args.overwrite)}")
         return 0
-    first = replace(base, cursor=at_step(trace, args.phase, 0))
-    folder = Path(args.export_frames) if args.export_frames else None
+    first = replace(base, cursor=at_step(trace, phase, 0))
     if folder is not None:
-        if folder.exists() and any(folder.iterdir()) and not args.overwrite:
-            raise OutputError(f"{folder}: not empty; pass --overwrite to write frames into it")
+        ops = frame_ops(len(trace.phase_range(phase)), args.every or 1, phase)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
-        count = 0
-        for k, surface in pass_frames(app, first, trace, args.phase, every_op=True):
-            save_surface(surface, folder / f"frame-{k:04d}.png", overwrite=True)
-            count += 1
-        print(f"wrote {count} frames to {folder}")
+        written = set()
+        for k, surface in pass_frames(app, first, trace, phase, ops=ops):
+            name = f"frame-{k + 1:04d}.png"
+            save_surface(surface, folder / name, overwrite=True)
+            written.add(name)
+        for old in stale:
+            if old.name not in written:
+                old.unlink(missing_ok=True)  # a frame of an earlier, longer export
+        print(f"wrote {len(written)} frames to {folder}")
     if args.export_gif:
-        data, count = pass_gif(app, first, trace, args.phase)
+        data, count = pass_gif(app, first, trace, phase)
         out = atomic_write(args.export_gif, lambda tmp: tmp.write_bytes(data), args.overwrite)
         print(f"wrote {out} ({count} frames)")
     return 0
+
+
+def refuse_unreached(session, wanted: str) -> None:
+    """A checkpoint that training never reached (it diverged first) is refused, never drawn
+    as another one."""
+    if wanted in session.checkpoint_names:
+        return
+    result = session.result
+    at = session.lesson.training.checkpoints
+    iteration = dict(at).get(wanted, "?")
+    why = result.divergence.reason if result.divergence else "training stopped"
+    raise ExportError(
+        f"{session.lesson.path}: checkpoint {wanted!r} (iteration {iteration}) was never reached: "
+        f"{why}; the checkpoints reached are {', '.join(session.checkpoint_names)} "
+        "(pass --checkpoint NAME; 'last good' holds the weights just before the fault)"
+    )
+
+
+def frames_folder(folder: Path, overwrite: bool) -> list[Path]:
+    """Check the frames folder before any work; with --overwrite, the old frames in it (all
+    to be replaced or removed, so the folder holds exactly one export)."""
+    from stepper.files import NAME_MAX, OutputError
+
+    if any(len(os.fsencode(part)) > NAME_MAX for part in folder.parts):
+        raise OutputError(f"{folder}: a folder name longer than {NAME_MAX} bytes; use a shorter name")
+    try:
+        if not folder.exists():
+            return []
+        if not folder.is_dir():
+            raise OutputError(
+                f"{folder}: a file, not a folder; --export-frames needs a folder for its frames"
+            )
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot be used ({exc.strerror or exc})") from None
+    if not entries:
+        return []
+    if not overwrite:
+        raise OutputError(f"{folder}: not empty; pass --overwrite to replace the frames in it")
+    others = [p.name for p in entries if not FRAME_NAME.fullmatch(p.name)]
+    if others:
+        raise OutputError(
+            f"{folder}: holds {others[0]!r}, not a frame; --overwrite replaces only frame-NNNN.png "
+            "files, so give an empty folder or one with frames only"
+        )
+    for p in entries:
+        if not stat.S_ISREG(p.lstat().st_mode):
+            raise OutputError(f"{p}: not a regular file; --overwrite replaces only regular files")
+    return entries
+
+
+def frame_ops(count: int, every: int, phase: str) -> list[int]:
+    """The ops --export-frames draws: every `every`th, and the last; refused past MAX_FRAMES."""
+    ops = list(range(0, count, every))
+    if ops[-1] != count - 1:
+        ops.append(count - 1)
+    if len(ops) > MAX_FRAMES:
+        fits = -(-count // (MAX_FRAMES - 1))
+        raise ExportError(
+            f"--export-frames: the {phase} pass has {count:,} steps; at most {MAX_FRAMES:,} frames a "
+            f"run: add --every {fits} (every {fits}th step) or play a shorter --sequence"
+        )
+    return ops
 
 
 GIF_MAX_FRAMES = 200
@@ -78,18 +153,20 @@ GIF_FRAME_MS = 600
 GIF_MAX_WIDTH = 1280
 
 
-def pass_frames(app, base, trace, phase: str, every_op: bool):
-    """Render each op of a pass (or, for a long pass, each timestep's last op) off-screen."""
+def pass_frames(app, base, trace, phase: str, ops: list[int] | None = None):
+    """Render the given ops of a pass off-screen (by default: all of a short pass, or, for a
+    long pass, each timestep's last op, at most GIF_MAX_FRAMES)."""
     import pygame
 
     from stepper.navigation import at_step
     from stepper.render import LayerCache
 
     span = trace.phase_range(phase)
-    ops = list(range(len(span)))
-    if not every_op and len(ops) > GIF_MAX_FRAMES:
-        ends = sorted({trace.block_range(trace.block_of(i)).stop - 1 - span.start for i in span})
-        ops = ends if len(ends) <= GIF_MAX_FRAMES else ends[:: -(-len(ends) // GIF_MAX_FRAMES)]
+    if ops is None:
+        ops = list(range(len(span)))
+        if len(ops) > GIF_MAX_FRAMES:
+            ends = sorted({trace.block_range(trace.block_of(i)).stop - 1 - span.start for i in span})
+            ops = ends if len(ends) <= GIF_MAX_FRAMES else ends[:: -(-len(ends) // GIF_MAX_FRAMES)]
     surface = pygame.Surface(app.surface.get_size())
     cache = LayerCache()
     for k in ops:
@@ -105,7 +182,7 @@ def pass_gif(app, base, trace, phase: str) -> tuple[bytes, int]:
 
     image = _pillow()
     frames = []
-    for _, surface in pass_frames(app, base, trace, phase, every_op=False):
+    for _, surface in pass_frames(app, base, trace, phase):
         w, h = surface.get_size()
         if w > GIF_MAX_WIDTH:
             surface = pygame.transform.smoothscale(surface, (GIF_MAX_WIDTH, round(h * GIF_MAX_WIDTH / w)))

@@ -7,11 +7,15 @@ file is left behind."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
+import socket
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pygame
@@ -20,6 +24,7 @@ from test_event_storm import key_event
 
 from stepper.app import App
 from stepper.cli import main
+from stepper.files import OutputError, atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "lessons" / "hello.yaml"  # the shortest pass: quick to export
@@ -154,6 +159,7 @@ def test_cli_never_replaces_a_file_without_overwrite(tmp_path, capsys, kind):
 
 
 def test_cli_frames_into_a_folder_with_files(tmp_path, capsys):
+    """A frames folder holds one export: --overwrite replaces frames, never other files."""
     folder = tmp_path / "frames"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine")
@@ -161,8 +167,47 @@ def test_cli_frames_into_a_folder_with_files(tmp_path, capsys):
     assert status == 1 and "not empty" in one_line(err) and "--overwrite" in err
     assert snapshot(folder) == {"notes.txt": b"mine"}
     status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--overwrite")
-    assert status == 0 and (folder / "notes.txt").read_text() == "mine"
-    assert len(list(folder.glob("frame-*.png"))) > 1 and not temporaries(folder)
+    assert status == 1 and "notes.txt" in one_line(err), err
+    assert snapshot(folder) == {"notes.txt": b"mine"}
+
+
+def test_cli_frames_overwrite_leaves_exactly_one_export(tmp_path, capsys):
+    folder = tmp_path / "frames"
+    status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--pass", "backward")
+    longer = sorted(p.name for p in folder.iterdir())
+    assert status == 0 and len(longer) > 1, err
+    status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--sequence", "h,e", "--overwrite")
+    shorter = sorted(p.name for p in folder.iterdir())
+    assert status == 0, err
+    assert len(shorter) < len(longer) and shorter == [f"frame-{k:04d}.png" for k in range(1, len(shorter) + 1)]
+
+
+def test_cli_frames_every_and_the_cap(tmp_path, capsys):
+    folder = tmp_path / "every"
+    status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--pass", "backward", "--every", "5")
+    names = sorted(p.name for p in folder.iterdir())
+    assert status == 0 and names[0] == "frame-0001.png" and names[1] == "frame-0006.png", (err, names)
+    status, err = cli(capsys, "--export-frames", str(tmp_path / "all"), *SMALL, "--pass", "backward")
+    every = len(list((tmp_path / "all").iterdir()))
+    assert len(names) == -(-every // 5) + ((every - 1) % 5 != 0), "every 5th step, and the last"
+
+
+def test_cli_frames_refuses_a_pass_past_the_cap_before_drawing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("stepper.headless.MAX_FRAMES", 10)
+    folder = tmp_path / "long"
+    status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--pass", "backward")
+    line = one_line(err)
+    assert status == 1 and "--every" in line and "at most 10 frames" in line, line
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_cli_frames_given_an_existing_file(tmp_path, capsys):
+    plain = tmp_path / "frames.png"
+    plain.write_bytes(b"a picture")
+    for extra in ([], ["--overwrite"]):
+        status, err = cli(capsys, "--export-frames", str(plain), *SMALL, *extra)
+        assert status == 1 and "not a folder" in one_line(err)
+    assert plain.read_bytes() == b"a picture"
 
 
 @pytest.mark.parametrize("kind", ["trace", "weights", "screenshot"])
@@ -294,3 +339,194 @@ def test_s_and_g_disk_full_half_way(window, tmp_path, monkeypatch):
     assert "No space left" in window.state.message
     assert not list(tmp_path.glob("rnn-stepper-*")) and not temporaries(tmp_path)
     press(window, "right")
+
+
+# ----- --overwrite onto what is not a regular file ----------------------------------------
+
+
+def special_files(folder: Path, suffix: str) -> dict[str, Path]:
+    """A FIFO, a socket, a folder, a character device (as root: a copy of /dev/null's
+    numbers, made here, never the system's own) and dangling/device symlinks."""
+    made = {}
+    fifo = folder / f"pipe{suffix}"
+    os.mkfifo(fifo)
+    made["fifo"] = fifo
+    sock = folder / f"sock{suffix}"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock))
+    server.close()
+    made["socket"] = sock
+    made["folder"] = folder / f"dir{suffix}"
+    made["folder"].mkdir()
+    if os.geteuid() == 0:
+        dev = folder / f"null{suffix}"
+        os.mknod(dev, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+        made["device"] = dev
+        made["link-to-device"] = folder / f"devlink{suffix}"
+        made["link-to-device"].symlink_to(dev)
+    made["link-to-fifo"] = folder / f"fifolink{suffix}"
+    made["link-to-fifo"].symlink_to(fifo)
+    made["dangling-link"] = folder / f"dangling{suffix}"
+    made["dangling-link"].symlink_to(folder / "nothing-here")
+    return made
+
+
+def kinds_of(paths: dict[str, Path]) -> dict[str, tuple[int, bool]]:
+    return {k: (stat.S_IFMT(os.lstat(p).st_mode), os.path.islink(p)) for k, p in paths.items()}
+
+
+@pytest.mark.parametrize("kind", ["trace", "weights", "screenshot"])
+def test_overwrite_refuses_special_files_and_leaves_them_as_they_were(tmp_path, capsys, kind):
+    targets = special_files(tmp_path, Path(EXPORTS[kind][1]).suffix)
+    before = kinds_of(targets)
+    for name, target in targets.items():
+        status, err = cli(capsys, *export_args(kind, target), "--overwrite")
+        line = one_line(err)
+        assert status == 1 and line.startswith("error: ") and str(target) in line, (name, line)
+        assert "regular file" in line or "link to nothing" in line, (name, line)
+    assert kinds_of(targets) == before, "every node is still what it was"
+    if "device" in targets:
+        assert stat.S_ISCHR(os.stat(targets["device"]).st_mode)
+    assert not temporaries(tmp_path)
+
+
+def test_overwrite_writes_through_a_symlink_to_a_regular_file(tmp_path, capsys):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    status, err = cli(capsys, "--export-trace", str(link))
+    assert status == 1 and "already exists" in one_line(err) and real.read_text() == "old"
+    status, err = cli(capsys, "--export-trace", str(link), "--overwrite")
+    assert status == 0, err
+    assert link.is_symlink() and os.readlink(link) == str(real), "the link itself is kept"
+    assert json.loads(real.read_text())["cell"] == "rnn" and not temporaries(tmp_path)
+
+
+def test_export_frames_refuses_special_files_among_old_frames(tmp_path, capsys):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    os.mkfifo(folder / "frame-0001.png")
+    status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--overwrite")
+    assert status == 1 and "frame-0001.png" in one_line(err)
+    assert stat.S_ISFIFO(os.lstat(folder / "frame-0001.png").st_mode)
+
+
+# ----- two writers at once -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("writers", [2, 8])
+def test_concurrent_writes_without_overwrite_have_one_winner(tmp_path, writers):
+    """Every writer has its temporary file ready before any places it (a barrier), so
+    they race at the very step that must be atomic."""
+    target = tmp_path / "out.json"
+    barrier = threading.Barrier(writers)
+    outcomes: list[str] = []
+
+    def write(n: int) -> None:
+        def fill(tmp: Path) -> None:
+            tmp.write_text(f"writer {n}\n")
+            barrier.wait(timeout=30)
+
+        try:
+            atomic_write(target, fill)
+            outcomes.append(f"wrote {n}")
+        except OutputError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [o for o in outcomes if o.startswith("wrote")]
+    assert len(winners) == 1, outcomes
+    assert all("already exists" in o for o in outcomes if not o.startswith("wrote"))
+    assert target.read_text() == f"writer {winners[0].split()[1]}\n"
+    assert not temporaries(tmp_path)
+
+
+def test_concurrent_cli_exports_in_real_processes_have_one_winner(tmp_path):
+    target = tmp_path / "race.json"
+    command = [sys.executable, str(ROOT / "main.py"), str(LESSON), "--export-trace", str(target)]
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(3)
+    ]
+    results = [(p.wait(timeout=120), p.stdout.read().decode(), p.stderr.read().decode()) for p in runs]
+    for p in runs:
+        p.stdout.close()
+        p.stderr.close()
+    assert sorted(r[0] for r in results) == [0, 1, 1], results
+    assert all("already exists" in one_line(err) for status, _, err in results if status)
+    assert json.loads(target.read_text())["cell"] == "rnn" and not temporaries(tmp_path)
+
+
+def test_no_replace_falls_back_to_an_exclusive_create_without_hard_links(tmp_path, monkeypatch):
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "out.txt"
+    atomic_write(target, lambda tmp: tmp.write_text("first"))
+    with pytest.raises(OutputError, match="already exists"):
+        atomic_write(target, lambda tmp: tmp.write_text("second"))
+    assert target.read_text() == "first" and not temporaries(tmp_path)
+
+
+# ----- names and other OS errors ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [*EXPORTS, "frames"])
+def test_names_too_long_are_one_line(tmp_path, capsys, kind):
+    long = "x" * 300
+    if kind == "frames":
+        status, err = cli(capsys, "--export-frames", str(tmp_path / long), *SMALL)
+    else:
+        status, err = cli(capsys, *export_args(kind, tmp_path / (long + Path(EXPORTS[kind][1]).suffix)))
+    line = one_line(err)
+    assert status == 1 and line.startswith("error: "), line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_just_under_the_limit_is_written(tmp_path, capsys):
+    target = tmp_path / ("y" * 250 + ".json")
+    status, err = cli(capsys, "--export-trace", str(target))
+    assert status == 0, err
+    assert target.exists() and not temporaries(tmp_path)
+
+
+def test_output_through_a_file_used_as_a_folder_is_one_line(tmp_path, capsys):
+    plain = tmp_path / "plain"
+    plain.write_text("a file")
+    status, err = cli(capsys, "--export-trace", str(plain / "t.json"))
+    assert status == 1 and one_line(err).startswith("error: ")
+
+
+# ----- FIFOs and other non-regular files as inputs ----------------------------------------
+
+
+def test_a_fifo_as_lesson_or_weights_is_refused_without_blocking(tmp_path, capsys):
+    fifo = tmp_path / "lesson.yaml"
+    os.mkfifo(fifo)
+    assert main([str(fifo), "--export-trace", str(tmp_path / "t.json")]) == 1
+    assert "FIFO" in one_line(capsys.readouterr().err)
+    weights = tmp_path / "w.npz"
+    os.mkfifo(weights)
+    status = main([str(LESSON), "--export-trace", str(tmp_path / "t.json"), "--weights", str(weights)])
+    assert status == 1 and "FIFO" in one_line(capsys.readouterr().err)
+
+
+def test_check_with_a_fifo_among_the_lessons_does_not_stall(tmp_path):
+    fifo = tmp_path / "stuck.yaml"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--check", str(fifo), str(LESSON), "/dev/null"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
+    lines = done.stdout.splitlines()
+    assert done.returncode == 1 and len(lines) == 3, done
+    assert "FIFO" in lines[0] and ": ok" in lines[1] and "device" in lines[2]
