@@ -179,7 +179,9 @@ def test_cli_frames_overwrite_leaves_exactly_one_export(tmp_path, capsys):
     status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--sequence", "h,e", "--overwrite")
     shorter = sorted(p.name for p in folder.iterdir())
     assert status == 0, err
-    assert len(shorter) < len(longer) and shorter == [f"frame-{k:04d}.png" for k in range(1, len(shorter) + 1)]
+    assert len(shorter) < len(longer) and shorter == [
+        f"frame-{k:04d}.png" for k in range(1, len(shorter) + 1)
+    ]
 
 
 def test_cli_frames_every_and_the_cap(tmp_path, capsys):
