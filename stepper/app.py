@@ -102,8 +102,7 @@ class StartAt:
         cursor = at_step(trace, self.phase, self.step)
         note = state.message
         if self.checkpoint is not None and self.checkpoint not in names:  # training diverged first
-            why = session.result.divergence.reason if session.result.divergence else "training stopped"
-            note = f"checkpoint {self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
+            note = f"{self.checkpoint!r} was never reached (training stopped); showing {checkpoint}"
         return replace(
             state, checkpoint=checkpoint, sequence=self.sequence, cursor=cursor, panels=panels, message=note
         )
