@@ -128,6 +128,8 @@ def load_weights(path: str | os.PathLike[str], cell: str, vocab: int, hidden: in
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = _members(archive, source)
             expected = _expected_shapes(cell, vocab, hidden)
+            for key, info in members.items():
+                _check_declared_size(info, expected[key], source)
             headers = {key: _header(archive, info, source) for key, info in members.items()}
             shapes = {key: shape for key, (shape, _, _) in headers.items()}
             _check_shapes(shapes, expected, cell, vocab, hidden, source)
@@ -176,8 +178,21 @@ def _members(archive: zipfile.ZipFile, source: str) -> dict[str, zipfile.ZipInfo
     return {key: names[name] for key, name in wanted.items()}
 
 
+def _check_declared_size(info: zipfile.ZipInfo, shape: tuple[int, ...], source: str) -> None:
+    """The directory's uncompressed size, before anything is inflated: no more than the array
+    the model needs, stored at the widest item size, plus its header."""
+    most = int(np.prod(shape)) * MAX_ITEMSIZE + 4096
+    if info.file_size > most:
+        raise WeightsError(
+            f"{source}: {info.filename} declares {info.file_size:,} bytes; an array of shape {shape} "
+            f"needs at most {most:,}"
+        )
+
+
 def _some(names, shown: int = 8) -> str:
     names = list(names)
+    if not names:
+        return "no arrays"
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
 
