@@ -144,6 +144,7 @@ class App:
         self._entries: list[LessonEntry] | None = None
         self.session: Session | None = None
         self._compare_session: Session | None = None  # the lesson's second cell, trained on demand
+        self._compare_opening: Opening | None = None  # ... in slices between frames, like a lesson
         self.state: ViewState | None = None
         self.message = ""  # a lesson that could not open
         self.selection = 0
@@ -222,6 +223,7 @@ class App:
         forget_views()
         self.scene = None  # its cells and timeline columns belong to the lesson being closed
         self._compare_session = None
+        self._compare_opening = None
         first = session.checkpoint_names[0]
         trace = session.trace(first)
         self.session = session
@@ -268,6 +270,8 @@ class App:
         if "compare" in state.panels:
             partner, label = self._partner(state, frame.trace)
             frame = replace(frame, label=label, partner=partner)
+            if partner is None and self._compare_opening is not None:
+                frame = replace(frame, state=replace(frame.state, message=self._compare_progress()))
         return frame
 
     def build(self, state: ViewState | None = None, size: tuple[int, int] | None = None) -> Scene:
@@ -324,6 +328,9 @@ class App:
             return
         if self.state is None or self.session is None:
             self._start_screen_command(command, key)
+            return
+        if self._compare_opening is not None and command is Command.BACK:
+            self._close_compare("side by side: training cancelled")
             return
         state = self.state
         if state.overlay == "lessons" and command in (
@@ -424,17 +431,66 @@ class App:
             panels = tuple(p for p in state.panels if p != "compare")
             self.set_state(replace(state, panels=panels, compare=kinds[0], message="side by side closed"))
 
-    def _partner(self, state: ViewState, trace) -> tuple[Frame, str]:
-        """The right-hand frame of side by side, and the label of the left one."""
+    def _compare_ready(self) -> Session | None:
+        """The lesson's second cell, trained: at once when headless; in the window, training
+        starts here and goes on in slices between frames (tick), with progress, and Esc
+        cancels it. None until it is done."""
+        assert self.session is not None
+        lesson = self.session.lesson
+        if self._compare_session is not None and self._compare_session.lesson.path == lesson.path:
+            return self._compare_session
+        other = lesson.compare_lesson()
+        assert other is not None
+        if self.headless:
+            self._compare_session = Session.open(other)
+            return self._compare_session
+        if self._compare_opening is None:
+            self._compare_opening = Opening(lesson.path, other, training(other.train_config(), other.data))
+            self.advance_compare(OPEN_AT_ONCE_SECONDS)  # a small model is ready at once
+        return self._compare_session if self._compare_opening is None else None
+
+    def advance_compare(self, budget: float) -> None:
+        """Train the compare cell for up to `budget` seconds; when done, side by side shows it."""
+        opening = self._compare_opening
+        if opening is None:
+            return
+        deadline = time.perf_counter() + budget
+        try:
+            while time.perf_counter() < deadline:
+                opening.done = next(opening.steps)
+        except StopIteration as finished:
+            self._compare_opening = None
+            self._compare_session = Session(opening.lesson, finished.value)
+        except Exception as exc:  # the app never dies on a lesson
+            self._compare_opening = None
+            self._close_compare(f"the {opening.lesson.model.cell} could not train ({type(exc).__name__})")
+        self.dirty = True
+
+    def _compare_progress(self) -> str:
+        o = self._compare_opening
+        assert o is not None
+        total = o.lesson.training.iterations
+        title = CELLS[o.lesson.model.cell].title
+        return f"training the {title} for side by side: {min(o.done, total):,} of {total:,} (Esc cancels)"
+
+    def _close_compare(self, note: str) -> None:
+        self._compare_opening = None
+        if self.state is not None:
+            panels = tuple(p for p in self.state.panels if p != "compare")
+            self.set_state(replace(self.state, panels=panels, message=note))
+
+    def _partner(self, state: ViewState, trace) -> tuple[Frame | None, str]:
+        """The right-hand frame of side by side, and the label of the left one (no frame while
+        the compare cell still trains)."""
         assert self.session is not None
         session, lesson = self.session, self.session.lesson
         result = session.result
         here = f"{state.checkpoint}, iteration {result.checkpoint(state.checkpoint).iteration}"
         kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
         if kind == "cells":
-            if self._compare_session is None or self._compare_session.lesson.path != lesson.path:
-                self._compare_session = Session.open(lesson.compare_lesson())
-            other = self._compare_session
+            other = self._compare_ready()
+            if other is None:
+                return None, ""
             names = other.checkpoint_names
             name = state.checkpoint if state.checkpoint in names else names[-1]
             trace_b = other.trace(name, state.sequence)
@@ -645,6 +701,11 @@ class App:
         if self.opening is not None:
             self.advance_opening(SLICE_SECONDS)
             return
+        if self._compare_opening is not None:
+            if self.state is None or self.state.compare != "cells" or "compare" not in self.state.panels:
+                self._compare_opening = None  # side by side moved on: the training is not needed
+            else:
+                self.advance_compare(SLICE_SECONDS)
         state = self.state
         if state is None or self.session is None:
             return
