@@ -3,6 +3,7 @@ a redraw only when something changed. Nothing here computes model values."""
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import time
@@ -758,7 +759,13 @@ def save_folder(folder: Path | None) -> Path:
 
 
 def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -> Path:
-    return atomic_write(path, lambda tmp: pygame.image.save(surface, str(tmp)), overwrite)
+    def write(tmp: Path) -> None:
+        try:
+            pygame.image.save(surface, str(tmp))
+        except pygame.error as exc:  # e.g. a pygame built without JPEG support
+            raise OSError(errno.EIO, f"pygame could not write it: {exc}") from None
+
+    return atomic_write(path, write, overwrite)
 
 
 def run_app(

@@ -532,3 +532,14 @@ def test_check_with_a_fifo_among_the_lessons_does_not_stall(tmp_path):
     lines = done.stdout.splitlines()
     assert done.returncode == 1 and len(lines) == 3, done
     assert "FIFO" in lines[0] and ": ok" in lines[1] and "device" in lines[2]
+
+
+def test_an_image_library_failure_is_one_line(tmp_path, capsys, monkeypatch):
+    def broken(surface, name, *args):
+        raise pygame.error("JPEG support not built in")
+
+    monkeypatch.setattr(pygame.image, "save", broken)
+    status, err = cli(capsys, "--screenshot", str(tmp_path / "x.jpg"), *SMALL)
+    line = one_line(err)
+    assert status == 1 and "JPEG support" in line and str(tmp_path / "x.jpg") in line, line
+    assert list(tmp_path.iterdir()) == []
