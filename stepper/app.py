@@ -103,7 +103,8 @@ class StartAt:
         cursor = at_step(trace, self.phase, self.step)
         note = state.message
         if self.checkpoint is not None and self.checkpoint not in names:  # training diverged first
-            note = f"{self.checkpoint!r} was never reached (training stopped); showing {checkpoint}"
+            why = "training stopped" if session.result.divergence else "training did not diverge"
+            note = f"{self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
         return replace(
             state, checkpoint=checkpoint, sequence=self.sequence, cursor=cursor, panels=panels, message=note
         )

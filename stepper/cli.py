@@ -12,6 +12,7 @@ from pathlib import Path
 from stepper.files import InputError, OutputError, atomic_write_text
 from stepper.headless import MAX_FRAMES, ExportError
 from stepper.lesson import Lesson, LessonError, load_lesson
+from stepper.lesson.load import RESERVED_CHECKPOINT
 from stepper.trace import FORWARD, PHASES
 from stepper.weights import WeightsError, load_weights, save_weights
 
@@ -157,14 +158,15 @@ def _trace_for(args: argparse.Namespace, lesson: Lesson):
 
 
 def _checkpoint_name(args: argparse.Namespace, session) -> str:
-    names = session.checkpoint_names
-    if args.checkpoint is None:
-        return names[-1]
-    if args.checkpoint not in names:
-        raise UsageError(
-            f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {', '.join(names)}"
-        )
-    return args.checkpoint
+    """--checkpoint, or the lesson's last; one that training never reached is refused."""
+    from stepper.headless import refuse_unreached
+
+    wanted = args.checkpoint or session.lesson.checkpoint_names[-1]
+    if wanted not in session.checkpoint_names and wanted not in session.lesson.checkpoint_names:
+        names = ", ".join(session.checkpoint_names)
+        raise UsageError(f"--checkpoint: no checkpoint {wanted!r}; this lesson has {names}")
+    refuse_unreached(session, wanted)
+    return wanted
 
 
 def _action(args: argparse.Namespace) -> str:
@@ -283,7 +285,8 @@ def _start_at(args: argparse.Namespace, lesson: Lesson):
     from stepper.app import StartAt
     from stepper.headless import parse_panels
 
-    if args.checkpoint is not None and args.checkpoint not in lesson.checkpoint_names:
+    known = (*lesson.checkpoint_names, RESERVED_CHECKPOINT)
+    if args.checkpoint is not None and args.checkpoint not in known:
         names = ", ".join(lesson.checkpoint_names)
         raise UsageError(f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {names}")
     panels = parse_panels(args.panels) if args.panels is not None else None

@@ -91,6 +91,8 @@ def refuse_unreached(session, wanted: str) -> None:
     if wanted in session.checkpoint_names:
         return
     result = session.result
+    if result.divergence is None:  # only 'last good' can be missing: it marks a divergence
+        raise ExportError(f"{session.lesson.path}: no checkpoint {wanted!r}: training did not diverge")
     at = session.lesson.training.checkpoints
     iteration = dict(at).get(wanted, "?")
     why = result.divergence.reason if result.divergence else "training stopped"

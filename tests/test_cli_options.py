@@ -298,3 +298,35 @@ def test_lesson_files_of_every_option_mix_still_open(tmp_path):
     ]
     argv += ["--size", "800x600", "--panels", "heatmap", "--sequence", "hello"]
     assert main(argv) == 0 and out.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_the_last_good_checkpoint_of_a_diverged_training_can_be_drawn(tmp_path, capsys, monkeypatch):
+    lesson = write_lesson(tmp_path, "blowup.yaml", iterations=50)
+    fine = write_lesson(tmp_path, "fine.yaml", iterations=50)
+    out = tmp_path / "last-good.png"
+    assert "training did not diverge" in refused(
+        capsys, [fine, "--screenshot", out, *SMALL, "--checkpoint", "last good"], status=1
+    )
+    break_training(monkeypatch)
+    assert main([str(lesson), "--screenshot", str(out), *SMALL, "--checkpoint", "last good"]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("export,name", [("--export-trace", "t.json"), ("--export-weights", "w.npz")])
+def test_trace_and_weights_exports_refuse_an_unreached_checkpoint_too(
+    tmp_path, capsys, monkeypatch, export, name
+):
+    from test_numeric_faults import diverged
+
+    from stepper.session import Session
+
+    real = Session.open.__func__
+    monkeypatch.setattr(Session, "open", classmethod(lambda cls, ls: cls(ls, diverged(real(cls, ls).result))))
+    lesson = write_lesson(tmp_path, "blowup.yaml", iterations=50)
+    for extra in ([], ["--checkpoint", "trained"]):
+        line = refused(capsys, [lesson, export, tmp_path / name, *extra], status=1)
+        assert "'trained'" in line and "never reached" in line, line
+    assert not (tmp_path / name).exists()
+    assert main([str(lesson), export, str(tmp_path / name), "--checkpoint", "untrained"]) == 0
