@@ -377,7 +377,7 @@ def kinds_of(paths: dict[str, Path]) -> dict[str, tuple[int, bool]]:
     return {k: (stat.S_IFMT(os.lstat(p).st_mode), os.path.islink(p)) for k, p in paths.items()}
 
 
-@pytest.mark.parametrize("kind", ["trace", "weights", "screenshot"])
+@pytest.mark.parametrize("kind", ["trace", "weights", "screenshot", "gif"])
 def test_overwrite_refuses_special_files_and_leaves_them_as_they_were(tmp_path, capsys, kind):
     targets = special_files(tmp_path, Path(EXPORTS[kind][1]).suffix)
     before = kinds_of(targets)
@@ -517,6 +517,23 @@ def test_a_fifo_as_lesson_or_weights_is_refused_without_blocking(tmp_path, capsy
     os.mkfifo(weights)
     status = main([str(LESSON), "--export-trace", str(tmp_path / "t.json"), "--weights", str(weights)])
     assert status == 1 and "FIFO" in one_line(capsys.readouterr().err)
+
+
+def test_links_to_fifos_and_devices_as_inputs_are_refused(tmp_path, capsys):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "lesson.yaml"
+    link.symlink_to(fifo)
+    assert main([str(link), "--export-trace", str(tmp_path / "t.json")]) == 1
+    assert "FIFO" in one_line(capsys.readouterr().err)
+    for device in ("/dev/zero", "/dev/null"):
+        if not os.path.exists(device):
+            continue
+        status = main([str(LESSON), "--export-trace", str(tmp_path / "t.json"), "--weights", device])
+        assert status == 1 and "device" in one_line(capsys.readouterr().err)
+        assert main([device, "--export-trace", str(tmp_path / "t.json")]) == 1
+        assert "device" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "t.json").exists()
 
 
 def test_check_with_a_fifo_among_the_lessons_does_not_stall(tmp_path):
