@@ -6,6 +6,7 @@ import errno
 import io
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -134,8 +135,10 @@ def load_weights(path: str | os.PathLike[str], cell: str, vocab: int, hidden: in
             shapes = {key: shape for key, (shape, _, _) in headers.items()}
             _check_shapes(shapes, expected, cell, vocab, hidden, source)
             arrays = {key: _read(archive, members[key], headers[key], source) for key in TORCH_KEYS}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, NotImplementedError, zlib.error) as exc:
         raise WeightsError(f"{source}: not a readable .npz file ({exc or type(exc).__name__})") from None
+    except RuntimeError as exc:  # zipfile's word for an encrypted member
+        raise WeightsError(f"{source}: not a readable .npz file ({exc})") from None
     return params_from_torch(arrays, cell, vocab, hidden, source)
 
 

@@ -89,6 +89,27 @@ def object_array() -> bytes:
     return zip_of(members)
 
 
+def corrupt_deflate() -> bytes:
+    """A compressed member whose deflate stream is garbage half-way."""
+    members = good_members()
+    members["weight_hh_l0.npy"] = npy_of(np.arange(9.0).reshape(3, 3))
+    data = bytearray(zip_of(members, compress=True))
+    start = data.index(b"weight_hh_l0.npy") + len("weight_hh_l0.npy")
+    data[start + 2 : start + 40] = b"\xff" * 38
+    return bytes(data)
+
+
+def encrypted() -> bytes:
+    """Every member flagged as encrypted (bit 0 of the flags, local and central)."""
+    data = bytearray(zip_of(good_members()))
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        while at != -1:
+            data[at + offset] |= 1
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path

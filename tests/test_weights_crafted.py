@@ -13,6 +13,8 @@ import tracemalloc
 import numpy as np
 import pytest
 from crafted_npz import (
+    corrupt_deflate,
+    encrypted,
     extra_arrays,
     good_members,
     huge_shape,
@@ -92,6 +94,8 @@ CRAFTED = {
         ),
         "(-2,)",
     ),
+    "corrupt-deflate": (corrupt_deflate, "not a readable .npz"),
+    "encrypted": (encrypted, "not a readable .npz"),
     "two-rnns": (
         lambda: zip_of({**good_members(prefix="a."), **good_members(prefix="b.")}),
         "2 recurrent layers",
