@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--export-frames",
         metavar="DIR",
         help=f"render every op of the pass to DIR/frame-NNNN.png (NNNN: the step, from 1); at most "
-        f"{MAX_FRAMES:,} frames a run (a longer pass is refused: add --every N). DIR must be "
-        "empty, or, with --overwrite, hold only frames, which are all replaced",
+        f"{MAX_FRAMES:,} frames a run (a longer pass is refused: add --every N); on a terminal it "
+        "counts the frames as it goes. DIR must be empty, or, with --overwrite, hold only frames, "
+        "which are all replaced",
     )
     p.add_argument(
         "--every",

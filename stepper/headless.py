@@ -7,6 +7,7 @@ import io
 import os
 import re
 import stat
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,16 +31,18 @@ def parse_panels(text: str) -> tuple[str, ...]:
     return names
 
 
-#: --export-frames writes at most this many frames a run (about a minute and a half at
-#: 1920x1080 here); a longer pass is refused with the --every that fits.
+#: --export-frames writes at most this many frames a run (about 50 ms a frame at 1920x1080
+#: here: a minute and a half); a longer pass is refused with the --every that fits.
 MAX_FRAMES = 2000
+#: On a terminal, --export-frames says how far it is every this many frames.
+PROGRESS_EVERY = 50
 FRAME_NAME = re.compile(r"frame-\d{4,5}\.png")
 
 
 def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from stepper.app import App, save_surface
-    from stepper.cli import DEFAULT_SIZE, parse_size
+    from stepper.cli import DEFAULT_SIZE, parse_size, pass_length
     from stepper.files import OutputError, atomic_write, ready_to_write
     from stepper.navigation import at_step
 
@@ -48,6 +51,10 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
             ready_to_write(out, args.overwrite)  # before any training or drawing
     folder = Path(args.export_frames) if args.export_frames else None
     stale = frames_folder(folder, args.overwrite) if folder is not None else []
+    if folder is not None:  # refused before training, if the pass is too long
+        ops = frame_ops(
+            pass_length(lesson, start_at.sequence, start_at.phase), args.every or 1, start_at.phase
+        )
     wanted = start_at.checkpoint or lesson.checkpoint_names[-1]
     start_at = replace(start_at, checkpoint=wanted)
     app = App(Path(args.lesson), size=parse_size(args.size or DEFAULT_SIZE), headless=True, start_at=start_at)
@@ -64,16 +71,20 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
         return 0
     first = replace(base, cursor=at_step(trace, phase, 0))
     if folder is not None:
-        ops = frame_ops(len(trace.phase_range(phase)), args.every or 1, phase)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
         written = set()
+        progress = sys.stderr.isatty() and len(ops) > PROGRESS_EVERY  # a terminal watching
         for k, surface in pass_frames(app, first, trace, phase, ops=ops):
             name = f"frame-{k + 1:04d}.png"
             save_surface(surface, folder / name, overwrite=True)
             written.add(name)
+            if progress and len(written) % PROGRESS_EVERY == 0:
+                print(f"\r{len(written):,} of {len(ops):,} frames", end="", file=sys.stderr, flush=True)
+        if progress:
+            print(file=sys.stderr)
         for old in stale:
             if old.name not in written:
                 old.unlink(missing_ok=True)  # a frame of an earlier, longer export

@@ -194,8 +194,13 @@ def test_cli_frames_every_and_the_cap(tmp_path, capsys):
     assert len(names) == -(-every // 5) + ((every - 1) % 5 != 0), "every 5th step, and the last"
 
 
-def test_cli_frames_refuses_a_pass_past_the_cap_before_drawing(tmp_path, capsys, monkeypatch):
+def test_cli_frames_refuses_a_pass_past_the_cap_before_training(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("stepper.headless.MAX_FRAMES", 10)
+
+    def no_training(*args):
+        raise AssertionError("trained before refusing")
+
+    monkeypatch.setattr("stepper.app.training", no_training)
     folder = tmp_path / "long"
     status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--pass", "backward")
     line = one_line(err)
