@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -205,6 +206,14 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(
                 f"--screenshot: {args.screenshot} has {named}; name the file .png, .jpg, .bmp or .tga{gif}"
             )
+    out = (
+        getattr(args, action, None)
+        if action in ("export_trace", "export_weights", "screenshot", "export_gif")
+        else None
+    )
+    for source in (args.lesson, args.weights):
+        if out and source and _same_file(out, source):
+            raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")
     if action == "check" and args.lesson:
         raise UsageError(f"--check: give the lesson files after --check ({args.lesson} came before it)")
     reads = WINDOW_READS if action == "window" else ACTIONS[action][1]
@@ -230,6 +239,13 @@ def validate(args: argparse.Namespace) -> str:
             )
         raise UsageError(f"{flag}: not used by {doing}; leave it out")
     return action
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (yet): not the same file
+        return False
 
 
 def run(args: argparse.Namespace) -> int:

@@ -330,3 +330,24 @@ def test_trace_and_weights_exports_refuse_an_unreached_checkpoint_too(
         assert "'trained'" in line and "never reached" in line, line
     assert not (tmp_path / name).exists()
     assert main([str(lesson), export, str(tmp_path / name), "--checkpoint", "untrained"]) == 0
+
+
+def test_the_start_screen_takes_only_a_size(capsys):
+    for option in (["--checkpoint", "trained"], ["--step", "2"], ["--panels", "heatmap"], ["--every", "2"]):
+        line = refused(capsys, option)
+        assert option[0] in line and "start screen" in line, line
+
+
+def test_an_output_onto_the_file_being_read_is_refused_even_with_overwrite(tmp_path, capsys):
+    lesson = write_lesson(tmp_path, "mine.yaml")
+    before = lesson.read_bytes()
+    link = tmp_path / "alias.json"
+    link.symlink_to(lesson)
+    for out in (lesson, link):
+        line = refused(capsys, [lesson, "--export-trace", out, "--overwrite"])
+        assert "being read" in line, line
+    weights = tmp_path / "w.npz"
+    assert main([str(lesson), "--export-weights", str(weights)]) == 0
+    w_before = weights.read_bytes()
+    line = refused(capsys, [lesson, "--export-trace", weights, "--weights", weights, "--overwrite"])
+    assert "being read" in line and lesson.read_bytes() == before and weights.read_bytes() == w_before
