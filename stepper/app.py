@@ -102,7 +102,7 @@ class StartAt:
         panels = state.panels if self.panels is None else self.panels
         cursor = at_step(trace, self.phase, self.step)
         note = state.message
-        if self.checkpoint is not None and self.checkpoint not in names:  # training diverged first
+        if self.checkpoint is not None and self.checkpoint not in names:  # diverged before it
             why = "training stopped" if session.result.divergence else "training did not diverge"
             note = f"{self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
         return replace(

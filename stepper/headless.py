@@ -162,6 +162,8 @@ def frame_ops(count: int, every: int, phase: str) -> list[int]:
 
 
 GIF_MAX_FRAMES = 200
+#: Frames drawn between clearing the views' memos, so a long export's memory stays flat.
+FORGET_EVERY = 100
 GIF_FRAME_MS = 600
 GIF_MAX_WIDTH = 1280
 
@@ -173,6 +175,7 @@ def pass_frames(app, base, trace, phase: str, ops: list[int] | None = None):
 
     from stepper.navigation import at_step
     from stepper.render import LayerCache
+    from stepper.views.screen import forget as forget_views
 
     span = trace.phase_range(phase)
     if ops is None:
@@ -182,10 +185,12 @@ def pass_frames(app, base, trace, phase: str, ops: list[int] | None = None):
             ops = ends if len(ends) <= GIF_MAX_FRAMES else ends[:: -(-len(ends) // GIF_MAX_FRAMES)]
     surface = pygame.Surface(app.surface.get_size())
     cache = LayerCache()
-    for k in ops:
+    for n, k in enumerate(ops, 1):
         state = replace(base, cursor=at_step(trace, phase, k), progress=1.0, hover=None)
         cache.draw(app.build(state, surface.get_size()), surface, app.fonts)
         yield k, surface
+        if n % FORGET_EVERY == 0:  # a pass is drawn once, in order: the views' memos only grow
+            forget_views()
 
 
 def pass_gif(app, base, trace, phase: str) -> tuple[bytes, int]:

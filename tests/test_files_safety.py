@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pygame
@@ -565,3 +566,23 @@ def test_an_image_library_failure_is_one_line(tmp_path, capsys, monkeypatch):
     line = one_line(err)
     assert status == 1 and "JPEG support" in line and str(tmp_path / "x.jpg") in line, line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_long_frames_export_keeps_the_views_memory_flat(monkeypatch):
+    """Each op of a pass is drawn once, in order: the views' memos are cleared as it goes
+    (measured: 1280x720, hidden 64, 301 frames 326 MB -> 234 MB, 901 frames 512 -> 241 MB)."""
+    from stepper import headless
+    from stepper.navigation import at_step
+    from stepper.views import screen
+
+    monkeypatch.setattr(headless, "FORGET_EVERY", 4)
+    app = App(LESSON, size=(640, 360), headless=True)
+    trace = app.trace_of(app.state)
+    base = replace(app.state, cursor=at_step(trace, "backward", 0))
+    sizes = []
+    ops = list(range(len(trace.phase_range("backward"))))
+    for _ in headless.pass_frames(app, base, trace, "backward", ops=ops):
+        sizes.append(len(screen._MEMO))
+    assert len(sizes) == len(ops) > 12
+    per_frame = max(1, sizes[0])
+    assert max(sizes) <= 4 * per_frame + per_frame, sizes
