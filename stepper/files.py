@@ -97,7 +97,7 @@ def _writable_target(shown: Path, overwrite: bool) -> Path:
             pointed = os.stat(real).st_mode
         except OSError:
             raise OutputError(
-                f"{shown}: a symbolic link to nothing; give the path of a file instead"
+                f"{shown}: a symbolic link that leads to no file; give the path of a file instead"
             ) from None
         if stat.S_ISREG(pointed):
             return real
