@@ -173,7 +173,7 @@ def _checkpoint_name(args: argparse.Namespace, session) -> str:
 
 def _action(args: argparse.Namespace) -> str:
     """The one thing this run does; two asked for at once is refused."""
-    chosen = [name for name in ACTIONS if getattr(args, name)]
+    chosen = [name for name in ACTIONS if getattr(args, name) is not None]
     if len(chosen) > 1:
         flags = " and ".join(ACTIONS[name][0] for name in chosen)
         raise UsageError(f"{flags}: one action a run; run the command once for each")
@@ -206,11 +206,12 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(
                 f"--screenshot: {args.screenshot} has {named}; name the file .png, .jpg, .bmp or .tga{gif}"
             )
-    out = (
-        getattr(args, action, None)
-        if action in ("export_trace", "export_weights", "screenshot", "export_gif")
-        else None
-    )
+    files = ("export_trace", "export_weights", "screenshot", "export_gif")
+    out = getattr(args, action) if action in files else None
+    if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
+        raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
+    if action == "export_frames" and not args.export_frames.strip():
+        raise UsageError("--export-frames: an empty folder name; give one such as frames")
     for source in (args.lesson, args.weights):
         if out and source and _same_file(out, source):
             raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")

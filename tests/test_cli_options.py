@@ -351,3 +351,16 @@ def test_an_output_onto_the_file_being_read_is_refused_even_with_overwrite(tmp_p
     w_before = weights.read_bytes()
     line = refused(capsys, [lesson, "--export-trace", weights, "--weights", weights, "--overwrite"])
     assert "being read" in line and lesson.read_bytes() == before and weights.read_bytes() == w_before
+
+
+@pytest.mark.parametrize(
+    "flag", ["--export-trace", "--export-weights", "--screenshot", "--export-gif", "--export-frames"]
+)
+@pytest.mark.parametrize("name", ["", " ", "folder/"])
+def test_an_empty_output_name_or_a_folder_name_is_refused(tmp_path, capsys, monkeypatch, flag, name):
+    monkeypatch.chdir(tmp_path)
+    if flag == "--export-frames" and name == "folder/":
+        return  # a folder is what --export-frames takes
+    line = refused(capsys, [HELLO, flag, name])
+    assert flag in line, line
+    assert list(tmp_path.iterdir()) == [], "nothing written, no window opened"
