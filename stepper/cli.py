@@ -152,7 +152,7 @@ def _trace_for(args: argparse.Namespace, lesson: Lesson):
 
     session = Session.open(lesson)
     sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else lesson.playback
-    if args.weights:
+    if args.weights is not None:
         params = load_weights(args.weights, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
         return session, record_sequence(params, lesson.vocab, sequence)
     checkpoint = _checkpoint_name(args, session)
@@ -163,7 +163,7 @@ def _checkpoint_name(args: argparse.Namespace, session) -> str:
     """--checkpoint, or the lesson's last; one that training never reached is refused."""
     from stepper.headless import refuse_unreached
 
-    wanted = args.checkpoint or session.lesson.checkpoint_names[-1]
+    wanted = session.lesson.checkpoint_names[-1] if args.checkpoint is None else args.checkpoint
     if wanted not in session.checkpoint_names and wanted not in session.lesson.checkpoint_names:
         names = ", ".join(session.checkpoint_names)
         raise UsageError(f"--checkpoint: no checkpoint {wanted!r}; this lesson has {names}")

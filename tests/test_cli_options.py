@@ -364,3 +364,15 @@ def test_an_empty_output_name_or_a_folder_name_is_refused(tmp_path, capsys, monk
     line = refused(capsys, [HELLO, flag, name])
     assert flag in line, line
     assert list(tmp_path.iterdir()) == [], "nothing written, no window opened"
+
+
+def test_empty_weights_or_checkpoint_are_refused_not_taken_as_absent(tmp_path, capsys):
+    out = tmp_path / "t.json"
+    assert main([str(HELLO), "--export-trace", str(out), "--weights", ""]) == 1
+    assert "no such file" in capsys.readouterr().err
+    for export in (["--export-trace", str(out)], ["--export-weights", str(tmp_path / "w.npz")]):
+        assert "no checkpoint ''" in refused(capsys, [HELLO, *export, "--checkpoint", ""])
+    assert "no checkpoint ''" in refused(
+        capsys, [HELLO, "--screenshot", tmp_path / "s.png", "--checkpoint", ""]
+    )
+    assert list(tmp_path.iterdir()) == []
