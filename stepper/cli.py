@@ -258,11 +258,15 @@ def run(args: argparse.Namespace) -> int:
     lesson = load_lesson(args.lesson) if args.lesson else None
     if action != "window" and lesson is None:
         raise UsageError("give a lesson file before the export options")
+    known = () if lesson is None else (*lesson.checkpoint_names, RESERVED_CHECKPOINT)
+    if lesson is not None and args.checkpoint is not None and args.checkpoint not in known:
+        names = ", ".join(lesson.checkpoint_names)  # said before any training
+        raise UsageError(f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {names}")
+    if lesson is not None and args.sequence is not None:
+        parse_sequence(args.sequence, lesson)  # before any training
     if action == "export_trace":
         from stepper.export import trace_json_text
 
-        if args.sequence is not None:
-            parse_sequence(args.sequence, lesson)  # before training
         _, trace = _trace_for(args, lesson)
         out = atomic_write_text(args.export_trace, trace_json_text(trace), args.overwrite)
         print(f"wrote {out}")
@@ -303,10 +307,6 @@ def _start_at(args: argparse.Namespace, lesson: Lesson):
     from stepper.app import StartAt
     from stepper.headless import parse_panels
 
-    known = (*lesson.checkpoint_names, RESERVED_CHECKPOINT)
-    if args.checkpoint is not None and args.checkpoint not in known:
-        names = ", ".join(lesson.checkpoint_names)
-        raise UsageError(f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {names}")
     panels = parse_panels(args.panels) if args.panels is not None else None
     sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else None
     phase = args.phase or FORWARD
