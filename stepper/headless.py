@@ -104,12 +104,10 @@ def refuse_unreached(session, wanted: str) -> None:
     result = session.result
     if result.divergence is None:  # only 'last good' can be missing: it marks a divergence
         raise ExportError(f"{session.lesson.path}: no checkpoint {wanted!r}: training did not diverge")
-    at = session.lesson.training.checkpoints
-    iteration = dict(at).get(wanted, "?")
-    why = result.divergence.reason if result.divergence else "training stopped"
+    iteration = dict(session.lesson.training.checkpoints).get(wanted, "?")
     raise ExportError(
         f"{session.lesson.path}: checkpoint {wanted!r} (iteration {iteration}) was never reached: "
-        f"{why}; the checkpoints reached are {', '.join(session.checkpoint_names)} "
+        f"{result.divergence.reason}; the checkpoints reached are {', '.join(session.checkpoint_names)} "
         "(pass --checkpoint NAME; 'last good' holds the weights just before the fault)"
     )
 
@@ -126,7 +124,7 @@ def frames_folder(folder: Path, overwrite: bool) -> list[Path]:
             return []
         if not folder.is_dir():
             raise OutputError(
-                f"{folder}: a file, not a folder; --export-frames needs a folder for its frames"
+                f"{folder}: exists and is not a folder; --export-frames needs a folder for its frames"
             )
         entries = sorted(folder.iterdir())
     except OSError as exc:
@@ -156,7 +154,7 @@ def frame_ops(count: int, every: int, phase: str) -> list[int]:
         fits = -(-count // (MAX_FRAMES - 1))
         raise ExportError(
             f"--export-frames: the {phase} pass has {count:,} steps; at most {MAX_FRAMES:,} frames a "
-            f"run: add --every {fits} (every {fits}th step) or play a shorter --sequence"
+            f"run: add --every {fits} (one step in {fits}, and the last) or play a shorter --sequence"
         )
     return ops
 

@@ -214,7 +214,7 @@ def test_cli_frames_given_an_existing_file(tmp_path, capsys):
     plain.write_bytes(b"a picture")
     for extra in ([], ["--overwrite"]):
         status, err = cli(capsys, "--export-frames", str(plain), *SMALL, *extra)
-        assert status == 1 and "not a folder" in one_line(err)
+        assert status == 1 and "is not a folder" in one_line(err)
     assert plain.read_bytes() == b"a picture"
 
 
