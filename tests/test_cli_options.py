@@ -376,3 +376,19 @@ def test_empty_weights_or_checkpoint_are_refused_not_taken_as_absent(tmp_path, c
         capsys, [HELLO, "--screenshot", tmp_path / "s.png", "--checkpoint", ""]
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_check_into_a_closed_pipe_is_quiet(tmp_path):
+    """`--check lessons/* | head -1`: the reader goes away; no BrokenPipeError traceback."""
+    lessons = [str(write_lesson(tmp_path, f"l{k}.yaml")) for k in range(3)]
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--check", *lessons],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
+    proc.stdout.close()  # before the first line is written
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
