@@ -272,8 +272,6 @@ class App:
         if "compare" in state.panels:
             partner, label = self._partner(state, frame.trace)
             frame = replace(frame, label=label, partner=partner)
-            if partner is None and self._compare_opening is not None:
-                frame = replace(frame, state=replace(frame.state, message=self._compare_progress()))
         return frame
 
     def build(self, state: ViewState | None = None, size: tuple[int, int] | None = None) -> Scene:
@@ -473,7 +471,7 @@ class App:
         assert o is not None
         total = o.lesson.training.iterations
         title = CELLS[o.lesson.model.cell].title
-        return f"training the {title} for side by side: {min(o.done, total):,} of {total:,} (Esc cancels)"
+        return f"Side by side: training the {title}, {min(o.done, total):,} of {total:,} (Esc cancels)"
 
     def _close_compare(self, note: str) -> None:
         self._compare_opening = None
@@ -482,8 +480,8 @@ class App:
             self.set_state(replace(self.state, panels=panels, message=note))
 
     def _partner(self, state: ViewState, trace) -> tuple[Frame | None, str]:
-        """The right-hand frame of side by side, and the label of the left one (no frame while
-        the compare cell still trains)."""
+        """The right-hand frame of side by side, and the label of the left one (while the
+        compare cell still trains: no frame, and the label says how far it is)."""
         assert self.session is not None
         session, lesson = self.session, self.session.lesson
         result = session.result
@@ -491,8 +489,8 @@ class App:
         kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
         if kind == "cells":
             other = self._compare_ready()
-            if other is None:
-                return None, ""
+            if other is None:  # the diagram's title says how far it is
+                return None, self._compare_progress()
             names = other.checkpoint_names
             name = state.checkpoint if state.checkpoint in names else names[-1]
             trace_b = other.trace(name, state.sequence)

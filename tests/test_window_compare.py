@@ -115,15 +115,16 @@ def slow_compare(monkeypatch):
     pygame.display.quit()
 
 
-def status_text(app) -> str:
-    return " ".join(t.text for t in app.scene.tagged("status-text"))
+def diagram_title(app) -> str:
+    (layer,) = [layer for layer in app.scene.layers if layer.name == "diagram"]
+    return next(i.text for i in layer.items if isinstance(i, Text))
 
 
 def test_the_compare_cell_trains_between_frames_with_progress(slow_compare):
     app = slow_compare
     press(app, "v", "v")
     assert app.state.compare == "cells" and app.frame().partner is None, "not trained inside the draw"
-    assert "training the" in status_text(app) and "Esc cancels" in status_text(app)
+    assert "training the vanilla RNN" in diagram_title(app) and "Esc cancels" in diagram_title(app)
     total = app.session.lesson.training.iterations
     seen = []
     for _ in range(10_000):
@@ -136,7 +137,7 @@ def test_the_compare_cell_trains_between_frames_with_progress(slow_compare):
     assert frame.partner is not None and frame.partner.trace.cell == "rnn"
     assert seen == sorted(seen) and len(set(seen)) > 1 and seen[-1] <= total + 16
     app.render()
-    assert "training the" not in status_text(app)
+    assert "training the" not in diagram_title(app)
 
 
 def test_esc_cancels_the_compare_training_and_the_window_goes_on(slow_compare):
