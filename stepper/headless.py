@@ -8,6 +8,7 @@ import os
 import re
 import stat
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ def parse_panels(text: str) -> tuple[str, ...]:
 MAX_FRAMES = 2000
 #: On a terminal, --export-frames says how far it is every this many frames.
 PROGRESS_EVERY = 50
+#: Present while an export writes into a frames folder.
+LOCK_NAME = ".rnn-stepper-writing"
 FRAME_NAME = re.compile(r"frame-\d{4,5}\.png")
 
 
@@ -50,8 +53,8 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
         if out:
             ready_to_write(out, args.overwrite)  # before any training or drawing
     folder = Path(args.export_frames) if args.export_frames else None
-    stale = frames_folder(folder, args.overwrite) if folder is not None else []
-    if folder is not None:  # refused before training, if the pass is too long
+    if folder is not None:  # checked before training; again before writing (write_frames)
+        frames_folder(folder, args.overwrite)
         ops = frame_ops(
             pass_length(lesson, start_at.sequence, start_at.phase), args.every or 1, start_at.phase
         )
@@ -75,25 +78,63 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
-        written = set()
-        progress = sys.stderr.isatty() and len(ops) > PROGRESS_EVERY  # a terminal watching
-        for k, surface in pass_frames(app, first, trace, phase, ops=ops):
-            name = f"frame-{k + 1:04d}.png"
-            save_surface(surface, folder / name, overwrite=True)
-            written.add(name)
-            if progress and len(written) % PROGRESS_EVERY == 0:
-                print(f"\r{len(written):,} of {len(ops):,} frames", end="", file=sys.stderr, flush=True)
-        if progress:
-            print(file=sys.stderr)
-        for old in stale:
-            if old.name not in written:
-                old.unlink(missing_ok=True)  # a frame of an earlier, longer export
-        print(f"wrote {len(written)} frames to {folder}")
+        with writing_into(folder):
+            count = write_frames(app, first, trace, phase, ops, folder, args.overwrite)
+        print(f"wrote {count} frames to {folder}")
     if args.export_gif:
         data, count = pass_gif(app, first, trace, phase)
         out = atomic_write(args.export_gif, lambda tmp: tmp.write_bytes(data), args.overwrite)
         print(f"wrote {out} ({count} frames)")
     return 0
+
+
+def write_frames(app, first, trace, phase: str, ops: list[int], folder: Path, overwrite: bool) -> int:
+    """Draw and save the frames, then remove the old frames this export did not replace. The
+    folder is checked again here, under the lock: another export may have filled it while
+    this one trained."""
+    from stepper.app import save_surface
+
+    stale = frames_folder(folder, overwrite, ours=True)
+    written = set()
+    progress = sys.stderr.isatty() and len(ops) > PROGRESS_EVERY  # a terminal watching
+    for k, surface in pass_frames(app, first, trace, phase, ops=ops):
+        name = f"frame-{k + 1:04d}.png"
+        save_surface(surface, folder / name, overwrite=True)
+        written.add(name)
+        if progress and len(written) % PROGRESS_EVERY == 0:
+            print(f"\r{len(written):,} of {len(ops):,} frames", end="", file=sys.stderr, flush=True)
+    if progress:
+        print(file=sys.stderr)
+    for old in stale:
+        if old.name not in written:
+            old.unlink(missing_ok=True)  # a frame of an earlier, longer export
+    return len(written)
+
+
+@contextmanager
+def writing_into(folder: Path):
+    """One export at a time into a frames folder: a lock file made with O_EXCL (which fails
+    if it exists), removed when the export ends, however it ends."""
+    from stepper.files import OutputError
+
+    lock = folder / LOCK_NAME
+    try:
+        os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except FileExistsError:
+        raise OutputError(_locked(folder)) from None
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write in it ({exc.strerror or exc})") from None
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _locked(folder: Path) -> str:
+    return (
+        f"{folder}: another export is writing frames into it (if none is running, "
+        f"delete {folder / LOCK_NAME})"
+    )
 
 
 def refuse_unreached(session, wanted: str) -> None:
@@ -112,9 +153,10 @@ def refuse_unreached(session, wanted: str) -> None:
     )
 
 
-def frames_folder(folder: Path, overwrite: bool) -> list[Path]:
+def frames_folder(folder: Path, overwrite: bool, ours: bool = False) -> list[Path]:
     """Check the frames folder before any work; with --overwrite, the old frames in it (all
-    to be replaced or removed, so the folder holds exactly one export)."""
+    to be replaced or removed, so the folder holds exactly one export). `ours`: this export
+    holds the folder's lock."""
     from stepper.files import NAME_MAX, OutputError
 
     if any(len(os.fsencode(part)) > NAME_MAX for part in folder.parts):
@@ -129,6 +171,9 @@ def frames_folder(folder: Path, overwrite: bool) -> list[Path]:
         entries = sorted(folder.iterdir())
     except OSError as exc:
         raise OutputError(f"{folder}: cannot be used ({exc.strerror or exc})") from None
+    if any(p.name == LOCK_NAME for p in entries) and not ours:
+        raise OutputError(_locked(folder))
+    entries = [p for p in entries if p.name != LOCK_NAME]
     if not entries:
         return []
     if not overwrite:

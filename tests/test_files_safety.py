@@ -586,3 +586,50 @@ def test_a_long_frames_export_keeps_the_views_memory_flat(monkeypatch):
     assert len(sizes) == len(ops) > 12
     per_frame = max(1, sizes[0])
     assert max(sizes) <= 4 * per_frame + per_frame, sizes
+
+
+def test_two_frame_exports_into_one_folder_do_not_mix(tmp_path, capsys, monkeypatch):
+    """Another export fills the folder while this one trains: this one refuses and leaves
+    the other's frames; a folder held by a running export (its lock) is refused too."""
+    import stepper.app as app_module
+
+    folder = tmp_path / "frames"
+    real_init = app_module.App.__init__
+
+    def meanwhile(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        folder.mkdir(exist_ok=True)
+        (folder / "frame-0001.png").write_bytes(b"the other export's frame")
+
+    monkeypatch.setattr(app_module.App, "__init__", meanwhile)
+    status, err = cli(capsys, "--export-frames", str(folder), *SMALL)
+    assert status == 1 and "not empty" in one_line(err)
+    assert snapshot(folder) == {"frame-0001.png": b"the other export's frame"}
+    monkeypatch.setattr(app_module.App, "__init__", real_init)
+    (folder / ".rnn-stepper-writing").write_bytes(b"")
+    for extra in ([], ["--overwrite"]):
+        status, err = cli(capsys, "--export-frames", str(folder), *SMALL, *extra)
+        assert status == 1 and "another export" in one_line(err)
+    (folder / ".rnn-stepper-writing").unlink()
+    status, err = cli(capsys, "--export-frames", str(folder), *SMALL, "--overwrite")
+    assert status == 0 and not (folder / ".rnn-stepper-writing").exists(), "the lock is removed"
+    assert (folder / "frame-0001.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_frames_export_that_fails_half_way_releases_its_folder(tmp_path, capsys, monkeypatch):
+    import stepper.app as app_module
+
+    real = app_module.save_surface
+    saved = []
+
+    def fill_up(surface, path, overwrite=False):
+        if len(saved) == 2:
+            raise OutputError(f"{path}: could not be written (No space left on device)")
+        saved.append(path)
+        return real(surface, path, overwrite)
+
+    monkeypatch.setattr(app_module, "save_surface", fill_up)
+    folder = tmp_path / "frames"
+    status, err = cli(capsys, "--export-frames", str(folder), *SMALL)
+    assert status == 1 and "No space left" in one_line(err)
+    assert not (folder / ".rnn-stepper-writing").exists() and not temporaries(folder)
