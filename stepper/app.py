@@ -18,7 +18,7 @@ import pygame
 
 from stepper.cells import CELLS
 from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
-from stepper.files import OutputError, atomic_write, free_name, ready_to_write
+from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
 from stepper.render import Fonts, LayerCache
@@ -617,7 +617,9 @@ class App:
 
     def save_png(self, folder: Path | None = None) -> Path | None:
         try:
-            path = save_surface(self.surface, free_name(save_folder(folder), "rnn-stepper", ".png"))
+            path = save_new(
+                save_folder(folder), "rnn-stepper", ".png", lambda p: save_surface(self.surface, p)
+            )
             note = f"saved {path.name}"
         except OutputError as exc:
             path, note = None, str(exc)
@@ -636,7 +638,7 @@ class App:
             self.set_state(replace(self.state, message=f"saving {target.name}..."))
             self.render()  # say so before the window is busy for a few seconds
             data, count = pass_gif(self, self.state, trace, self.state.cursor.phase)
-            path = atomic_write(target, lambda tmp: tmp.write_bytes(data))
+            path = save_new(target.parent, "rnn-stepper", ".gif", lambda p: atomic_write(p, data_to(data)))
             note = f"saved {path.name} ({count} frames)"
         except (OutputError, ExportError) as exc:
             path, note = None, str(exc)
@@ -755,6 +757,11 @@ def save_folder(folder: Path | None) -> Path:
         return Path.cwd()
     except OSError as exc:
         raise OutputError(f"cannot save: the working folder is gone ({exc.strerror})") from None
+
+
+def data_to(data: bytes):
+    """A writer for atomic_write that puts these bytes in the temporary file."""
+    return lambda tmp: tmp.write_bytes(data)
 
 
 def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -> Path:

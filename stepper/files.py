@@ -18,6 +18,10 @@ class OutputError(Exception):
     """A file could not be written; the message says which and why, for the user."""
 
 
+class ExistsError(OutputError):
+    """Something is already at the target, and replacing was not asked for."""
+
+
 class InputError(Exception):
     """A file could not be read; the message says why (the caller names the file)."""
 
@@ -88,7 +92,7 @@ def _writable_target(shown: Path, overwrite: bool) -> Path:
     except OSError as exc:
         raise OutputError(f"{shown}: cannot be written ({exc.strerror or exc})") from None
     if not overwrite:
-        raise OutputError(f"{shown}: already exists; pass --overwrite to replace it")
+        raise ExistsError(f"{shown}: already exists; pass --overwrite to replace it")
     if stat.S_ISREG(info.st_mode):
         return shown
     if stat.S_ISLNK(info.st_mode):
@@ -112,14 +116,14 @@ def _place_new(tmp: Path, target: Path, shown: Path) -> None:
         os.link(tmp, target)
         return
     except FileExistsError:
-        raise OutputError(f"{shown}: already exists; pass --overwrite to replace it") from None
+        raise ExistsError(f"{shown}: already exists; pass --overwrite to replace it") from None
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
             raise
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:
-        raise OutputError(f"{shown}: already exists; pass --overwrite to replace it") from None
+        raise ExistsError(f"{shown}: already exists; pass --overwrite to replace it") from None
     try:
         with os.fdopen(fd, "wb") as out, open(tmp, "rb") as src:
             while chunk := src.read(1 << 20):
@@ -151,6 +155,17 @@ def _umask() -> int:
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite)
+
+
+def save_new(folder: Path, stem: str, suffix: str, save: Callable[[Path], Path]) -> Path:
+    """The app's own saves: `save(path)` under the first free `stem-NNN.suffix`; if another
+    window or process takes that name first (save refuses to replace it), the next one."""
+    for _ in range(100):
+        try:
+            return save(free_name(folder, stem, suffix))
+        except ExistsError:
+            continue
+    raise OutputError(f"{folder}: no free file name for {stem}")
 
 
 def free_name(folder: Path, stem: str, suffix: str) -> Path:

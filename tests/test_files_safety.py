@@ -633,3 +633,31 @@ def test_a_frames_export_that_fails_half_way_releases_its_folder(tmp_path, capsy
     status, err = cli(capsys, "--export-frames", str(folder), *SMALL)
     assert status == 1 and "No space left" in one_line(err)
     assert not (folder / ".rnn-stepper-writing").exists() and not temporaries(folder)
+
+
+def test_s_and_g_take_the_next_name_when_another_window_takes_theirs(window, tmp_path, monkeypatch):
+    """Two windows in one folder press S at once: the name free_name offered is taken
+    before the link; the save goes to the next free name, never onto the other's file."""
+    import stepper.files as files
+
+    real = files.free_name
+    calls = []
+
+    def racing(folder, stem, suffix):
+        path = real(folder, stem, suffix)
+        if not calls:  # the other window saves under this very name first
+            path.write_bytes(b"the other window's picture")
+        calls.append(path)
+        return path
+
+    monkeypatch.setattr(files, "free_name", racing)
+    press(window, "s")
+    first = tmp_path / "rnn-stepper-001.png"
+    assert first.read_bytes() == b"the other window's picture"
+    assert (tmp_path / "rnn-stepper-002.png").read_bytes().startswith(b"\x89PNG")
+    assert window.state.message == "saved rnn-stepper-002.png"
+    calls.clear()
+    press(window, "g")
+    assert "saved rnn-stepper-00" in window.state.message and ".gif" in window.state.message
+    gifs = sorted(p.name for p in tmp_path.glob("*.gif"))
+    assert len(gifs) == 2 and (tmp_path / gifs[0]).read_bytes() == b"the other window's picture"
