@@ -13,6 +13,7 @@ from pathlib import Path
 from stepper.files import InputError, OutputError, atomic_write_text
 from stepper.headless import MAX_FRAMES, ExportError
 from stepper.lesson import Lesson, LessonError, load_lesson
+from stepper.lesson.errors import one_line
 from stepper.lesson.load import RESERVED_CHECKPOINT
 from stepper.trace import FORWARD, PHASES
 from stepper.weights import WeightsError, load_weights, save_weights
@@ -269,14 +270,14 @@ def run(args: argparse.Namespace) -> int:
 
         _, trace = _trace_for(args, lesson)
         out = atomic_write_text(args.export_trace, trace_json_text(trace), args.overwrite)
-        print(f"wrote {out}")
+        print(f"wrote {one_line(str(out))}")
         return 0
     if action == "export_weights":
         from stepper.session import Session
 
         session = Session.open(lesson)
         params = session.params(_checkpoint_name(args, session))
-        print(f"wrote {save_weights(args.export_weights, params, args.overwrite)}")
+        print(f"wrote {one_line(str(save_weights(args.export_weights, params, args.overwrite)))}")
         return 0
     size = parse_size(args.size or DEFAULT_SIZE)
     if action != "window":
@@ -337,10 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     except (WeightsError, OutputError, ExportError, InputError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except UsageError as exc:
-        print(f"rnn-stepper: {exc}", file=sys.stderr)
+        print(f"rnn-stepper: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stepper.lesson import Lesson
+from stepper.lesson.errors import one_line
 from stepper.lesson.model import PANEL_NAMES
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
     if args.screenshot:
         app.set_state(base)
         app.render()
-        print(f"wrote {save_surface(app.surface, Path(args.screenshot), args.overwrite)}")
+        out = save_surface(app.surface, Path(args.screenshot), args.overwrite)
+        print(f"wrote {one_line(str(out))}")
         return 0
     first = replace(base, cursor=at_step(trace, phase, 0))
     if folder is not None:
@@ -80,11 +82,11 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
             raise OutputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
         with writing_into(folder):
             count = write_frames(app, first, trace, phase, ops, folder, args.overwrite)
-        print(f"wrote {count} frames to {folder}")
+        print(f"wrote {count} frames to {one_line(str(folder))}")
     if args.export_gif:
         data, count = pass_gif(app, first, trace, phase)
         out = atomic_write(args.export_gif, lambda tmp: tmp.write_bytes(data), args.overwrite)
-        print(f"wrote {out} ({count} frames)")
+        print(f"wrote {one_line(str(out))} ({count} frames)")
     return 0
 
 

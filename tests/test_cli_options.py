@@ -392,3 +392,20 @@ def test_check_into_a_closed_pipe_is_quiet(tmp_path):
     proc.stderr.close()
     assert proc.wait(timeout=120) == 1
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path, capsys):
+    lesson = write_lesson(tmp_path, "two\nlines.yaml")
+    assert main(["--check", str(lesson)]) == 0
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 1 and "two\\nlines.yaml: ok" in out, out
+    broken = write_lesson(tmp_path, "bad\nname.yaml", learning_rate="1e3")
+    assert main(["--check", str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 1 and "bad\\nname.yaml" in out, out
+    target = tmp_path / "a\nb.json"
+    target.write_text("mine")
+    line = refused(capsys, [lesson, "--export-trace", target], status=1)
+    assert "a\\nb.json" in line and target.read_text() == "mine"
+    assert main([str(lesson), "--export-trace", str(tmp_path / "c\nd.json")]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 1

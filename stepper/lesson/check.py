@@ -40,7 +40,8 @@ class Report:
         if not self.ok:
             return [str(p) for p in self.problems]
         extra = f"; {self.compare} compare trained in {self.compare_seconds:.2f} s" if self.compare else ""
-        return [f"{self.path}: ok (trained in {self.seconds:.2f} s, {len(self.results)} claims hold{extra})"]
+        held = f"{len(self.results)} claims hold{extra}"
+        return [f"{one_line(self.path)}: ok (trained in {self.seconds:.2f} s, {held})"]
 
 
 def check_lesson(path: str | Path) -> Report:
