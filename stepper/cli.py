@@ -116,16 +116,10 @@ def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
     """s1,s2,...; or the symbols written together when each is one character; or a JSON list."""
     if not text.strip():
         raise UsageError("--sequence: empty; give the symbols to play, such as " + ",".join(lesson.vocab[:3]))
-    if text.lstrip().startswith("["):
-        try:
-            symbols = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"--sequence: not a JSON list ({exc.msg} at character {exc.pos + 1})") from None
-        if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
-            raise UsageError('--sequence: a JSON list must hold strings, such as ["a b", "c,d"]')
-    elif "," not in text and all(len(s) == 1 for s in lesson.vocab):
+    symbols = _json_symbols(text) if "[" not in lesson.vocab else None
+    if symbols is None and "," not in text and all(len(s) == 1 for s in lesson.vocab):
         symbols = list(text)
-    else:
+    elif symbols is None:
         symbols = [s.strip() for s in text.split(",")]
     unknown = [s for s in symbols if s not in lesson.vocab]
     if unknown:
@@ -136,6 +130,20 @@ def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
     if len(symbols) > 1001:
         raise UsageError("--sequence: at most 1001 symbols (1000 steps)")
     return lesson.encode(symbols)
+
+
+def _json_symbols(text: str) -> list[str] | None:
+    """The JSON-list form of --sequence, if the text starts like one (a vocabulary holding
+    "[" itself reads it as a symbol instead)."""
+    if not text.lstrip().startswith("["):
+        return None
+    try:
+        symbols = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--sequence: not a JSON list ({exc.msg} at character {exc.pos + 1})") from None
+    if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
+        raise UsageError('--sequence: a JSON list must hold strings, such as ["a b", "c,d"]')
+    return symbols
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -195,6 +195,12 @@ def test_sequence_symbols_with_commas_and_spaces_need_json(tmp_path, capsys):
     assert "strings" in refused(capsys, [lesson, "--export-trace", x, "--sequence", "[1, 2]"])
 
 
+def test_a_bracket_symbol_written_together_is_not_taken_for_json(tmp_path):
+    lesson = lesson_with_vocab(tmp_path, ["[", "]", "x"])
+    assert sequence_of(tmp_path, lesson, "[x]") == [0, 2, 1]
+    assert sequence_of(tmp_path, lesson, "[,x") == [0, 2]
+
+
 def test_sequence_written_together_only_when_every_symbol_is_one_character(tmp_path, capsys):
     lesson = lesson_with_vocab(tmp_path, ["h", "e", "l", "oo"])
     x = tmp_path / "x.json"
