@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from stepper.lesson.asks import picks, pose
 from stepper.lesson.claims import ClaimError, claim_values, evaluate, parse_claim, value_shapes
 from stepper.lesson.errors import LessonError, Problem, one_line, quote
 from stepper.lesson.guards import check_guard, timesteps
@@ -36,6 +37,7 @@ class Report:
     compare_seconds: float | None = None
     places: int = 0  # (caption, place) pairs checked
     longest: int = 0  # the longest caption text, filled, at any place
+    questions: int = 0  # (question, place) pairs posed
 
     @property
     def ok(self) -> bool:
@@ -46,6 +48,8 @@ class Report:
             return [str(p) for p in self.problems]
         extra = f"; {self.compare} compare trained in {self.compare_seconds:.2f} s" if self.compare else ""
         narration = f"captions true at {self.places:,} places, longest {self.longest:,} characters"
+        if self.questions:
+            narration += f", questions answerable at {self.questions:,} places"
         return [
             f"{one_line(self.path)}: ok (trained in {self.seconds:.2f} s, {len(self.results)} claims hold, "
             f"{narration}{extra})"
@@ -71,6 +75,8 @@ def check_lesson(path: str | Path) -> Report:
             problems.append(Problem(shown, c.line, c.column, one_line(message)))
     places, longest, false = _check_narration(lesson, session)
     problems.extend(false)
+    questions, unanswerable = _check_asks(lesson, session)
+    problems.extend(unanswerable)
     compare_seconds = None
     other = lesson.compare_lesson()
     if other is not None:
@@ -80,7 +86,15 @@ def check_lesson(path: str | Path) -> Report:
             reason = compared.divergence.reason
             problems.append(Problem(shown, 0, 0, f"the {other.model.cell} compare model diverged: {reason}"))
     return Report(
-        shown, tuple(problems), result.seconds, results, lesson.compare_cell, compare_seconds, places, longest
+        shown,
+        tuple(problems),
+        result.seconds,
+        results,
+        lesson.compare_cell,
+        compare_seconds,
+        places,
+        longest,
+        questions,
     )
 
 
@@ -132,6 +146,45 @@ def _check_narration(lesson: Lesson, session: Session) -> tuple[int, int, list[P
             message = f"narration[{number}]: caption {quote(caption.text)} never shows on the playback"
             problems.append(Problem(str(lesson.path), caption.line, caption.column, one_line(message)))
     return places, longest, problems
+
+
+def _check_asks(lesson: Lesson, session: Session) -> tuple[int, list[Problem]]:
+    """Every question posed at every place it can show (every checkpoint, on the lesson's
+    sequence): its guard holds, exactly one worded choice holds, a numeric answer and its
+    distractors exist and read differently. One problem per question, at its first failure."""
+    names = [name for name in lesson.checkpoint_names if name in session.checkpoint_names]
+    iterations = dict(lesson.training.checkpoints)
+    posed = 0
+    failures: dict[int, list[str]] = {}
+    shown = [False] * len(lesson.asks)
+    for name in names:
+        trace = session.trace(name)
+        by_op: dict[str, list[int]] = {}
+        for index, step in enumerate(trace.steps):
+            by_op.setdefault(step.op, []).append(index)
+        for number, ask in enumerate(lesson.asks):
+            for index in by_op.get(ask.op, ()):
+                if not picks(ask, trace, index, name, own=True):
+                    continue
+                shown[number] = True
+                found = pose(ask, trace, index, name, iterations[name])
+                if found.problem:
+                    t = trace.steps[index].t
+                    failures.setdefault(number, []).append(f"checkpoint {name}, t = {t}: {found.problem}")
+                else:
+                    posed += 1
+    problems = []
+    for number, where in failures.items():
+        ask = lesson.asks[number]
+        more = f" (and {len(where) - 1} more places)" if len(where) > 1 else ""
+        message = f"ask[{number}]: question {quote(ask.question)} cannot be asked at {where[0]}{more}"
+        problems.append(Problem(str(lesson.path), ask.line, ask.column, one_line(message)))
+    if session.result.divergence is None:
+        for number, ask in enumerate(lesson.asks):
+            if not shown[number]:
+                message = f"ask[{number}]: question {quote(ask.question)} is never asked on the playback"
+                problems.append(Problem(str(lesson.path), ask.line, ask.column, one_line(message)))
+    return posed, sorted(problems, key=lambda p: p.line)
 
 
 def _false_caption(lesson: Lesson, caption: Caption, number: int, where: list[str]) -> Problem:

@@ -19,7 +19,15 @@ from functools import lru_cache
 import numpy as np
 
 from stepper.cells import CELLS
-from stepper.lesson.claims import ClaimError, claim_values, evaluate, parse_claim, value_shapes
+from stepper.lesson.claims import (
+    ClaimError,
+    claim_values,
+    evaluate,
+    number,
+    parse_claim,
+    parse_expression,
+    value_shapes,
+)
 from stepper.trace import BACKWARD, Trace
 
 _SLICE = re.compile(r"\s*(-?\d{1,4})?\s*:\s*(-?\d{1,4})?\s*(?::\s*(-?\d{1,4})?\s*)?")
@@ -109,3 +117,19 @@ def check_guard(source: str, trace: Trace, t: int) -> tuple[bool, str]:
     except ClaimError as exc:
         return False, f"cannot be evaluated here: {exc}"
     return outcome.holds, outcome.measured_text
+
+
+@lru_cache(maxsize=512)
+def parse_value(source: str, cell: str, steps: int, vocab_size: int, hidden_size: int) -> ast.Expression:
+    """The checked tree of an expression that gives one number at a place (a question's answer),
+    dry-run like a guard, or ClaimError."""
+    shapes = guard_shapes(cell, steps, vocab_size, hidden_size)
+    tree = parse_expression(source, shapes)
+    number(tree, source, _samples(shapes))
+    return tree
+
+
+def place_value(source: str, trace: Trace, t: int) -> float:
+    """The number an expression gives at timestep `t` of `trace` (ClaimError if it cannot)."""
+    tree = parse_value(source, trace.cell, trace.length, len(trace.vocab), trace.hidden_size)
+    return number(tree, source, guard_values(trace, t))

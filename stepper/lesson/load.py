@@ -15,13 +15,14 @@ from typing import TypeVar
 
 from stepper.cells import CELLS
 from stepper.files import InputError, read_regular
+from stepper.lesson.asks import reads_numbers
 from stepper.lesson.claims import ClaimError, parse_claim
 from stepper.lesson.claims import value_shapes as claim_shapes
 from stepper.lesson.cost import MAX_TRAINING_SECONDS, max_iterations, training_seconds
 from stepper.lesson.errors import LessonError, Problem, one_line, quote
 from stepper.lesson.fields import Reader, suggestion
-from stepper.lesson.guards import parse_guard, parse_slice, timesteps
-from stepper.lesson.model import PANEL_NAMES, Caption, Claim, Lesson, Model, Training
+from stepper.lesson.guards import parse_guard, parse_slice, parse_value, timesteps
+from stepper.lesson.model import PANEL_NAMES, Ask, Caption, Choice, Claim, Lesson, Model, Training
 from stepper.lesson.nodes import MAX_BYTES, Mapping, Mark, Node, Scalar, Sequence, compose, decode
 from stepper.lesson.notes import MAX_PLACEHOLDERS as MAX_NOTE_PLACEHOLDERS
 from stepper.lesson.notes import note_placeholders, placeholder_problems
@@ -42,6 +43,11 @@ MAX_CAPTIONS = 500
 #: Guard evaluations one --check makes (about 50 us each): a few seconds at most.
 MAX_GUARD_EVALUATIONS = 100_000
 MAX_CLAIMS = 50
+MAX_ASKS = 40
+MAX_CHOICES = 4
+MAX_DECIMALS = 6
+ASK_PLACE = ("checkpoint", "phase", "t", "when", "if")
+ASK_OPTIONAL = (*ASK_PLACE, "choices", "answer", "distractors", "decimals", "explain")
 MAX_PROBLEMS = 50
 #: train() adds this checkpoint itself when training diverges.
 RESERVED_CHECKPOINT = "last good"
@@ -49,7 +55,7 @@ RESERVED_CHECKPOINT = "last good"
 T = TypeVar("T")
 
 TOP_REQUIRED = ("title", "summary", "vocab", "model", "data", "training", "playback")
-TOP_OPTIONAL = ("teacher_notes", "compare", "narration", "claims")
+TOP_OPTIONAL = ("teacher_notes", "compare", "narration", "claims", "ask")
 
 
 def load_lesson(path: str | Path) -> Lesson:
@@ -118,6 +124,7 @@ class _LessonReader:
         compare = self.optional(get("compare"), self.read_compare)
         captions = self.optional(get("narration"), self.read_narration, ())
         claims = self.optional(get("claims"), self.read_claims, ())
+        asks = self.optional(get("ask"), self.read_asks, ())
         if notes and self.checkpoints is not None and self.cell is not None:
             self.check_notes(get("teacher_notes"), notes)
         if r.problems:  # every failed read above has reported why
@@ -135,6 +142,7 @@ class _LessonReader:
             panels=playback[1],
             captions=captions,
             claims=claims,
+            asks=asks,
             compare_cell=compare,
         )
 
@@ -564,3 +572,158 @@ class _LessonReader:
             return None
         mark = node.mark
         return Claim(text, checkpoint, mark.line, check, mark.column)
+
+    # -- questions --------------------------------------------------------------------------
+
+    def read_asks(self, node: Node) -> tuple[Ask, ...] | None:
+        items = self.r.sequence(node, "ask", "a list of questions, each with an op and a question")
+        if items is None:
+            return None
+        if len(items) > MAX_ASKS:
+            self.r.report(node.mark, "ask", f"at most {MAX_ASKS} questions")
+            return None
+        asks = [self.read_ask(item, f"ask[{i}]") for i, item in enumerate(items)]
+        if None in asks:
+            return None
+        seen: dict[tuple, Ask] = {}
+        for i, ask in enumerate(asks):
+            assert ask is not None
+            if ask.when or ask.condition:
+                continue  # guarded questions may share a selector: their guards tell them apart
+            place = (ask.checkpoint, ask.phase, ask.op, ask.t)
+            if place in seen:
+                self.r.report(
+                    items[i].mark,
+                    f"ask[{i}]",
+                    f"the question on line {seen[place].line} is asked at the same place; give one "
+                    "of them another place, or an if: guard",
+                )
+            seen.setdefault(place, ask)
+        return tuple(a for a in asks if a is not None)
+
+    def read_ask(self, node: Node, where: str) -> Ask | None:
+        r = self.r
+        keys = r.mapping(
+            node,
+            where,
+            ("question", "op"),
+            ASK_OPTIONAL,
+        )
+        if keys is None:
+            return None
+        before = len(r.problems)
+        question = self.optional(keys.get("question"), lambda n: r.text(n, f"{where}.question", 300))
+        explain = self.optional(keys.get("explain"), lambda n: r.text(n, f"{where}.explain", 600), "")
+        checkpoint = self.optional(
+            keys.get("checkpoint"), lambda n: self.checkpoint_name(n, f"{where}.checkpoint")
+        )
+        phase = self.optional(keys.get("phase"), lambda n: r.choice(n, f"{where}.phase", PHASES))
+        t = self.optional(keys.get("t"), lambda n: self.timestep(n, f"{where}.t"))
+        op = self.optional(keys.get("op"), lambda n: self.op_name(n, f"{where}.op", phase))
+        when = self.optional(keys.get("when"), lambda n: self.guard(n, f"{where}.when"))
+        condition = self.optional(keys.get("if"), lambda n: self.guard(n, f"{where}.if"))
+        decimals = self.optional(
+            keys.get("decimals"), lambda n: r.integer(n, f"{where}.decimals", 0, MAX_DECIMALS), 2
+        )
+        if ("choices" in keys) == ("answer" in keys):
+            given = "both" if "choices" in keys else "neither"
+            r.report(node.mark, where, f"give either choices (worded) or answer (a number), not {given}")
+            return None
+        choices = self.optional(keys.get("choices"), lambda n: self.read_choices(n, f"{where}.choices"), ())
+        answer = self.optional(keys.get("answer"), lambda n: self.answer(n, f"{where}.answer"))
+        distractors = self.optional(
+            keys.get("distractors"), lambda n: self.read_distractors(n, f"{where}.distractors", answer), ()
+        )
+        if "distractors" in keys and "choices" in keys:
+            r.report(keys["distractors"].mark, f"{where}.distractors", "worded choices take no distractors")
+        if len(r.problems) > before or question is None or op is None:
+            return None
+        phase = FORWARD if op in self.ops(FORWARD) else BACKWARD
+        if self.cell is not None:
+            vocab_size, hidden, _ = self.sizes()
+            for name, text in (("question", question), ("explain", explain)):
+                for message in caption_problems(text, self.cell, vocab_size, hidden, phase, op):
+                    r.report(keys[name].mark, f"{where}.{name}", message)
+        if len(r.problems) > before:
+            return None
+        mark = node.mark
+        return Ask(
+            question, op, explain, checkpoint, phase, t, when, condition, choices, answer,
+            distractors, decimals, mark.line, mark.column,
+        )  # fmt: skip
+
+    def read_choices(self, node: Node, where: str) -> tuple[Choice, ...] | None:
+        r = self.r
+        items = r.sequence(node, where, "a list of 2 to 4 choices, each with a text and a when:")
+        if items is None:
+            return None
+        if not 2 <= len(items) <= MAX_CHOICES:
+            r.report(node.mark, where, f"expected 2 to {MAX_CHOICES} choices (keys 1-4), got {len(items)}")
+            return None
+        choices: list[Choice] = []
+        for i, item in enumerate(items):
+            keys = r.mapping(item, f"{where}[{i}]", ("text", "when"))
+            if keys is None or len(keys) < 2:
+                return None
+            text = r.text(keys["text"], f"{where}[{i}].text", 80)
+            when = self.guard(keys["when"], f"{where}[{i}].when")
+            if when is not None and not reads_numbers(when):
+                r.report(
+                    keys["when"].mark,
+                    f"{where}[{i}].when",
+                    f"{quote(when)} reads no recorded value, so it is typed in and goes stale when "
+                    "the lesson is retrained; decide the choice from the numbers, such as h[t, 0] > 0",
+                )
+                return None
+            if text is None or when is None:
+                return None
+            if any(c.text == text for c in choices):
+                r.report(keys["text"].mark, f"{where}[{i}].text", f"{quote(text)} is a choice twice")
+                return None
+            choices.append(Choice(text, when))
+        return tuple(choices)
+
+    def value_expression(self, node: Node, where: str) -> str | None:
+        """An expression giving one number at a question's place."""
+        source = self.r.text(node, where, 300, "an expression such as h[t, 0] or dh_norm[T - 1] / dh_norm[0]")
+        if source is None or self.cell is None:
+            return None
+        vocab_size, hidden, steps = self.sizes()
+        try:
+            parse_value(source, self.cell, steps, vocab_size, hidden)
+        except ClaimError as exc:
+            self.r.report(node.mark, where, str(exc))
+            return None
+        return source
+
+    def answer(self, node: Node, where: str) -> str | None:
+        source = self.value_expression(node, where)
+        if source is not None and not reads_numbers(source):
+            self.r.report(
+                node.mark,
+                where,
+                f"{quote(source)} is typed in, so it goes stale when the lesson is retrained; "
+                "compute it from the numbers at this place, such as h[t, 0] or prob[t]",
+            )
+            return None
+        return source
+
+    def read_distractors(self, node: Node, where: str, answer: str | None) -> tuple[str, ...] | None:
+        r = self.r
+        items = r.sequence(node, where, f"a list of 1 to {MAX_CHOICES - 1} expressions")
+        if items is None:
+            return None
+        if not 1 <= len(items) <= MAX_CHOICES - 1:
+            many = f"expected 1 to {MAX_CHOICES - 1} distractors (keys 1-4), got {len(items)}"
+            r.report(node.mark, where, many)
+            return None
+        found: list[str] = []
+        for i, item in enumerate(items):
+            source = self.value_expression(item, f"{where}[{i}]")
+            if source is None:
+                return None
+            if source.replace(" ", "") in [s.replace(" ", "") for s in (answer or "", *found)]:
+                r.report(item.mark, f"{where}[{i}]", f"{quote(source)} is the answer or a distractor again")
+                return None
+            found.append(source)
+        return tuple(found)

@@ -54,6 +54,40 @@ class Caption:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One option of a question with worded choices: it is the answer where `when` holds."""
+
+    text: str
+    when: str  # the claims language, at the question's place; exactly one choice holds there
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question the class answers before the app shows the value (`ask:` in a lesson).
+
+    It shows where a caption with the same selector would (checkpoint, phase, t, op, and
+    the `when:`/`if:` guards). The answer is never typed in: worded choices each carry a
+    condition, exactly one of which holds at the place; a numeric question computes its
+    answer (and any distractors) from the numbers there.
+    """
+
+    question: str  # may hold {placeholders}, filled like a caption's
+    op: str
+    explain: str = ""  # shown at reveal, beside the answer; placeholders too
+    checkpoint: str | None = None
+    phase: str | None = None
+    t: int | str | None = None
+    when: str | None = None
+    condition: str | None = None  # `if:`
+    choices: tuple[Choice, ...] = ()  # worded choices; empty for a numeric question
+    answer: str | None = None  # a numeric question's answer, an expression
+    distractors: tuple[str, ...] = ()  # expressions; none: the class types the number
+    decimals: int = 2  # numbers are shown, and typed answers accepted, to this many places
+    line: int = field(default=0, compare=False)
+    column: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
 class Claim:
     """A checkable statement about one checkpoint's numbers, verified by --check."""
 
@@ -79,6 +113,7 @@ class Lesson:
     captions: tuple[Caption, ...]
     claims: tuple[Claim, ...]
     compare_cell: str | None = None  # a second cell for side-by-side, if the lesson names one
+    asks: tuple[Ask, ...] = ()  # questions the class answers before the values are shown
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(
@@ -106,7 +141,7 @@ class Lesson:
     def compare_lesson(self) -> Lesson | None:
         """The side-by-side model: this lesson with the other cell, same data, seed and training.
 
-        Its captions and claims are dropped: they name this cell's ops and gates.
+        Its captions, claims and questions are dropped: they name this cell's ops and gates.
         """
         if self.compare_cell is None:
             return None
@@ -115,5 +150,6 @@ class Lesson:
             model=replace(self.model, cell=self.compare_cell),
             captions=(),
             claims=(),
+            asks=(),
             compare_cell=None,
         )
