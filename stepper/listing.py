@@ -27,9 +27,14 @@ FUNCTIONS: Mapping[str, object] = {
     "log": np.log,
     "outer": np.outer,
     "zeros": np.zeros,
+    "clip": np.clip,
+    "sqrt": np.sqrt,
+    "cumsum": np.cumsum,
+    "argmax": np.argmax,
 }
-#: Names a line may read that are bookkeeping, not operands worth outlining.
-CONTEXT_NAMES = frozenset({"inputs", "targets", "t", "T", "V", "H"})
+#: Names a line may read that are bookkeeping, not operands worth outlining: the loop's
+#: own, the optimizer's settings, the sampler's temperature and its draw.
+CONTEXT_NAMES = frozenset({"inputs", "targets", "t", "T", "V", "H", "lr", "b1", "b2", "n", "temperature", "uniform"})
 LOOP_INDENT = "    "
 
 
