@@ -36,7 +36,9 @@ class Recorder:
         self.passes.append(Pass(name, title, listing, range(first, len(self.bases))))
         self._open = None
 
-    def block(self, t: int, known: Mapping[str, np.ndarray], context: Mapping[str, object]) -> dict[str, object]:
+    def block(
+        self, t: int, known: Mapping[str, np.ndarray], context: Mapping[str, object]
+    ) -> dict[str, object]:
         """Run the open pass's loop body once from `known`; returns the env it left."""
         assert self._open is not None
         phase, _, listing, _ = self._open

@@ -1,6 +1,6 @@
 """Any training iteration, exactly as it happened: replayed from the nearest stored snapshot.
 
-The trainer stores a snapshot every SNAPSHOT_EVERY iterations (weights, optimizer state,
+The trainer stores a snapshot every few iterations (train.snapshot_every) (weights, optimizer state,
 carried hidden state, stream position). Replaying from one runs the very same fast-path
 code in the same order, so iteration K's weights, chunk and state come out bit for bit.
 """

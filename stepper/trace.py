@@ -141,8 +141,7 @@ class Trace:
     def phase_range(self, phase: str) -> range:
         blocks = self.pass_of(phase).blocks
         if not len(blocks):
-            start = self.block_starts[blocks.start] if blocks.start < len(self.block_starts) else len(self.steps)
-            return range(start, start)
+            return range(len(self.steps), len(self.steps))
         return range(self.block_starts[blocks.start], self.block_range(blocks[-1]).stop)
 
     def block_of(self, index: int) -> int:

@@ -62,7 +62,7 @@ class TrainResult:
     loss_history: np.ndarray = field(repr=False)  # mean loss per symbol, one per iteration
     divergence: Divergence | None
     seconds: float
-    snapshots: tuple[Snapshot, ...] = field(default=(), repr=False)  # every SNAPSHOT_EVERY iterations
+    snapshots: tuple[Snapshot, ...] = field(default=(), repr=False)  # see snapshot_every
 
     def checkpoint(self, name: str) -> Checkpoint:
         for c in self.checkpoints:
@@ -87,13 +87,20 @@ def training_stream(data: Sequence[int], seq_length: int) -> np.ndarray:
 
 #: Iterations between progress reports: a window trains in slices and stays responsive.
 SLICE = 16
-#: Iterations between stored snapshots; any iteration replays from the one before it
-#: (stepper/replay.py), a few thousand fast-path iterations at most.
-SNAPSHOT_EVERY = 2048
+
+
+def snapshot_every(iterations: int) -> int:
+    """Iterations between stored snapshots: nine at most per lesson, and never so far
+    apart that replaying to any iteration (stepper/replay.py) takes long on a small lesson."""
+    return max(32, math.ceil(iterations / 8))
 
 
 def next_chunk(
-    stream: np.ndarray, pointer: int, seq: int, state: tuple[np.ndarray, ...], zero_state: tuple[np.ndarray, ...]
+    stream: np.ndarray,
+    pointer: int,
+    seq: int,
+    state: tuple[np.ndarray, ...],
+    zero_state: tuple[np.ndarray, ...],
 ) -> tuple[int, tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
     """(pointer, carried state, inputs, targets) of the chunk an iteration trains on."""
     if pointer + seq + 1 > stream.size:
@@ -136,10 +143,11 @@ def training(config: TrainConfig, data: Sequence[int]) -> Generator[int, None, T
     first = 0
     finished = False
     snapshots: list[Snapshot] = []
+    every = snapshot_every(config.iterations)
     while not finished:
         with np.errstate(all="ignore"):
             for iteration in range(first, min(config.iterations + 1, first + SLICE)):
-                if iteration % SNAPSHOT_EVERY == 0:
+                if iteration % every == 0:
                     frozen = params.frozen().flat
                     snapshots.append(Snapshot(iteration, frozen, optimizer.snapshot(), state, pointer))
                 pointer, state, inputs, targets = next_chunk(stream, pointer, seq, state, zero_state)

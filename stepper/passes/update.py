@@ -22,9 +22,7 @@ from stepper.trace import UPDATE, Trace, UpdateRecord, frozen_array
 
 _HEAD = "for W in params:                           # one parameter group at a time: W is Wxh, Whh, ..."
 _LINES = {
-    "sgd": (
-        "    W -= lr * dW                           # a step against the gradient",
-    ),
+    "sgd": ("    W -= lr * dW                           # a step against the gradient",),
     "adagrad": (
         "    mem += dW * dW                         # Adagrad's memory: squared gradients so far",
         "    W -= lr * dW / sqrt(mem + 1e-8)        # big where gradients were small, and back",
@@ -111,8 +109,14 @@ def _with_update(
         trace.loss,
         float(loss_after),
     )
-    return replace(trace, steps=tuple(rec.steps), passes=tuple(rec.passes), bases=rec.frozen_bases(),
-                   block_starts=tuple(rec.starts), update=record)
+    return replace(
+        trace,
+        steps=tuple(rec.steps),
+        passes=tuple(rec.passes),
+        bases=rec.frozen_bases(),
+        block_starts=tuple(rec.starts),
+        update=record,
+    )
 
 
 def group_names(trace: Trace) -> tuple[str, ...]:
