@@ -27,8 +27,8 @@ from stepper.state import Hover, ViewState
 from stepper.theme import ZOOM_STEPS, Theme, zoom_step
 from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
-from stepper.views.frame import Frame
-from stepper.views.overlays import LessonEntry
+from stepper.views.frame import Box, Frame
+from stepper.views.overlays import LessonEntry, notes_view
 from stepper.views.screen import build_progress, build_screen, build_start
 from stepper.views.screen import forget as forget_views
 
@@ -38,6 +38,15 @@ OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progre
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
+NOTES_SCROLL = (
+    Command.NEXT_T,
+    Command.PREV_T,
+    Command.NEXT_OP,
+    Command.PREV_OP,
+    Command.FIRST,
+    Command.LAST,
+)
 NAV = (
     Command.NEXT_OP,
     Command.PREV_OP,
@@ -150,6 +159,7 @@ class App:
         self._windowed = size
         self.opening: Opening | None = None
         self.start_at = start_at
+        self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
         if lesson_path is not None:
             self.open_lesson(lesson_path)
 
@@ -172,6 +182,8 @@ class App:
         """Load and start training. A lesson that trains longer than a moment trains in
         slices between frames: the window shows progress and Esc cancels."""
         path = Path(path)
+        if self.session is not None and self.state is not None:  # Backspace comes back here
+            self._left = [*self._left[1 - LESSONS_KEPT :], (self.session, self.state)]
         try:
             lesson = load_lesson(path)
             steps = training(lesson.train_config(), lesson.data)
@@ -230,6 +242,32 @@ class App:
         self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
         self.dirty = True
 
+    def go_back(self) -> None:
+        """Backspace: the lesson left most recently, at the place it was left (checkpoint,
+        pass, step, panels), without training it again."""
+        if not self._left:
+            if self.state is not None:
+                self.set_state(replace(self.state, message="no earlier lesson to go back to"))
+            return
+        session, state = self._left.pop()
+        forget_views()
+        self.scene = None
+        self._compare_session = None
+        self.opening = None
+        self.session, self.message = session, ""
+        self.state = replace(
+            state,
+            overlay="",
+            zoom=self.theme.zoom,
+            playing=False,
+            hover=None,
+            quit_asked=False,
+            message=f"back to {session.lesson.title}",
+        )
+        resolved = session.lesson.path.resolve()
+        self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
+        self.dirty = True
+
     def _fail(self, message: str) -> None:
         self.opening = None
         self.session, self.state = None, None
@@ -265,25 +303,24 @@ class App:
             frame = replace(frame, label=label, partner=partner)
         return frame
 
-    def build(self, state: ViewState | None = None, size: tuple[int, int] | None = None) -> Scene:
+    def build(
+        self, state: ViewState | None = None, size: tuple[int, int] | None = None, theme: Theme | None = None
+    ) -> Scene:
         """The scene for the current state (or another one, for off-screen exports)."""
         w, h = size or self.surface.get_size()
+        theme = theme or self.theme
         if self.opening is not None:
             o = self.opening
             total = o.lesson.training.iterations
-            return build_progress(
-                w, h, self.theme, self.fonts.measure, o.lesson.title, min(o.done, total), total
-            )
+            return build_progress(w, h, theme, self.fonts.measure, o.lesson.title, min(o.done, total), total)
         frame = self.frame(state)
         if frame is None:
-            return build_start(
-                w, h, self.theme, self.fonts.measure, self.entries, self.selection, self.message
-            )
+            return build_start(w, h, theme, self.fonts.measure, self.entries, self.selection, self.message)
         return build_screen(
             frame,
             w,
             h,
-            self.theme,
+            theme,
             self.fonts.measure,
             self.entries if self.state and self.state.overlay == "lessons" else None,
         )
@@ -305,6 +342,13 @@ class App:
         if not self.headless:
             pygame.display.flip()
         return True
+
+    def repaint(self) -> None:
+        """Draw every layer on the next frame. After set_mode, a resize or an expose the
+        window's pixels may be gone while the surface object (and its size) stay the same,
+        so the layer cache cannot tell: it must be told."""
+        self.layers.forget()
+        self.dirty = True
 
     # ----- commands ------------------------------------------------------------------
     def set_state(self, state: ViewState) -> None:
@@ -330,6 +374,9 @@ class App:
             Command.LESSONS,
         ):
             self._lesson_list_command(command, key)
+            return
+        if state.overlay == "notes" and command in NOTES_SCROLL:
+            self.scroll_notes(command)
             return
         trace = self.trace_of(state)
         if command in NAV:
@@ -363,10 +410,20 @@ class App:
             self.set_state(
                 replace(state, animate=on, progress=1.0, message=f"animations {'on' if on else 'off'}")
             )
-        elif command in (Command.HELP, Command.NOTES, Command.LESSONS):
-            name = {Command.HELP: "help", Command.NOTES: "notes", Command.LESSONS: "lessons"}[command]
+        elif command in (Command.HELP, Command.NOTES, Command.LESSONS, Command.BIG_NUMBERS):
+            name = {
+                Command.HELP: "help",
+                Command.NOTES: "notes",
+                Command.LESSONS: "lessons",
+                Command.BIG_NUMBERS: "big",
+            }[command]
             self.set_state(
-                replace(state, overlay="" if state.overlay == name else name, selection=self.selection)
+                replace(
+                    state,
+                    overlay="" if state.overlay == name else name,
+                    selection=self.selection,
+                    notes_scroll=0,
+                )
             )
         elif command is Command.OPEN_LESSON:
             self._open_number(key)
@@ -385,11 +442,36 @@ class App:
             self.save_png()
         elif command is Command.SAVE_GIF:
             self.save_gif()
+        elif command is Command.PREVIOUS_LESSON:
+            self.go_back()
         elif command is Command.BACK:
             if state.overlay:
                 self.set_state(replace(state, overlay=""))
-            else:
+            elif state.quit_asked:
                 self.running = False
+            else:  # a stray Esc (or a clicker's) must not end the lesson in front of a class
+                self.set_state(replace(state, quit_asked=True, playing=False))
+
+    def scroll_notes(self, command: Command | None, lines: int = 0) -> None:
+        """Teacher notes longer than the card: ↑ ↓ by a line, → ← (PgDn PgUp) by a card,
+        Home End to either end; the wheel by `lines`."""
+        assert self.state is not None and self.session is not None
+        w, h = self.surface.get_size()
+        lesson = self.session.lesson
+        shown, room = notes_view(
+            Box(0, 0, w, h), self.theme, self.fonts.measure, lesson.title, lesson.teacher_notes
+        )
+        last = max(0, len(shown) - room)
+        step = {
+            Command.NEXT_T: 1,
+            Command.PREV_T: -1,
+            Command.NEXT_OP: room,
+            Command.PREV_OP: -room,
+            Command.FIRST: -len(shown),
+            Command.LAST: len(shown),
+        }.get(command, lines)
+        scroll = max(0, min(last, min(self.state.notes_scroll, last) + step))
+        self.set_state(replace(self.state, notes_scroll=scroll))
 
     def compare_kinds(self) -> tuple[str, ...]:
         """What side by side can set against this lesson: checkpoints, the lesson's second
@@ -512,6 +594,8 @@ class App:
             self.dirty = True
         elif command is Command.FULLSCREEN:
             self.toggle_fullscreen()
+        elif command is Command.PREVIOUS_LESSON and self._left:
+            self.go_back()
         elif command in (Command.NEXT_T, Command.PREV_T, Command.SELECT, Command.OPEN_LESSON, Command.BACK):
             if self.message and command is Command.BACK:
                 self.running = False
@@ -552,11 +636,17 @@ class App:
         self._fullscreen = going_full
         if self.state is not None:
             self.set_state(replace(self.state, fullscreen=going_full, message=note))
-        self.dirty = True
+        self.repaint()
 
     def save_png(self, folder: Path | None = None) -> Path | None:
+        """The frame on screen, drawn again off-screen without the status bar's passing notes."""
         try:
-            path = save_surface(self.surface, free_name(save_folder(folder), "rnn-stepper", ".png"))
+            target = free_name(save_folder(folder), "rnn-stepper", ".png")
+            surface = self.surface
+            if self.state is not None:
+                surface = pygame.Surface(self.surface.get_size())
+                LayerCache().draw(self.build(self.state.exported()), surface, self.fonts)
+            path = save_surface(surface, target)
             note = f"saved {path.name}"
         except OutputError as exc:
             path, note = None, str(exc)
@@ -589,15 +679,19 @@ class App:
         elif event.type == pygame.KEYDOWN:
             key = key_name(event)
             command = KEYMAP.get(key)
+            if self.state is not None and self.state.quit_asked and command is not Command.BACK:
+                self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
             if command is not None:
                 self.command(command, key)
         elif event.type == pygame.VIDEORESIZE and not self.headless:
             w, h = max(MIN_SIZE[0], event.w), max(MIN_SIZE[1], event.h)
             self.surface = pygame.display.get_surface() or pygame.display.set_mode((w, h), pygame.RESIZABLE)
             self.fit_zoom()
-            self.dirty = True
+            self.repaint()
         elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
-            self.dirty = True
+            self.repaint()
+        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.overlay == "notes":
+            self.scroll_notes(None, -3 * int(getattr(event, "y", 0)))
         elif event.type == pygame.MOUSEMOTION:
             self.pointer(event.pos)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:

@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate, train and verify the claims of each lesson (default: the built-in course), then exit",
     )
     p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
+    p.add_argument(
+        "--export-narration",
+        metavar="OUT.json",
+        help="write the caption shown at every place of both passes (every checkpoint, or --checkpoint)",
+    )
     p.add_argument("--export-weights", metavar="OUT.npz", help="write the weights (torch names)")
     p.add_argument("--screenshot", metavar="OUT.png", help="render one frame to PNG, no window")
     p.add_argument("--export-frames", metavar="DIR", help="render every frame of the pass to PNGs")
@@ -97,6 +102,25 @@ def _trace_for(args: argparse.Namespace, lesson: Lesson):
     return session, session.trace(checkpoint, sequence)
 
 
+def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
+    """--export-narration: the places of --checkpoint (or of every checkpoint), or of --weights."""
+    import json
+
+    from stepper.narration import narration_places
+
+    if args.weights:
+        _, trace = _trace_for(args, lesson)
+        return json.dumps(narration_places(lesson, trace, None, 0), indent=1, ensure_ascii=False) + "\n"
+    session, _ = _trace_for(args, lesson)
+    sequence = parse_sequence(args.sequence, lesson) if args.sequence else lesson.playback
+    names = [_checkpoint_name(args, session)] if args.checkpoint else session.checkpoint_names
+    places = []
+    for name in names:
+        iteration = session.result.checkpoint(name).iteration
+        places += narration_places(lesson, session.trace(name, sequence), name, iteration)
+    return json.dumps(places, indent=1, ensure_ascii=False) + "\n"
+
+
 def _checkpoint_name(args: argparse.Namespace, session) -> str:
     names = session.checkpoint_names
     if args.checkpoint is None:
@@ -117,19 +141,30 @@ def run(args: argparse.Namespace) -> int:
 
         return check_lessons([str(lesson_path(p)) for p in args.check] or [str(p) for p in builtin_lessons()])
     lesson = load_lesson(args.lesson) if args.lesson else None
-    headless = (args.export_trace, args.export_weights, args.screenshot, args.export_frames, args.export_gif)
+    headless = (
+        args.export_trace,
+        args.export_narration,
+        args.export_weights,
+        args.screenshot,
+        args.export_frames,
+        args.export_gif,
+    )
     if any(headless) and lesson is None:
         raise UsageError("give a lesson file before the export options")
-    if args.weights and not args.export_trace:
+    if args.weights and not (args.export_trace or args.export_narration):
         raise UsageError(
-            "--weights: only --export-trace reads a weights file; the window and the other "
-            "exports show the lesson's own checkpoints (--checkpoint NAME)"
+            "--weights: only --export-trace and --export-narration read a weights file; the window "
+            "and the other exports show the lesson's own checkpoints (--checkpoint NAME)"
         )
     if args.export_trace:
         from stepper.export import trace_json_text
 
         _, trace = _trace_for(args, lesson)
         out = atomic_write_text(args.export_trace, trace_json_text(trace), args.overwrite)
+        print(f"wrote {out}")
+        return 0
+    if args.export_narration:
+        out = atomic_write_text(args.export_narration, _narration_json(args, lesson), args.overwrite)
         print(f"wrote {out}")
         return 0
     if args.export_weights:

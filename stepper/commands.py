@@ -22,8 +22,10 @@ class Command(Enum):
     PREV_CHECKPOINT = "previous checkpoint"
     NEXT_CHECKPOINT = "next checkpoint"
     NUMBERS = "numbers in the code line"
+    BIG_NUMBERS = "big numbers: this op alone"
     ANIMATE = "animations on / off"
     LESSONS = "lesson list"
+    PREVIOUS_LESSON = "back to previous lesson"
     OPEN_LESSON = "open lesson 1-9"
     FULLSCREEN = "fullscreen"
     ZOOM_IN = "zoom in"
@@ -42,7 +44,7 @@ class Command(Enum):
     PANEL_HISTORY = "training history"
     PANEL_COMPARE = "side by side"
     WEIGHT_CHANGES = "weights changed since untrained"
-    BACK = "close overlay / quit"
+    BACK = "close overlay / quit (asks)"
     SELECT = "choose"
 
 
@@ -55,8 +57,8 @@ class Binding:
 
 
 BINDINGS: tuple[Binding, ...] = (
-    Binding(Command.NEXT_OP, ("right",), "→", "Step"),
-    Binding(Command.PREV_OP, ("left",), "←", "Step"),
+    Binding(Command.NEXT_OP, ("right", "page down"), "→  PgDn", "Step"),
+    Binding(Command.PREV_OP, ("left", "page up"), "←  PgUp", "Step"),
     Binding(Command.NEXT_T, ("down", "shift+right"), "↓  Shift+→", "Step"),
     Binding(Command.PREV_T, ("up", "shift+left"), "↑  Shift+←", "Step"),
     Binding(Command.FIRST, ("home",), "Home", "Step"),
@@ -69,11 +71,13 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.PREV_CHECKPOINT, ("[",), "[", "Model"),
     Binding(Command.NEXT_CHECKPOINT, ("]",), "]", "Model"),
     Binding(Command.NUMBERS, ("n",), "N", "Show"),
+    Binding(Command.BIG_NUMBERS, ("z",), "Z", "Show"),
     Binding(Command.ANIMATE, ("a",), "A", "Show"),
     Binding(Command.HELP, ("h", "?"), "H  ?", "Show"),
     Binding(Command.NOTES, ("p",), "P", "Show"),
     Binding(Command.LESSONS, ("l",), "L", "Lessons"),
     Binding(Command.OPEN_LESSON, tuple(str(n) for n in range(1, 10)), "1-9", "Lessons"),
+    Binding(Command.PREVIOUS_LESSON, ("backspace",), "Backspace", "Lessons"),
     Binding(Command.FULLSCREEN, ("f11", "f"), "F11  F", "Window"),
     Binding(Command.ZOOM_IN, ("ctrl++",), "Ctrl +", "Window"),
     Binding(Command.ZOOM_OUT, ("ctrl+-",), "Ctrl -", "Window"),
@@ -92,6 +96,9 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.SELECT, ("return",), "Enter", "Lessons"),
     Binding(Command.BACK, ("escape",), "Esc", "Window"),
 )
+
+#: What the status bar asks after one Esc with nothing to close.
+QUIT_QUESTION = "press Esc again to quit"
 
 #: The three keys the status bar always shows.
 STATUS_HINTS = (Command.NEXT_OP, Command.TOGGLE_PASS, Command.HELP)

@@ -42,7 +42,7 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
     app = App(Path(args.lesson), size=parse_size(args.size), headless=True, start_at=start_at)
     if app.state is None or app.session is None:
         raise OutputError(app.message or "the lesson could not open")
-    base = replace(app.state, animate=False)
+    base = replace(app.state, animate=False).exported()
     trace = app.trace_of(base)
     span = trace.phase_range(args.phase)
     if args.screenshot:
@@ -78,8 +78,9 @@ GIF_FRAME_MS = 600
 GIF_MAX_WIDTH = 1280
 
 
-def pass_frames(app, base, trace, phase: str, every_op: bool):
-    """Render each op of a pass (or, for a long pass, each timestep's last op) off-screen."""
+def pass_frames(app, base, trace, phase: str, every_op: bool, size=None, theme=None):
+    """Render each op of a pass (or, for a long pass, each timestep's last op) off-screen,
+    at `size` (default: the app's) and without the status bar's passing notes."""
     import pygame
 
     from stepper.navigation import at_step
@@ -90,25 +91,35 @@ def pass_frames(app, base, trace, phase: str, every_op: bool):
     if not every_op and len(ops) > GIF_MAX_FRAMES:
         ends = sorted({trace.block_range(trace.block_of(i)).stop - 1 - span.start for i in span})
         ops = ends if len(ends) <= GIF_MAX_FRAMES else ends[:: -(-len(ends) // GIF_MAX_FRAMES)]
-    surface = pygame.Surface(app.surface.get_size())
+    surface = pygame.Surface(size or app.surface.get_size())
     cache = LayerCache()
     for k in ops:
-        state = replace(base, cursor=at_step(trace, phase, k), progress=1.0, hover=None)
-        cache.draw(app.build(state, surface.get_size()), surface, app.fonts)
+        state = replace(base.exported(), cursor=at_step(trace, phase, k), hover=None)
+        cache.draw(app.build(state, surface.get_size(), theme), surface, app.fonts)
         yield k, surface
 
 
+def gif_size(size: tuple[int, int]) -> tuple[int, int]:
+    """A window wider than GIF_MAX_WIDTH is drawn again at that width, not shrunk: shrinking
+    would take its text below the smallest size a room can read."""
+    w, h = size
+    return size if w <= GIF_MAX_WIDTH else (GIF_MAX_WIDTH, round(h * GIF_MAX_WIDTH / w))
+
+
 def pass_gif(app, base, trace, phase: str) -> tuple[bytes, int]:
-    """Each frame is reduced to a 255-colour palette as soon as it is drawn (a byte a pixel,
-    so a long pass fits in memory), then Pillow writes the GIF."""
+    """Each frame is drawn at the GIF's own size (zoom at least 100%, so no text is under
+    16 px) and reduced to a 255-colour palette as soon as it is drawn (a byte a pixel, so a
+    long pass fits in memory), then Pillow writes the GIF."""
     import pygame
 
     image = _pillow()
     frames = []
-    for _, surface in pass_frames(app, base, trace, phase, every_op=False):
-        w, h = surface.get_size()
-        if w > GIF_MAX_WIDTH:
-            surface = pygame.transform.smoothscale(surface, (GIF_MAX_WIDTH, round(h * GIF_MAX_WIDTH / w)))
+    size = gif_size(app.surface.get_size())
+    from stepper.app import MIN_SIZE
+
+    fits = min(size[0] / MIN_SIZE[0], size[1] / MIN_SIZE[1])  # the largest zoom the GIF's size holds
+    theme = app.theme.zoomed(min(max(1.0, app.theme.zoom), max(1.0, fits)))
+    for _, surface in pass_frames(app, base, trace, phase, every_op=False, size=size, theme=theme):
         rgb = image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
         frames.append(rgb.quantize(colors=255, method=image.Quantize.FASTOCTREE))
     buffer = io.BytesIO()

@@ -16,7 +16,7 @@ from types import CodeType
 
 import numpy as np
 
-from stepper.numerics import one_hot, sigmoid, softmax
+from stepper.numerics import log_softmax, one_hot, sigmoid, softmax
 
 
 def first_index(mask: np.ndarray) -> int:
@@ -30,9 +30,9 @@ def first_index(mask: np.ndarray) -> int:
 FUNCTIONS: Mapping[str, object] = {
     "one_hot": one_hot,
     "softmax": softmax,
+    "log_softmax": log_softmax,
     "sigmoid": sigmoid,
     "tanh": np.tanh,
-    "log": np.log,
     "outer": np.outer,
     "zeros": np.zeros,
     "clip": np.clip,

@@ -3,8 +3,11 @@
 A caption names values instead of quoting numbers, so it never goes stale
 when training changes. The placeholder language is deliberately tiny (a name,
 integer indices, a format spec): no attribute access, no expressions, so a
-lesson file can never make the app run code or build a gigantic string. The
-same grammar serves the loader (which rejects bad placeholders with their
+lesson file can never make the app run code. Nor can it build a gigantic
+string: a placeholder names at most MAX_ELEMENTS numbers, each number is
+printed in at most ELEMENT_CHARS characters (or its width), and the loader
+refuses a caption whose worst case (`worst_length`) exceeds MAX_CAPTION_CHARS.
+The same grammar serves the loader (which rejects bad placeholders with their
 file position) and `fill` (which never raises).
 """
 
@@ -21,8 +24,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stepper.cells import CELLS
+from stepper.lesson.guards import check_guard, timesteps
 from stepper.params import layout
-from stepper.trace import FORWARD, Trace
+from stepper.trace import FORWARD, PHASES, Trace
 
 if TYPE_CHECKING:
     from stepper.lesson.model import Caption, Lesson
@@ -32,6 +36,14 @@ MISSING = "…"
 DEFAULT_FLOAT = ".2f"
 MAX_WIDTH = 40
 MAX_PRECISION = 12
+#: Numbers one placeholder may name: a whole vector of the largest model, or one row.
+MAX_ELEMENTS = 64
+#: A number longer than this (and than its width) is printed in e-notation instead.
+ELEMENT_CHARS = 26
+#: The longest a caption may become once every placeholder is filled, in the worst case.
+MAX_CAPTION_CHARS = 4000
+#: Characters of narration one place fills at most (the caption bar shows far fewer).
+MAX_SHOWN_CHARS = 6000
 
 #: Names every caption may use besides the code's own variables, with their kind.
 EXTRAS: Mapping[str, type] = {
@@ -50,7 +62,9 @@ _NEEDS = {"guess": "p", "prob": "p", "loss": "loss_t", "dh_norm": "dh"}
 
 _FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d{1,4}\])*)")
 _INDEX = re.compile(r"\[(\d+)\]")
-_SPEC = re.compile(r"(?:.?[<>=^])?[+\- ]?z?#?0?(?P<width>\d+)?[_,]?(?:\.(?P<precision>\d+))?[eEfFgG%sd]?")
+_SPEC = re.compile(
+    r"(?:.?[<>=^])?[+\- ]?z?#?0?(?P<width>\d+)?[_,]?(?:\.(?P<precision>\d+))?(?P<kind>[eEfFgG%sd])?"
+)
 _FORMATTER = string.Formatter()
 _SAMPLES: Mapping[type, object] = {float: 0.5, int: 3, str: "a"}
 
@@ -101,6 +115,35 @@ def _check_spec(source: str, spec: str) -> None:
         raise PlaceholderError(
             f"{source}: widths above {MAX_WIDTH} and precisions above {MAX_PRECISION} are not allowed"
         )
+
+
+def _element_chars(spec: str, kind: type) -> int:
+    """The most characters one value can take under `spec` (see `_format`)."""
+    match = _SPEC.fullmatch(spec)
+    width = int(match.group("width") or 0) if match else 0
+    precision = int(match.group("precision") or 6) if match else 6
+    if kind is float and match and match.group("kind") in ("e", "E", "g", "G"):
+        return max(width, precision + 8)
+    return max(width, ELEMENT_CHARS)
+
+
+def worst_length(text: str, shapes: Mapping[str, tuple[int, ...]]) -> int:
+    """The longest `text` can become when filled: literal text plus every placeholder at its widest."""
+    try:
+        parts = list(_FORMATTER.parse(text))
+    except ValueError:
+        return len(text)
+    total = 0
+    for literal, field, spec, _ in parts:
+        total += len(literal)
+        if field is None:
+            continue
+        match = _FIELD.fullmatch(field)
+        name = match.group(1) if match else field
+        shape = shapes.get(name, ())[len(_INDEX.findall(match.group(2))) if match else 0 :]
+        count = int(np.prod(shape)) if shape else 1
+        total += count * (_element_chars(spec or "", EXTRAS.get(name, float)) + 4) + 2
+    return total
 
 
 def _shape_of(comment: str, vocab_size: int, hidden_size: int) -> tuple[int, ...]:
@@ -177,8 +220,20 @@ def caption_problems(
                 problem = f'{ph.source}: format "{ph.spec}" does not fit a {kind.__name__} value'
         if problem is None and present is not None and ph.name not in present:
             problem = _absence(ph, cell, phase, op)
+        named = shapes.get(ph.name, ())[len(ph.indices) :]
+        if problem is None and named and int(np.prod(named)) > MAX_ELEMENTS:
+            count = int(np.prod(named))
+            problem = (
+                f"{ph.source}: names {count:,} numbers; at most {MAX_ELEMENTS} per placeholder, "
+                f"so name a row or one number, such as {{{ph.name}{'[0]' * (len(named) - 1)}}}"
+            )
         if problem:
             problems.append(problem)
+    if not problems and (longest := worst_length(text, shapes)) > MAX_CAPTION_CHARS:
+        problems.append(
+            f"filled in, it could be {longest:,} characters long; at most {MAX_CAPTION_CHARS:,}: "
+            "use fewer or shorter placeholders (a format such as .2f or .3e, or one row of a matrix)"
+        )
     return problems
 
 
@@ -258,6 +313,8 @@ def _render(field: str, spec: str, conversion: str | None, values: Mapping[str, 
         if not (isinstance(value, np.ndarray) and value.ndim and index < value.shape[0]):
             return MISSING
         value = value[index]
+    if isinstance(value, np.ndarray) and value.size > MAX_ELEMENTS:  # the loader refuses these
+        return MISSING
     try:
         return _format(value, spec)
     except (ValueError, TypeError):
@@ -273,15 +330,95 @@ def _format(value: object, spec: str) -> str:
         return format(int(value), spec)
     if isinstance(value, (float, np.floating, np.ndarray)):
         shown = format(float(value), spec or DEFAULT_FLOAT)
+        if len(shown) > _element_chars(spec, float):  # 1e300 with .2f: say it in e-notation
+            match = _SPEC.fullmatch(spec)
+            precision = int(match.group("precision") or 2) if match else 2
+            shown = format(float(value), f".{precision}e")
         # "-0.00" says a sign the number does not have at this precision.
         return shown[1:] if shown.startswith("-") and not any(c in "123456789" for c in shown) else shown
     return MISSING
 
 
 def captions_at(
-    lesson: Lesson, checkpoint: str | None, phase: str | None, t: int | None, op: str | None
+    lesson: Lesson,
+    checkpoint: str | None,
+    phase: str | None,
+    t: int | None,
+    op: str | None,
+    steps: int | None = None,
 ) -> tuple[Caption, ...]:
-    """The captions for this place, most specific first (file order among equals)."""
-    here = {"checkpoint": checkpoint, "phase": phase, "t": t, "op": op}
-    matching = [c for c in lesson.captions if all(getattr(c, k) in (None, v) for k, v in here.items())]
-    return tuple(sorted(matching, key=lambda c: -sum(getattr(c, k) is not None for k in here)))
+    """The captions whose selector picks this place, most specific first (file order among equals).
+
+    `steps` is the length of the sequence played (default: the lesson's own), which
+    `t: -1` and slices such as `t: "1:"` are counted in.
+    """
+    steps = len(lesson.playback) - 1 if steps is None else steps
+    here = {"checkpoint": checkpoint, "phase": phase, "op": op}
+    matching = [
+        c
+        for c in lesson.captions
+        if all(getattr(c, k) in (None, v) for k, v in here.items())
+        and (c.t is None or (t is not None and t in timesteps(c.t, steps)))
+    ]
+    return tuple(sorted(matching, key=lambda c: -sum(getattr(c, k) is not None for k in (*here, "t"))))
+
+
+def shown_captions(lesson: Lesson, trace: Trace, index: int, checkpoint: str | None) -> tuple[Caption, ...]:
+    """The captions shown with the cursor on step `index`: picked by their selector, and true here.
+
+    Its guards (`if:` and `when:`) must hold at this timestep. A caption pinned to
+    a later timestep (`t: 1`) describes the lesson's own sequence: on another it
+    shows only if it has a guard and the guard holds there.
+    """
+    step = trace.steps[index]
+    own = (*trace.inputs, *trace.targets[-1:]) == lesson.playback
+    found = captions_at(lesson, checkpoint, step.phase, step.t, step.op, trace.length)
+
+    def holds(c: Caption) -> bool:
+        guards = [g for g in (c.condition, c.when) if g is not None]
+        if not guards:  # the first step and steps counted from the end mean the same on any sequence
+            return own or not isinstance(c.t, int) or c.t <= 0
+        return all(check_guard(g, trace, step.t)[0] for g in guards)
+
+    return tuple(c for c in found if holds(c))
+
+
+def narration_at(
+    lesson: Lesson, trace: Trace, index: int, checkpoint: str | None, iteration: int
+) -> list[str]:
+    """The filled text of every caption shown at step `index`, bounded to MAX_SHOWN_CHARS in all."""
+    found = shown_captions(lesson, trace, index, checkpoint)
+    if not found:
+        return []
+    values = caption_values(trace, index, checkpoint or "", iteration)
+    texts, total = [], 0
+    for caption in found:
+        if total >= MAX_SHOWN_CHARS:
+            break
+        texts.append(fill(caption.text, values))
+        total += len(texts[-1])
+    return texts
+
+
+def narration_places(
+    lesson: Lesson, trace: Trace, checkpoint: str | None, iteration: int
+) -> list[dict[str, object]]:
+    """Every place of both passes with the narration shown there (None where no caption
+    shows and the bar falls back to the line's comment): what --export-narration writes."""
+    places: list[dict[str, object]] = []
+    for phase in PHASES:
+        span = trace.phase_range(phase)
+        for index in span:
+            step = trace.steps[index]
+            texts = narration_at(lesson, trace, index, checkpoint, iteration)
+            places.append(
+                {
+                    "checkpoint": checkpoint,
+                    "pass": phase,
+                    "step": index - span.start,
+                    "t": step.t,
+                    "op": step.op,
+                    "caption": "  ".join(texts) if texts else None,
+                }
+            )
+    return places

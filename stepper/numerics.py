@@ -11,6 +11,12 @@ def softmax(y: np.ndarray) -> np.ndarray:
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
+def log_softmax(y: np.ndarray) -> np.ndarray:
+    """log(softmax(y)) without forming softmax: finite even where p underflows to 0."""
+    shifted = y - np.max(y, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """Written through tanh: exact, and never overflows for large |a|."""
     return 0.5 * (np.tanh(0.5 * a) + 1.0)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from stepper.cells import CELLS
+from stepper.lesson.claims import claim_values, value_shapes
 from stepper.lesson.model import Lesson
+from stepper.lesson.notes import fill_notes, note_placeholders
 from stepper.optim import OptimizerState
 from stepper.params import Params
 from stepper.passes.sample import SampleSettings, with_sample
@@ -23,12 +25,32 @@ TRACES_KEPT = 48  # recorded traces a session keeps (each a few hundred kB at mo
 
 @dataclass
 class Session:
-    """Trains once; records each (weights, sequence) trace once and keeps the recent ones."""
+    """Trains once; records each (weights, sequence) trace once and keeps the recent ones.
+
+    `lesson` is the lesson as trained here: numbers its teacher notes name
+    (`{min(prob) @ trained:.2f}`) are filled in from this training.
+    """
 
     lesson: Lesson
     result: TrainResult
     _traces: OrderedDict[tuple, Trace] = field(default_factory=OrderedDict, repr=False)
     _iterations: OrderedDict[int, Iteration] = field(default_factory=OrderedDict, repr=False)
+
+    def __post_init__(self) -> None:
+        if note_placeholders(self.lesson.teacher_notes):
+            self.lesson = replace(self.lesson, teacher_notes=self.filled_notes(self.lesson.teacher_notes))
+
+    def filled_notes(self, text: str) -> str:
+        lesson = self.lesson
+        steps = len(lesson.playback) - 1
+        shapes = value_shapes(lesson.model.cell, steps, len(lesson.vocab), lesson.model.hidden_size)
+        return fill_notes(text, shapes, self.note_values)
+
+    def note_values(self, checkpoint: str) -> dict[str, np.ndarray] | None:
+        """What a note's placeholder reads at `checkpoint`; None if training never reached it."""
+        if checkpoint not in self.checkpoint_names:
+            return None
+        return claim_values(self.trace(checkpoint), self.result.checkpoint(checkpoint).loss)
 
     @classmethod
     def open(cls, lesson: Lesson) -> Session:

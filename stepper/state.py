@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stepper.navigation import Cursor
 
@@ -22,7 +22,7 @@ class ViewState:
     cursor: Cursor
     sequence: tuple[int, ...] | None = None  # played instead of the lesson's own (--sequence)
     numbers: bool = False  # N: the lit line with its numbers substituted
-    overlay: str = ""  # "" | "help" | "notes" | "lessons"
+    overlay: str = ""  # "" | "help" | "notes" | "lessons" | "big" (the current op alone, Z)
     playing: bool = False
     speed: float = 2.0  # ops per second while playing
     zoom: float = 1.0
@@ -31,7 +31,14 @@ class ViewState:
     progress: float = 1.0  # of the transition into the current op; 1.0 is settled
     hover: Hover | None = None
     message: str = ""  # one line for the status bar (saved file, refused key...)
+    quit_asked: bool = False  # Esc pressed once with nothing to close: the next Esc quits
     panels: tuple[str, ...] = ()  # open panels, in the order they were opened
     compare: str = "checkpoints"  # what the side-by-side panel sets against this frame
     weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint
     selection: int = 0  # highlighted row of the lesson list
+    notes_scroll: int = 0  # first line of the teacher notes shown
+
+    def exported(self) -> ViewState:
+        """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without
+        the status bar's passing notes ("saving ...", "zoom 150%") or the Esc question."""
+        return replace(self, message="", quit_asked=False, progress=1.0, playing=False)

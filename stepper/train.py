@@ -103,7 +103,7 @@ def next_chunk(
     zero_state: tuple[np.ndarray, ...],
 ) -> tuple[int, tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
     """(pointer, carried state, inputs, targets) of the chunk an iteration trains on."""
-    if pointer + seq + 1 > stream.size:
+    if pointer + seq + 1 >= stream.size:  # min-char-rnn's rule, `>=` to the letter
         pointer, state = 0, zero_state
     return pointer, state, stream[pointer : pointer + seq], stream[pointer + 1 : pointer + seq + 1]
 

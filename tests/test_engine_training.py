@@ -138,7 +138,7 @@ def test_training_matches_an_independent_min_char_rnn_loop() -> None:
     pointer = 0
     losses = []
     for _ in range(iterations):
-        if pointer + seq + 1 > len(data):  # the next chunk and its targets no longer fit
+        if pointer + seq + 1 >= len(data):  # min-char-rnn resets one symbol early, to the letter
             pointer, h = 0, np.zeros(4)
         xs, ys = data[pointer : pointer + seq], data[pointer + 1 : pointer + seq + 1]
         grads = params.zeros_like()

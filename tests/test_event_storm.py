@@ -72,18 +72,14 @@ WEIGHTS = {
 # to 1-9 and return).
 UNBOUND = (
     pygame.K_q,
-    pygame.K_z,
     pygame.K_x,
     pygame.K_y,
     pygame.K_e,
     pygame.K_j,
     pygame.K_k,
     pygame.K_TAB,
-    pygame.K_BACKSPACE,
     pygame.K_DELETE,
     pygame.K_INSERT,
-    pygame.K_PAGEUP,
-    pygame.K_PAGEDOWN,
     pygame.K_F1,
     pygame.K_F5,
     pygame.K_F12,
@@ -369,7 +365,10 @@ def forward_back_identity(app: App, rng: random.Random) -> int | None:
     n = min(rng.randint(1, 24), span.stop - 1 - app.state.cursor.index)
     if n <= 0:
         return None
-    app.set_state(replace(app.state, animate=False, playing=False, progress=1.0, message=""))
+    # Open notes turn the arrows into scrolling, which stops at either end: closed here.
+    overlay = "" if app.state.overlay == "notes" else app.state.overlay
+    settled = dict(animate=False, playing=False, progress=1.0, message="", quit_asked=False, overlay=overlay)
+    app.set_state(replace(app.state, **settled))
     before_state = app.state
     before = frame_pixels(app)
     for name in ["right"] * n + ["left"] * n:

@@ -19,7 +19,7 @@ from stepper.lesson.load import parse_lesson
 LESSONS = sorted((Path(__file__).resolve().parent.parent / "lessons").glob("*.yaml"))
 CASES = int(os.environ.get("RNN_STEPPER_FUZZ_BYTES", "10000"))
 SLOW_S = 2.0
-PROBLEM = re.compile(r"^fuzz-\d+\.yaml:\d+:\d+: .+")
+PROBLEM = re.compile(r"^fuzz-\d+\.yaml(:\d+:\d+: .+|: \.\.\. and \d+ more problems)$")
 NASTY = [
     b"\x00",
     b"\xff\xfe",

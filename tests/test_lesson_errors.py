@@ -92,7 +92,8 @@ EXPECTED: dict[str, list[str]] = {
         '14:9: narration[0].op: "dh" is a backward op, but phase is forward'
     ],
     "narration_t_out_of_range.yaml": [
-        "13:8: narration[0].t: expected a timestep from 0 to 3 (the playback has 4 steps), got 4"
+        "13:8: narration[0].t: expected a timestep from -4 to 3 (the playback has 4 steps; -1 is the last), "
+        'or a slice such as "1:", got 4'
     ],
     "narration_unknown_checkpoint.yaml": [
         '13:17: narration[0].checkpoint: "trainde" is not one of untrained, trained; did you mean "trained"?'

@@ -15,11 +15,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_window_golden import CHANNEL_TOLERANCE, MAX_DIFFERENT
 from xwd import read_xwd
 
 from stepper.commands import Command
@@ -196,6 +199,30 @@ def wait_for(x: Display, predicate, timeout: float, what: str):
     raise AssertionError(f"within {timeout:.0f} s the screen never showed {what}")
 
 
+@contextmanager
+def running_app(tools: dict[str, str], folder: Path, log: Path) -> Iterator[tuple[Display, subprocess.Popen]]:
+    """Xvfb and `python main.py LESSON` on it, both stopped however the test ends."""
+    server = app = None
+    try:
+        server, display = start_xvfb(tools["Xvfb"])
+        x = Display(tools, display)
+        env = {k: v for k, v in os.environ.items() if k != "SDL_VIDEODRIVER"}
+        env |= {"DISPLAY": display, "SDL_VIDEODRIVER": "x11", "SDL_AUDIODRIVER": "dummy"}
+        with log.open("wb") as out:
+            app = subprocess.Popen(
+                [sys.executable, str(ROOT / "main.py"), str(LESSON)],
+                cwd=folder,  # anything the app might write lands here, not in the repo
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        yield x, app
+    finally:
+        stop(app)
+        stop(server)
+
+
 def test_real_window_keys_change_the_frame_as_they_say(tmp_path, capsys):
     tools = require_tools()
     (start, after_right, after_end), trace = expected_scenes()
@@ -207,22 +234,8 @@ def test_real_window_keys_change_the_frame_as_they_say(tmp_path, capsys):
     (timeline,) = [layer for layer in after_end.layers if layer.name == "timeline"]
 
     began = time.monotonic()
-    server = app = None
     log = tmp_path / "app.log"
-    try:
-        server, display = start_xvfb(tools["Xvfb"])
-        x = Display(tools, display)
-        env = {k: v for k, v in os.environ.items() if k != "SDL_VIDEODRIVER"}
-        env |= {"DISPLAY": display, "SDL_VIDEODRIVER": "x11", "SDL_AUDIODRIVER": "dummy"}
-        with log.open("wb") as out:
-            app = subprocess.Popen(
-                [sys.executable, str(ROOT / "main.py"), str(LESSON)],
-                cwd=tmp_path,  # anything the app might write lands here, not in the repo
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+    with running_app(tools, tmp_path, log) as (x, app):
         window = find_window(x, app)
         ox, oy, ww, wh = geometry(x, window)
         assert (ww, wh) == SIZE, f"window is {ww}x{wh}"
@@ -268,6 +281,21 @@ def test_real_window_keys_change_the_frame_as_they_say(tmp_path, capsys):
         assert (mx, mw) == (last_column.x + ox, last_column.w), "the marker spans the last column"
         assert mx + mw >= timeline.x + timeline.w - THEME.px(8) - 2 + ox, "and it is the rightmost one"
 
+        status_area = shifted((0, SIZE[1] - THEME.px(44), SIZE[0], THEME.px(44)))
+
+        def status_pixels(im: np.ndarray) -> np.ndarray:
+            sx, sy, sw, sh = status_area
+            return im[sy : sy + sh, sx : sx + sw]
+
+        before = status_pixels(image)
+        x.run("xdotool", "key", "--clearmodifiers", "Escape")  # asks first, in the status bar
+        wait_for(
+            x,
+            lambda im: not np.array_equal(status_pixels(im), before),
+            KEY_TIMEOUT,
+            "the status bar asking before quitting",
+        )
+        assert app.poll() is None, "one Esc does not quit"
         pressed = time.monotonic()
         x.run("xdotool", "key", "--clearmodifiers", "Escape")
         try:
@@ -278,14 +306,66 @@ def test_real_window_keys_change_the_frame_as_they_say(tmp_path, capsys):
         output = log.read_text(errors="replace")
         assert status == 0, f"exit status {status}; output:\n{output}"
         assert "Traceback" not in output, output
-    finally:
-        stop(app)
-        stop(server)
     total = time.monotonic() - began
     with capsys.disabled():
         print(
             f"\nreal window: first frame {shown:.2f} s after launch; Right -> lit line moved down "
             f"{line_h} px, seen after {right_s:.2f} s; End -> marker on column {trace.length - 1} "
-            f"seen after {end_s:.2f} s; Escape -> exit 0 after {exit_s:.2f} s; whole test {total:.1f} s"
+            f"seen after {end_s:.2f} s; Esc asked, Esc again -> exit 0 after {exit_s:.2f} s; "
+            f"whole test {total:.1f} s"
         )
     assert total < 20, f"the real-window test took {total:.1f} s"
+
+
+def drawn(scene) -> np.ndarray:
+    """A scene's pixels as the renderer paints them off-screen, rows first like xwd."""
+    import pygame
+
+    from stepper.render import Fonts, LayerCache
+
+    surface = pygame.Surface((scene.width, scene.height))
+    LayerCache().draw(scene, surface, Fonts())
+    return pygame.surfarray.array3d(surface).swapaxes(0, 1).copy()
+
+
+def share_different(a: np.ndarray, b: np.ndarray) -> float:
+    if a.shape != b.shape:
+        return 1.0
+    return float((np.abs(a.astype(int) - b.astype(int)).max(axis=2) > CHANNEL_TOLERANCE).mean())
+
+
+def test_real_window_fullscreen_on_and_off_always_repaints_the_whole_frame(tmp_path, capsys):
+    """F, F, F11, F11 on a window as big as the screen (set_mode keeps the surface and
+    its size): after each, the window shows the whole frame drawn headless at its size."""
+    tools = require_tools()
+    (start, _, _), _ = expected_scenes()
+    expected = drawn(start)
+    log = tmp_path / "app.log"
+    with running_app(tools, tmp_path, log) as (x, app):
+        window = find_window(x, app)
+        x.run("xdotool", "mousemove", "0", "0")  # the pointer on no cell: no value box
+        lit = only(start, "lit-line")
+        ox, oy, _, _ = geometry(x, window)
+        wait_for(
+            x,
+            lambda im: box_of(im, THEME.lit_line, (ox, oy, *SIZE)) == (lit.x + ox, lit.y + oy, lit.w, lit.h),
+            START_TIMEOUT,
+            "the first frame",
+        )
+        shares = []
+        for key in ("f", "f", "F11", "F11"):
+            x.run("xdotool", "windowfocus", "--sync", window)
+            x.run("xdotool", "key", "--clearmodifiers", key)
+            time.sleep(0.5)  # the mode change lands (SDL may make a new X window for it)
+            window = find_window(x, app)
+            ox, oy, w, h = geometry(x, window)
+            assert (w, h) == SIZE, f"after {key} the window is {w}x{h}"
+            image = wait_for(x, lambda im: True, KEY_TIMEOUT, f"a settled frame after {key}")
+            shown = image[oy : oy + h, ox : ox + w]
+            assert len(np.unique(shown.reshape(-1, 3), axis=0)) > 50, f"after {key} the window is blank"
+            share = share_different(shown, expected)
+            assert share <= MAX_DIFFERENT, f"after {key}, {share:.2%} of pixels differ from the frame"
+            shares.append(share)
+        assert app.poll() is None, "the app is still running"
+    with capsys.disabled():
+        print(f"\nreal window F, F, F11, F11: pixels differing from the headless frame {shares}")

@@ -42,8 +42,11 @@ KEYS = {
     "s": (pygame.K_s, 0, "s"),
     "return": (pygame.K_RETURN, 0, "\r"),
     "escape": (pygame.K_ESCAPE, 0, "\x1b"),
+    "page down": (pygame.K_PAGEDOWN, 0, ""),
+    "page up": (pygame.K_PAGEUP, 0, ""),
+    "backspace": (pygame.K_BACKSPACE, 0, "\b"),
     **{str(n): (pygame.K_0 + n, 0, str(n)) for n in range(1, 10)},
-    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivw"},
+    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivwz"},
 }
 
 
@@ -207,12 +210,73 @@ def test_number_keys_and_lesson_list_open_lessons(app):
     assert app.session.lesson.path.name == app.lesson_paths[0].name
 
 
-def test_escape_closes_overlay_then_quits(app):
+def test_escape_closes_overlay_then_asks_then_quits(app):
     press(app, "h")
     press(app, "escape")
     assert app.running and app.state.overlay == ""
     press(app, "escape")
+    assert app.running and app.state.quit_asked
+    (question,) = app.scene.tagged("quit-question")
+    assert "Esc again" in question.text
+    (status,) = [layer for layer in app.scene.layers if layer.name == "status"]
+    assert question in status.items, "the question is in the status bar"
+    press(app, "escape")
     assert not app.running
+
+
+@pytest.mark.parametrize("other", ["right", "page up", "q", "h"])
+def test_any_other_key_cancels_the_quit_question(app, other):
+    press(app, "escape")
+    assert app.state.quit_asked
+    if other == "q":  # a key the table does not bind cancels too
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=0, unicode="q", scancode=0))
+        for event in pygame.event.get():
+            app.handle(event)
+        app.render()
+    else:
+        press(app, other)
+    assert not app.state.quit_asked and not app.scene.tagged("quit-question")
+    press(app, "escape")
+    assert app.running, "the next Esc asks again"
+
+
+def test_clicker_page_keys_step_like_the_arrows(app):
+    trace = app.session.trace(app.state.checkpoint)
+    press(app, "page down", "page down")
+    assert position(app.state.cursor, trace)[0] == 3
+    press(app, "page up")
+    assert position(app.state.cursor, trace)[0] == 2
+
+
+def test_backspace_returns_to_the_lesson_left_at_the_same_place(app):
+    first = app.session
+    press(app, "b", "right", "right", "t", "m", "d")
+    left = app.state
+    assert left.cursor.phase == BACKWARD and left.panels
+    press(app, "3")  # another lesson from inside this one
+    assert app.session.lesson.path.name == app.lesson_paths[2].name
+    press(app, "l", "down", "return")  # and another from the list
+    assert app.session.lesson.path.name == app.lesson_paths[3].name
+    press(app, "backspace")
+    assert app.session.lesson.path.name == app.lesson_paths[2].name
+    press(app, "backspace")
+    assert app.session is first, "not trained again"
+    for field in ("checkpoint", "cursor", "panels", "sequence"):
+        assert getattr(app.state, field) == getattr(left, field), field
+    assert app.state.overlay == "" and "back to" in app.state.message
+    press(app, "backspace")
+    assert app.session is first and "no earlier lesson" in app.state.message
+
+
+def test_backspace_leaves_a_lesson_that_could_not_open(app, tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("title: [unclosed\n", encoding="utf-8")
+    press(app, "right")
+    place = app.state.cursor
+    app.open_lesson(bad)
+    assert app.session is None and app.message
+    press(app, "backspace")
+    assert app.session is not None and app.state.cursor == place
 
 
 def test_click_on_timeline_jumps(app):

@@ -41,7 +41,7 @@ class Cell:
 def output_layer(
     params: Params, grads: Params, hs: np.ndarray, targets: Sequence[int]
 ) -> tuple[float, np.ndarray]:
-    """Logits, softmax and summed cross-entropy for all timesteps at once.
+    """Logits, softmax and summed cross-entropy (from log-softmax, so never inf) for all timesteps.
 
     Fills dWhy and dby in `grads`; returns the loss and dL/dh from the outputs (T, H).
     """
@@ -51,7 +51,7 @@ def output_layer(
     e = np.exp(y)
     dy = e / e.sum(axis=1, keepdims=True)  # p, turned into dL/dy below
     rows = np.arange(len(targets))
-    loss = float(-np.log(np.maximum(dy[rows, targets], 1e-300)).sum())
+    loss = float((np.log(e.sum(axis=1)) - y[rows, targets]).sum())
     dy[rows, targets] -= 1.0
     grads["Why"][...] = dy.T.dot(hs)
     grads["by"][...] = dy.sum(axis=0)

@@ -28,7 +28,7 @@ for t in range(T):                    # h_prev is h from step t-1
     hy = Why @ h                      # (V,)   hidden -> output
     y = hy + by                       # (V,)   logits
     p = softmax(y)                    # (V,)   next-symbol probabilities
-    loss_t = -log(p[target])          # ()     cross-entropy
+    loss_t = -log_softmax(y)[target]  # ()     cross-entropy, -log p[target]
 """)
 
 BACKWARD = parse_listing("""

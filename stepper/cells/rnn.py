@@ -11,31 +11,31 @@ from stepper.listing import parse_listing
 from stepper.params import Params
 
 FORWARD = parse_listing("""
-h = zeros(H)                        # (H,)   h0: the start state
-for t in range(T):                  # h_prev is h from step t-1
-    x = one_hot(inputs[t], V)       # (V,)   input symbol as one-hot
-    xh = Wxh @ x                    # (H,)   what the input adds
-    hh = Whh @ h_prev               # (H,)   what memory adds
-    a = xh + hh + bh                # (H,)   pre-activation
-    h = tanh(a)                     # (H,)   new hidden state
-    hy = Why @ h                    # (V,)   hidden -> output
-    y = hy + by                     # (V,)   logits
-    p = softmax(y)                  # (V,)   next-symbol probabilities
-    loss_t = -log(p[target])        # ()     cross-entropy
+h = zeros(H)                         # (H,)   h0: the start state
+for t in range(T):                   # h_prev is h from step t-1
+    x = one_hot(inputs[t], V)        # (V,)   input symbol as one-hot
+    xh = Wxh @ x                     # (H,)   what the input adds
+    hh = Whh @ h_prev                # (H,)   what memory adds
+    a = xh + hh + bh                 # (H,)   pre-activation
+    h = tanh(a)                      # (H,)   new hidden state
+    hy = Why @ h                     # (V,)   hidden -> output
+    y = hy + by                      # (V,)   logits
+    p = softmax(y)                   # (V,)   next-symbol probabilities
+    loss_t = -log_softmax(y)[target] # ()     cross-entropy, -log p[target]
 """)
 
 BACKWARD = parse_listing("""
-dh_next = zeros(H)                  # (H,)   nothing flows in after the end
-for t in reversed(range(T)):        # every dW starts at zeros
-    dy = p - one_hot(target, V)     # (V,)   dL/dy of softmax + loss
-    dWhy += outer(dy, h)            # (V, H)
-    dby += dy                       # (V,)
-    dh = Why.T @ dy + dh_next       # (H,)   total dL/dh_t
-    da = (1 - h * h) * dh           # (H,)   back through tanh
-    dWxh += outer(da, x)            # (H, V)
-    dWhh += outer(da, h_prev)       # (H, H)
-    dbh += da                       # (H,)
-    dh_next = Whh.T @ da            # (H,)   handed to step t-1
+dh_next = zeros(H)                   # (H,)   nothing flows in after the end
+for t in reversed(range(T)):         # every dW starts at zeros
+    dy = p - one_hot(target, V)      # (V,)   dL/dy of softmax + loss
+    dWhy += outer(dy, h)             # (V, H)
+    dby += dy                        # (V,)
+    dh = Why.T @ dy + dh_next        # (H,)   total dL/dh_t
+    da = (1 - h * h) * dh            # (H,)   back through tanh
+    dWxh += outer(da, x)             # (H, V)
+    dWhh += outer(da, h_prev)        # (H, H)
+    dbh += da                        # (H,)
+    dh_next = Whh.T @ da             # (H,)   handed to step t-1
 """)
 
 

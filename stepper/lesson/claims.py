@@ -123,12 +123,23 @@ def claim_values(trace: Trace, train_loss: float) -> dict[str, np.ndarray]:
     return values
 
 
-def parse_claim(source: str, shapes: Mapping[str, tuple[int, ...]]) -> ast.Expression:
+def parse_claim(
+    source: str, shapes: Mapping[str, tuple[int, ...]], samples: Mapping[str, object] | None = None
+) -> ast.Expression:
     """The checked syntax tree of a claim, or ClaimError saying what is wrong.
 
-    `shapes` gives the names in scope; a dry run on zeros of those shapes
-    catches bad indices, mismatched shapes and results that are not true/false.
+    `shapes` gives the names in scope; a dry run on zeros of those shapes (or on
+    `samples`, where an integer must stand) catches bad indices, mismatched
+    shapes and results that are not true/false.
     """
+    tree = parse_expression(source, shapes)
+    zeros = {name: np.zeros(shape) for name, shape in shapes.items()}
+    evaluate(tree, source, {**zeros, **(samples or {})})
+    return tree
+
+
+def parse_expression(source: str, shapes: Mapping[str, tuple[int, ...]]) -> ast.Expression:
+    """The whitelisted syntax tree of an expression in the claims language, not yet dry-run."""
     if len(source) > MAX_LENGTH:
         raise ClaimError(f"longer than {MAX_LENGTH} characters; split it into several claims")
     try:
@@ -149,8 +160,6 @@ def parse_claim(source: str, shapes: Mapping[str, tuple[int, ...]]) -> ast.Expre
     )
     for node in nodes:
         context.allow(node, source.strip())
-    zeros = {name: np.zeros(shape) for name, shape in shapes.items()}
-    evaluate(tree, source, zeros)
     return tree
 
 
@@ -241,6 +250,17 @@ def evaluate(tree: ast.Expression, source: str, values: Mapping[str, np.ndarray]
     if not isinstance(result, (bool, np.bool_)):
         raise ClaimError("gives a number, not true/false; compare it, as in min(prob) >= 0.9")
     return Outcome(bool(result), tuple(run.measured.items()))
+
+
+def number(tree: ast.Expression, source: str, values: Mapping[str, np.ndarray]) -> float:
+    """The one number an expression gives for these values (a teacher note states it)."""
+    with np.errstate(all="ignore"):
+        result = np.asarray(_Run(source.strip(), values).value(tree.body))
+    if result.ndim:
+        raise ClaimError(f"gives {result.size} values, not one number; use min(...), max(...) or an index")
+    if result.dtype == bool:
+        raise ClaimError("gives true/false, not a number")
+    return float(result)
 
 
 class _Run:

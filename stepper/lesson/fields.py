@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Sequence as Seq
 
 from stepper.lesson.errors import Problem, one_line, quote
@@ -43,6 +44,12 @@ def suggestion(word: str, options: Seq[str]) -> str:
     """'; did you mean "x"?' for a near miss, else the full list of options."""
     close = near_miss(word, options)
     return f'; did you mean "{close}"?' if close else f"; expected one of: {', '.join(options)}"
+
+
+def _showable(char: str) -> bool:
+    """Printable, a line break, or a space of any width; not a control, format (such as a
+    right-to-left override), surrogate, private-use or unassigned character."""
+    return char == "\n" or char.isprintable() or unicodedata.category(char) == "Zs"
 
 
 class Reader:
@@ -98,7 +105,20 @@ class Reader:
         if len(node.value) > max_length:
             self.report(node.mark, where, f"longer than {max_length} characters ({len(node.value)})")
             return None
-        return node.value.strip()
+        value = node.value.expandtabs(4)  # a tab is harmless: shown as spaces
+        bad = next((k for k, c in enumerate(value) if not _showable(c)), None)
+        if bad is not None:
+            char = value[bad]
+            kind = "a lone surrogate" if 0xD800 <= ord(char) <= 0xDFFF else "a control character"
+            name = unicodedata.name(char, kind)
+            self.report(
+                node.mark,
+                where,
+                f"character {bad + 1} is U+{ord(char):04X} ({name.lower()}), which cannot be shown; "
+                "remove it (YAML escapes such as \\0 or \\u202e count too)",
+            )
+            return None
+        return value.strip()
 
     def choice(self, node: Node, where: str, options: Seq[str]) -> str | None:
         if not isinstance(node, Scalar) or node.is_null:

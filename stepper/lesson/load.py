@@ -18,8 +18,11 @@ from stepper.lesson.claims import ClaimError, parse_claim
 from stepper.lesson.claims import value_shapes as claim_shapes
 from stepper.lesson.errors import LessonError, Problem, one_line, quote
 from stepper.lesson.fields import Reader, suggestion
+from stepper.lesson.guards import parse_guard, parse_slice, timesteps
 from stepper.lesson.model import PANEL_NAMES, Caption, Claim, Lesson, Model, Sample, Training
 from stepper.lesson.nodes import MAX_BYTES, Mapping, Mark, Node, Scalar, Sequence, compose, decode
+from stepper.lesson.notes import MAX_PLACEHOLDERS as MAX_NOTE_PLACEHOLDERS
+from stepper.lesson.notes import note_placeholders, placeholder_problems
 from stepper.narration import caption_problems
 from stepper.optim import OPTIMIZERS
 from stepper.params import CELL_NAMES, GATES
@@ -37,6 +40,8 @@ MAX_TRAINING_SYMBOLS = 5_000_000
 MAX_DATA = 10_000
 MAX_CHECKPOINTS = 20
 MAX_CAPTIONS = 500
+#: Guard evaluations one --check makes (about 50 us each): a few seconds at most.
+MAX_GUARD_EVALUATIONS = 100_000
 MAX_CLAIMS = 50
 MAX_PROBLEMS = 50
 #: train() adds this checkpoint itself when training diverges.
@@ -115,6 +120,8 @@ class _LessonReader:
         sample = self.optional(get("sample"), self.read_sample, Sample())
         captions = self.optional(get("narration"), self.read_narration, ())
         claims = self.optional(get("claims"), self.read_claims, ())
+        if notes and self.checkpoints is not None and self.cell is not None:
+            self.check_notes(get("teacher_notes"), notes)
         if r.problems:  # every failed read above has reported why
             return None
         return Lesson(
@@ -138,6 +145,23 @@ class _LessonReader:
     def optional(node: Node | None, read: Callable[[Node], T | None], default: T | None = None) -> T | None:
         """Read `node` if the key was given; a missing required key was already reported."""
         return default if node is None else read(node)
+
+    def check_notes(self, node: Node, notes: str) -> None:
+        """Every `{expression @ checkpoint}` in the teacher notes must be a number we can fill."""
+        assert self.cell is not None and self.checkpoints is not None
+        found = note_placeholders(notes)
+        if len(found) > MAX_NOTE_PLACEHOLDERS:
+            limit = f"at most {MAX_NOTE_PLACEHOLDERS} {{... @ checkpoint}} numbers"
+            self.r.report(node.mark, "teacher_notes", limit)
+            return
+        vocab_size, hidden, steps = self.sizes()
+        shapes = claim_shapes(self.cell, steps, vocab_size, hidden)
+        names = tuple(name for name, _ in self.checkpoints)
+        for ph in found:
+            problem = placeholder_problems(ph, names, shapes)
+            if problem:
+                line = notes.count("\n", 0, ph.start) + 1
+                self.r.report(node.mark, "teacher_notes", f"line {line} of the notes: {problem}")
 
     # -- vocabulary and symbols -------------------------------------------------------------
 
@@ -411,11 +435,28 @@ class _LessonReader:
             self.r.report(node.mark, "narration", f"at most {MAX_CAPTIONS} captions")
             return None
         captions = [self.read_caption(item, f"narration[{i}]") for i, item in enumerate(items)]
-        return None if None in captions else tuple(captions)
+        if None in captions:
+            return None
+        steps, checkpoints = self.sizes()[2], len(self.checkpoints or ()) or MAX_CHECKPOINTS
+        evaluations = sum(
+            (1 if c.checkpoint else checkpoints) * len(timesteps(c.t, steps))
+            for c in captions
+            if c is not None and (c.when or c.condition)
+        )
+        if evaluations > MAX_GUARD_EVALUATIONS:
+            self.r.report(
+                node.mark,
+                "narration",
+                f"--check would evaluate guards {evaluations:,} times (each guarded caption at every "
+                f"checkpoint and timestep it picks); at most {MAX_GUARD_EVALUATIONS:,}: guard fewer "
+                "captions, or give them a checkpoint or t",
+            )
+            return None
+        return tuple(captions)
 
     def read_caption(self, node: Node, where: str) -> Caption | None:
         r = self.r
-        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op"))
+        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op", "when", "if"))
         if keys is None:
             return None
         before = len(r.problems)
@@ -424,12 +465,10 @@ class _LessonReader:
             keys.get("checkpoint"), lambda n: self.checkpoint_name(n, f"{where}.checkpoint")
         )
         phase = self.optional(keys.get("phase"), lambda n: r.choice(n, f"{where}.phase", PHASES))
-        steps = self.sizes()[2]
-        note = f" (the playback has {steps} steps)"
-        t = self.optional(
-            keys.get("t"), lambda n: r.integer(n, f"{where}.t", 0, steps - 1, "a timestep", note)
-        )
+        t = self.optional(keys.get("t"), lambda n: self.timestep(n, f"{where}.t"))
         op = self.optional(keys.get("op"), lambda n: self.op_name(n, f"{where}.op", phase))
+        when = self.optional(keys.get("when"), lambda n: self.guard(n, f"{where}.when"))
+        condition = self.optional(keys.get("if"), lambda n: self.guard(n, f"{where}.if"))
         if len(r.problems) > before or text is None:
             return None
         if op is not None:  # an op belongs to one pass, so it implies the phase
@@ -438,7 +477,33 @@ class _LessonReader:
             vocab_size, hidden, _ = self.sizes()
             for message in caption_problems(text, self.cell, vocab_size, hidden, phase, op):
                 r.report(keys["text"].mark, f"{where}.text", message)
-        return Caption(text, checkpoint, phase, t, op)
+        mark = node.mark
+        return Caption(text, checkpoint, phase, t, op, when, condition, mark.line, mark.column)
+
+    def timestep(self, node: Node, where: str) -> int | str | None:
+        """`t:` is a timestep (negative counts from the end) or a slice of them, such as "1:"."""
+        steps = self.sizes()[2]
+        if isinstance(node, Scalar) and not node.plain and parse_slice(node.value) is not None:
+            if not timesteps(node.value, steps):
+                self.r.report(node.mark, where, f'"{node.value}" picks no timestep of the {steps} played')
+                return None
+            return node.value.strip()
+        note = f' (the playback has {steps} steps; -1 is the last), or a slice such as "1:"'
+        return self.r.integer(node, where, -steps, steps - 1, "a timestep", note)
+
+    def guard(self, node: Node, where: str) -> str | None:
+        """A `when:` or `if:` guard: a claim about the place, checked like a claim at load time."""
+        r = self.r
+        source = r.text(node, where, 300, "an expression such as min(abs(h[t])) >= 0.9")
+        if source is None or self.cell is None:
+            return None
+        vocab_size, hidden, steps = self.sizes()
+        try:
+            parse_guard(source, self.cell, steps, vocab_size, hidden)
+        except ClaimError as exc:
+            r.report(node.mark, where, str(exc))
+            return None
+        return source
 
     def sizes(self) -> tuple[int, int, int]:
         """Vocabulary size, hidden size and playback steps.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stepper.train import TrainConfig
@@ -54,8 +54,13 @@ class Caption:
     text: str  # may hold {placeholders} filled from the current step
     checkpoint: str | None = None
     phase: str | None = None  # forward | backward
-    t: int | None = None
+    t: int | str | None = None  # a timestep (negative: from the end), or a slice such as "1:"
     op: str | None = None
+    when: str | None = None  # a guard in the claims language: shown only where it holds; --check
+    # reports it where it fails on the lesson's own sequence
+    condition: str | None = None  # `if:`, the same language: shown only where it holds, never reported
+    line: int = field(default=0, compare=False)  # where it stands in the file, for --check
+    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)

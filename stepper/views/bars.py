@@ -4,17 +4,106 @@ from __future__ import annotations
 
 import math
 
-from stepper.commands import STATUS_HINTS, binding
+import numpy as np
+
+from stepper.commands import QUIT_QUESTION, STATUS_HINTS, binding
 from stepper.navigation import position
 from stepper.scene import Hotspot, Primitive, Rect, Text
-from stepper.theme import Theme, mix
-from stepper.trace import BACKWARD
+from stepper.theme import RGB, Theme, ink_on, mix
+from stepper.trace import BACKWARD, FORWARD
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.text import fit, wrap
 
+CHANCE_BAND = 0.25  # within 25% of 1/V, and no symbol above it by more: a guess at chance
+
+
+def verdict(probs: np.ndarray, target: int) -> str:
+    """right: the target is the most likely symbol; chance: every symbol near 1/V;
+    wrong: another symbol is more likely than the target. NaN: "nan"."""
+    if not np.all(np.isfinite(probs)):
+        return "nan"
+    chance = 1.0 / len(probs)
+    if abs(probs[target] - chance) <= CHANCE_BAND * chance and probs.max() <= (1 + CHANCE_BAND) * chance:
+        return "chance"
+    return "right" if probs[target] >= probs.max() else "wrong"
+
+
+def p_known(frame: Frame) -> int:
+    """How many timesteps have p(target) computed at this op: the forward pass computes
+    p at t with its `p` line; the backward pass runs after all of them."""
+    trace, step = frame.trace, frame.step
+    if step.phase == BACKWARD:
+        return trace.length
+    block = trace.timestep_range(FORWARD, step.t)
+    p_at = next((i for i in block if trace.steps[i].op == "p"), block.stop - 1)
+    return step.t + (1 if frame.cursor.index >= p_at else 0)
+
+
+def _percent(p: float) -> str:
+    if not math.isfinite(p):
+        return "NaN"
+    return f"{100 * p:.1f}%" if p < 0.01 else f"{100 * p:.0f}%"
+
+
+def _verdict_colors(theme: Theme) -> dict[str, RGB]:
+    return {
+        "right": theme.good,
+        "chance": (235, 190, 60),
+        "wrong": theme.bad,
+        "nan": theme.faint,
+        "unknown": theme.blank,
+    }
+
+
+MARKS = {"right": "✓", "chance": "~", "wrong": "✗", "nan": "", "unknown": ""}
+
+
+def _legend(box: Box, theme: Theme, measure: Measure, vocab_size: int) -> list[Primitive]:
+    """One line over the columns: what each colour of the p(target) row says."""
+    size = theme.size("small")
+    colors = _verdict_colors(theme)
+    chance = f"{100 / vocab_size:.0f}%"
+    wordings = (
+        (
+            ("right", "✓ right: the target is the most likely"),
+            ("chance", f"~ chance: about 1/V = {chance}"),
+            ("wrong", "✗ wrong: another symbol is more likely"),
+            ("unknown", "not computed yet"),
+        ),
+        (
+            ("right", "✓ right"),
+            ("chance", f"~ chance (1/V = {chance})"),
+            ("wrong", "✗ wrong"),
+            ("unknown", "not yet"),
+        ),
+    )
+    swatch, gap = theme.px(14), theme.px(18)
+    lead = "p(target):"
+    for words in wordings:
+        width = measure(lead, size, "sans", False) + sum(
+            swatch + theme.px(6) + measure(text, size, "sans", False) + gap for _, text in words
+        )
+        if width <= box.w - theme.px(20):
+            break
+    else:
+        return []
+    y = box.y + theme.px(4) + size // 2 + theme.px(2)
+    x = box.x + theme.px(10)
+    items: list[Primitive] = [Text(x, y, lead, size, theme.dim, anchor="midleft", tag="timeline-legend")]
+    x += measure(lead, size, "sans", False) + gap // 2
+    for name, text in words:
+        items.append(
+            Rect(x, y - swatch // 2, swatch, swatch, colors[name], theme.border, 1, tag=f"legend:{name}")
+        )
+        x += swatch + theme.px(6)
+        items.append(Text(x, y, text, size, theme.dim, anchor="midleft", tag="timeline-legend"))
+        x += measure(text, size, "sans", False) + gap
+    return items
+
 
 def build_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
-    """One column per timestep: input, target, predicted probability of the target."""
+    """One column per timestep: input, target, and p(target) once computed, coloured and
+    marked by how the prediction went (right, at chance, wrong), under a legend."""
     trace = frame.trace
     items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.panel, theme.border, 1, tag="timeline")]
     n = trace.length
@@ -22,61 +111,76 @@ def build_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> li
         return items
     label_w = theme.px(130)
     size = theme.size("small")
+    legend = _legend(box, theme, measure, len(trace.vocab))
+    top = box.y + theme.px(4) + (size + theme.px(6) if legend else 0)
+    items += legend
     rows = ("input", "target", "p(target)")
-    row_h = (box.h - theme.px(8)) // 3
+    row_h = (box.y + box.h - theme.px(4) - top) // 3
     for r, name in enumerate(rows):
         items.append(
-            Text(
-                box.x + theme.px(10),
-                box.y + theme.px(4) + r * row_h + row_h // 2,
-                name,
-                size,
-                theme.dim,
-                anchor="midleft",
-            )
+            Text(box.x + theme.px(10), top + r * row_h + row_h // 2, name, size, theme.dim, anchor="midleft")
         )
     x0 = box.x + label_w
     col_w = (box.w - label_w - theme.px(8)) / n
     probs = trace.summary["p"]
     current = frame.step.t
-    wide = col_w >= measure("100%", size, "sans", False) + theme.px(8)
-    every = 1 if wide else max(1, math.ceil(theme.px(40) / max(col_w, 1e-9)))
+    known = p_known(frame)
+    colors = _verdict_colors(theme)
+    wide = col_w >= measure("✗ 100%", size, "sans", False) + theme.px(8)
+    every = 1 if col_w >= theme.px(24) else max(1, math.ceil(theme.px(24) / max(col_w, 1e-9)))
     for t in range(n):
         x = round(x0 + t * col_w)
         w = max(1, round(x0 + (t + 1) * col_w) - x)
-        p_target = float(probs[t, trace.targets[t]])
-        good = p_target if math.isfinite(p_target) else 0.0
-        fill = mix(theme.neutral, theme.good, good)
-        items.append(Rect(x, box.y + theme.px(4) + 2 * row_h, w, row_h, fill, None, tag=f"pcell:{t}"))
+        p_y = top + 2 * row_h
+        kind = verdict(probs[t], trace.targets[t]) if t < known else "unknown"
+        fill = colors[kind]
+        if kind == "right":  # paler the less sure: 50% beside 49% is right, but barely
+            fill = mix(theme.panel, fill, 0.35 + 0.65 * float(probs[t, trace.targets[t]]))
+        items.append(Rect(x, p_y, w, row_h, fill, None, tag=f"pcell:{t}"))
+        if kind == "wrong":  # marked even where the column is too narrow for words
+            items.append(Rect(x, p_y, w, row_h, None, theme.text, theme.px(2), tag=f"wrong:{t}"))
         if t == current:
+            mark_top = top - 2 if legend else box.y + 2  # under the legend, not across it
             items.append(
-                Rect(x, box.y + 2, w, box.h - 4, None, theme.result, theme.px(3), tag="timeline-now")
-            )
-        items.append(Hotspot(x, box.y, w, box.h, "timestep", str(t)))
-        if t % every:
-            continue
-        cx = x + w // 2
-        for r, text in enumerate((trace.vocab[trace.inputs[t]], trace.vocab[trace.targets[t]])):
-            items.append(
-                Text(
-                    cx,
-                    box.y + theme.px(4) + r * row_h + row_h // 2,
-                    fit(text, max(w, 1) * every, size, measure, "mono"),
-                    size,
-                    theme.text,
-                    font="mono",
-                    anchor="center",
+                Rect(
+                    x,
+                    mark_top,
+                    w,
+                    box.bottom - 2 - mark_top,
+                    None,
+                    theme.result,
+                    theme.px(3),
+                    tag="timeline-now",
                 )
             )
-        if wide:
-            pct = f"{100 * p_target:.0f}%" if math.isfinite(p_target) else "NaN"
+        items.append(Hotspot(x, box.y, w, box.h, "timestep", str(t)))
+        cx = x + w // 2
+        if t % every == 0:
+            for r, text in enumerate((trace.vocab[trace.inputs[t]], trace.vocab[trace.targets[t]])):
+                items.append(
+                    Text(
+                        cx,
+                        top + r * row_h + row_h // 2,
+                        fit(text, max(w, 1) * every, size, measure, "mono"),
+                        size,
+                        theme.text,
+                        font="mono",
+                        anchor="center",
+                        tag=f"symbol:{r}:{t}",
+                    )
+                )
+        if kind != "unknown" and (wide or kind == "wrong"):
+            p_target = float(probs[t, trace.targets[t]])
+            mark = MARKS[kind]
+            text = f"{mark} {_percent(p_target)}".strip() if wide else mark
             items.append(
                 Text(
                     cx,
-                    box.y + theme.px(4) + 2 * row_h + row_h // 2,
-                    pct,
+                    p_y + row_h // 2,
+                    fit(text, w, size, measure),
                     size,
-                    theme.text,
+                    ink_on(fill),
+                    bold=kind == "wrong",
                     anchor="center",
                     tag=f"ptext:{t}",
                 )
@@ -86,13 +190,13 @@ def build_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> li
 
 def caption_lines(frame: Frame) -> list[str]:
     """The lesson's narration for this place, live values filled in; else the line's own comment."""
-    from stepper.narration import caption_values, captions_at, fill
+    from stepper.narration import narration_at
 
     step = frame.step
-    found = captions_at(frame.lesson, frame.state.checkpoint, step.phase, step.t, step.op)
+    state = frame.state
+    found = narration_at(frame.lesson, frame.trace, frame.cursor.index, state.checkpoint, frame.iteration)
     if found:
-        values = caption_values(frame.trace, frame.cursor.index, frame.state.checkpoint, frame.iteration)
-        return [fill(c.text, values) for c in found]
+        return found
     line = frame.trace.listing(step.phase).lines[step.line]
     shape, _, meaning = step.note.partition(")")
     meaning = meaning.strip() or "computed"
@@ -140,9 +244,17 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     if frame.state.message:
         left += "   |   " + frame.state.message
     room = box.w - hint_w - theme.px(40)
+    x = box.x + theme.px(12)
+    if frame.state.quit_asked:  # first and bold, so no narrow window cuts it off
+        question = fit(QUIT_QUESTION + "   ", room, size, measure, bold=True)
+        items.append(
+            Text(x, mid, question, size, theme.status_text, bold=True, anchor="midleft", tag="quit-question")
+        )
+        used = measure(question, size, "sans", True)
+        x, room = x + used, room - used
     items.append(
         Text(
-            box.x + theme.px(12),
+            x,
             mid,
             fit(left, room, size, measure),
             size,

@@ -4,6 +4,9 @@ on demand (N) the lit line again with its numbers substituted."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+import numpy as np
 
 from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.theme import Theme
@@ -24,8 +27,17 @@ def known_names(frame: Frame) -> set[str]:
     return names
 
 
-def numbers_line(frame: Frame) -> str:
-    """The lit line with each operand replaced by its value, then the result."""
+@dataclass(frozen=True)
+class Operand:
+    """An array the lit line reads, with the value it read."""
+
+    name: str
+    value: np.ndarray
+
+
+def equation(frame: Frame) -> tuple[str, tuple[str | Operand, ...]]:
+    """The lit line as the name it writes and its right side: code text and operands in
+    the order they are written. An operand written twice appears twice."""
     step = frame.step
     listing = frame.trace.listing(step.phase)
     source = listing.lines[step.line].source.strip()
@@ -35,22 +47,35 @@ def numbers_line(frame: Frame) -> str:
     # The loop's bookkeeping names too: one_hot(inputs[t], V) reads as one_hot(1, 2).
     rhs = rhs.replace("inputs[t]", str(trace.inputs[step.t]))
     sizes = {"V": len(trace.vocab), "H": trace.hidden_size}
-
-    def swap(match: re.Match[str]) -> str:
-        name = match.group(0)
-        if name in sizes:
-            return str(sizes[name])
-        value = values.get(name)
-        if value is None or value.size > SUBSTITUTE_MAX:
-            return name
-        return format_array(value)
-
     name = lhs.strip()
     expr = rhs.strip()
     if name.endswith(("+", "-", "*")):  # augmented: "dWhy += e" reads the old dWhy
         name, expr = name[:-1].strip(), f"{name[:-1].strip()} {name[-1]} {expr}"
-    body = IDENT.sub(swap, expr)
-    return f"{name} = {body}  ->  {format_array(step.output)}"
+    parts: list[str | Operand] = []
+    end = 0
+    for match in IDENT.finditer(expr):
+        parts.append(expr[end : match.start()])
+        word = match.group(0)
+        value = values.get(word)
+        if word in sizes:
+            parts.append(str(sizes[word]))
+        elif value is None:
+            parts.append(word)
+        else:
+            parts.append(Operand(word, value))
+        end = match.end()
+    parts.append(expr[end:])
+    return name, tuple(p for p in parts if p != "")
+
+
+def numbers_line(frame: Frame) -> str:
+    """The lit line with each operand replaced by its value, then the result."""
+    name, parts = equation(frame)
+    body = "".join(
+        p if isinstance(p, str) else p.name if p.value.size > SUBSTITUTE_MAX else format_array(p.value)
+        for p in parts
+    )
+    return f"{name} = {body}  ->  {format_array(frame.step.output)}"
 
 
 def code_width(frame: Frame, theme: Theme, measure: Measure) -> int:

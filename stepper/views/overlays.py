@@ -3,6 +3,7 @@ list (also the start screen), and the message screen for a lesson that cannot op
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from stepper.commands import BINDINGS
@@ -120,15 +121,153 @@ def _help_places(
     return places
 
 
-def build_notes(box: Box, theme: Theme, measure: Measure, title: str, notes: str) -> list[Primitive]:
-    items, inner = _card(box, theme, f"Teacher notes  -  {title}", measure)
+#: A word of the notes: its text, its font ("sans", or "mono" for a `code` span), and
+#: whether a space comes before it.
+Word = tuple[str, str, bool]
+LIST_ITEM = re.compile(r"\s*(?:[-*] |\d+[.)] )")
+NOTES_HINT = "↑ ↓  PgUp PgDn  or the wheel: scroll"
+
+
+@dataclass(frozen=True)
+class NotesLine:
+    indent: int  # px: the continuation of a list item hangs under its text
+    runs: tuple[tuple[str, str], ...]  # (text, font), left to right
+
+
+def _words(text: str) -> list[Word]:
+    """Words with their fonts: backtick spans are code; an unpaired backtick stays as is."""
+    segments = text.split("`")
+    if len(segments) % 2 == 0:  # odd backticks: the last one is a character, not a span
+        segments[-2:] = [segments[-2] + "`" + segments[-1]]
+    words: list[Word] = []
+    space = False
+    for k, segment in enumerate(segments):
+        font = "mono" if k % 2 else "sans"
+        for j, piece in enumerate(segment.split(" ")):
+            if j:
+                space = True
+            if piece:
+                words.append((piece, font, space and bool(words)))
+                space = False
+    return words
+
+
+def _paragraph_items(notes: str) -> list[str]:
+    """Blank lines part paragraphs; a list item starts a line (its indented lines continue
+    it); other line breaks are where the author wrapped, so the text is wrapped again."""
+    items: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", notes.strip()):
+        current: list[str] = []
+        for raw in paragraph.splitlines():
+            in_item = bool(current) and LIST_ITEM.match(current[0]) is not None
+            # A list item starts a line, and so does an unindented line after one.
+            if current and (LIST_ITEM.match(raw) or (in_item and not raw[:1].isspace())):
+                items.append(" ".join(current))
+                current = []
+            current.append(raw.strip())
+        items.append(" ".join(current))
+        items.append("")  # the gap between paragraphs
+    return items[:-1]
+
+
+def notes_lines(notes: str, width: int, size: int, measure: Measure) -> list[NotesLine]:
+    """The notes wrapped to `width`, code spans kept in the code font."""
+    lines: list[NotesLine] = []
+    space_w = {f: measure(" ", size, f, False) for f in ("sans", "mono")}
+    for item in _paragraph_items(notes):
+        if not item:
+            lines.append(NotesLine(0, ()))
+            continue
+        bullet = LIST_ITEM.match(item)
+        hang = measure(bullet.group(0), size, "sans", False) if bullet else 0
+        indent, x, runs = 0, 0, []
+        for text, font, spaced in _words(item):
+            w = measure(text, size, font, False)
+            gap = space_w["sans"] if spaced and runs else 0
+            if runs and indent + x + gap + w > width:
+                lines.append(NotesLine(indent, _merged(runs)))
+                indent, x, runs, gap = hang, 0, [], 0
+            if w > width - indent:
+                text = fit(text, width - indent, size, measure, font)
+                w = measure(text, size, font, False)
+            runs.append((" " if gap else "", text, font))
+            x += gap + w
+        lines.append(NotesLine(indent, _merged(runs)))
+    return lines
+
+
+def _merged(runs: list[tuple[str, str, str]]) -> tuple[tuple[str, str], ...]:
+    """Consecutive words in one font become one text (a space between two code words is
+    drawn in the code font)."""
+    merged: list[list[str]] = []
+    for space, text, font in runs:
+        if merged and merged[-1][1] == font:
+            merged[-1][0] += space + text
+        elif merged and space:
+            merged[-1][0] += space
+            merged.append([text, font])
+        else:
+            merged.append([text, font])
+    return tuple((text, font) for text, font in merged)
+
+
+def notes_view(
+    box: Box, theme: Theme, measure: Measure, title: str, notes: str
+) -> tuple[list[NotesLine], int]:
+    """The wrapped lines and how many fit the card at once (with the scroll marks)."""
+    _, inner = _card(box, theme, title, measure)
     size = theme.size("text") + theme.px(2)
     line_h = int(size * 1.45)
-    text = notes.strip() or "This lesson has no teacher notes."
-    lines = wrap(text, inner.w, size, measure)
-    room = max(1, inner.h // line_h)
-    for k, line in enumerate(lines[:room]):
-        items.append(Text(inner.x, inner.y + k * line_h, line, size, theme.overlay_text, tag="notes-text"))
+    lines = notes_lines(notes.strip() or "This lesson has no teacher notes.", inner.w, size, measure)
+    rows = max(1, inner.h // line_h)
+    if len(lines) <= rows:
+        return lines, rows
+    # A row each for "more above" and "more below"; a small card shares one row for both.
+    return lines, rows - 2 if rows >= 3 else max(1, rows - 1)
+
+
+def build_notes(
+    box: Box, theme: Theme, measure: Measure, title: str, notes: str, scroll: int = 0
+) -> list[Primitive]:
+    """The lesson's notes, `code` in the code font; longer notes scroll, and say so."""
+    heading = f"Teacher notes  -  {title}"
+    items, inner = _card(box, theme, heading, measure)
+    size = theme.size("text") + theme.px(2)
+    small = theme.size("small")
+    line_h = int(size * 1.45)
+    lines, room = notes_view(box, theme, measure, heading, notes)
+    overflow = len(lines) > room
+    first = max(0, min(scroll, len(lines) - room))
+    above, below = first > 0, first + room < len(lines)
+    own_rows = room + 2 <= max(1, inner.h // line_h)  # else one row says both
+    top = inner.y + (line_h if overflow and own_rows else 0)
+    if overflow and above and own_rows:
+        items.append(Text(inner.x, inner.y, "▲ more above", small, theme.faint, tag="notes-more-above"))
+    for k, line in enumerate(lines[first : first + room]):
+        x = inner.x + line.indent
+        for text, font in line.runs:
+            color = (255, 214, 140) if font == "mono" else theme.overlay_text
+            items.append(Text(x, top + k * line_h, text, size, color, font=font, tag="notes-text"))
+            x += measure(text, size, font, False)
+    if overflow and room < max(1, inner.h // line_h):  # a row is left for the marks
+        y = top + room * line_h + (line_h - small) // 2
+        x = inner.x
+        if own_rows and below:
+            mark, tag = "▼ more below", "notes-more-below"
+        elif not own_rows and (above or below):
+            mark = {(True, True): "▲ ▼ more above and below", (True, False): "▲ more above"}.get(
+                (above, below), "▼ more below"
+            )
+            tag = "notes-more"
+        else:
+            mark, tag = "", ""
+        if mark:
+            mark = fit(mark, inner.w, small, measure)
+            items.append(Text(x, y, mark, small, theme.faint, tag=tag))
+            x += measure(mark + "    ", small, "sans", False)
+        hint = fit(NOTES_HINT, inner.right - x, small, measure)
+        if hint:
+            items.append(Text(inner.right - measure(hint, small, "sans", False), y, hint, small, theme.faint))
     return items
 
 

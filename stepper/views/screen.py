@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stepper.scene import Layer, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
-from stepper.views.bars import build_caption, build_status, build_timeline
+from stepper.views.bars import build_caption, build_status, build_timeline, p_known
+from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
 from stepper.views.diagram import build_diagram
 from stepper.views.frame import Box, Frame, Measure
@@ -92,6 +95,8 @@ def build_screen(
             (Rect(0, 0, width, height, theme.background, None, tag="background"),),
         )
     ]
+    if frame.state.overlay == "big":  # the current op alone, over the whole window but the status bar
+        return _big_numbers_screen(frame, width, height, theme, measure, layers)
     builders = {
         "diagram": build_diagram,
         "code": build_code,
@@ -146,7 +151,8 @@ def build_screen(
     if overlay == "help":
         items = build_help(whole, theme, measure)
     elif overlay == "notes":
-        items = build_notes(whole, theme, measure, frame.lesson.title, frame.lesson.teacher_notes)
+        notes = frame.lesson.teacher_notes
+        items = build_notes(whole, theme, measure, frame.lesson.title, notes, frame.state.notes_scroll)
     elif overlay == "lessons" and lessons is not None:
         items = build_lessons(whole, theme, measure, lessons, frame.state.selection)
     if items:
@@ -155,6 +161,21 @@ def build_screen(
         tip = build_tooltip(frame, width, height, theme, measure)
         if tip:  # drawn over the panels: the layer cache treats it like an overlay
             layers.append(Layer("overlay:tooltip", 0, 0, width, height, tuple(tip)))
+    return Scene(width, height, tuple(layers))
+
+
+def _big_numbers_screen(
+    frame: Frame, width: int, height: int, theme: Theme, measure: Measure, layers: list[Layer]
+) -> Scene:
+    status = regions(width, height, theme, 0)["status"]
+    box = Box(0, 0, width, status.y)
+    layers.append(
+        Layer("big-numbers", 0, 0, width, box.h, tuple(build_big_numbers(frame, box, theme, measure)))
+    )
+    state = frame.state
+    told = replace(frame, state=replace(state, message=state.message or "Z: back"))
+    items = build_status(told, status, theme, measure)
+    layers.append(Layer("status", status.x, status.y, status.w, status.h, tuple(items)))
     return Scene(width, height, tuple(layers))
 
 
@@ -180,7 +201,7 @@ def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, bui
         numbers = step.index if state.numbers else None  # not `numbers and index`: index 0 == False
         key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
-        key = (name, frame.trace, step.t)
+        key = (name, frame.trace, step.t, p_known(frame))
     elif name in ("diagram", "diagram-b"):
         shown = frame if name == "diagram" else frame.partner
         s = shown.state

@@ -20,7 +20,7 @@ def fit(text: str, width: int, size: int, measure: Measure, font: str = "sans", 
 
 
 def wrap(text: str, width: int, size: int, measure: Measure, font: str = "sans") -> list[str]:
-    """Greedy word wrap; a single over-long word is cut to fit."""
+    """Greedy word wrap; a word wider than a line is broken over several, so none of it is lost."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
@@ -31,9 +31,25 @@ def wrap(text: str, width: int, size: int, measure: Measure, font: str = "sans")
                 continue
             if current:
                 lines.append(current)
-            current = fit(word, width, size, measure, font)
+            while len(word) > 1 and measure(word, size, font, False) > width:
+                cut = _fitting(word, width, size, measure, font)
+                lines.append(word[:cut])
+                word = word[cut:]
+            current = word
         lines.append(current)
     return lines
+
+
+def _fitting(word: str, width: int, size: int, measure: Measure, font: str) -> int:
+    """How many leading characters of `word` fit in `width` px (at least one)."""
+    lo, hi = 1, min(len(word) - 1, max(1, width))  # no glyph is narrower than a pixel
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if measure(word[:mid], size, font, False) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def format_array(value: object, digits: int = 2) -> str:
