@@ -16,11 +16,12 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper import places
+from stepper import places, quiz
 from stepper.cells import CELLS
 from stepper.commands import KEYMAPS, PANEL_COMMANDS, Command
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
+from stepper.lesson.asks import Posed, pose
 from stepper.navigation import Cursor, at_step, corresponding, move, position, same_place, start
 from stepper.passes.sample import SampleSettings
 from stepper.reload import POLL_SECONDS, Stamp, needs_training, stamp
@@ -284,7 +285,7 @@ class App:
         before = self.trace_of(state)
         same_vocab = lesson.vocab == old.lesson.vocab
         moved = replace(
-            state,
+            quiz.close(state) if state.quiz is not None else state,
             sequence=state.sequence if same_vocab else None,
             sample=state.sample if same_vocab else None,
             hover=None,
@@ -403,11 +404,29 @@ class App:
             marks=tuple((c.name, c.iteration) for c in result.checkpoints),
             baseline=self.session.trace(self.session.checkpoint_names[0], state.sequence),
             errors=self.reload_problems,
+            posed=self._posed(state),
         )
         if "compare" in state.panels:
             partner, label = self._partner(state, frame.trace)
             frame = replace(frame, label=label, partner=partner)
         return frame
+
+    def _posed(self, state: ViewState) -> Posed | None:
+        """The open question as posed at its place (None if none is open)."""
+        if state.quiz is None or state.quiz.kind != "ask" or self.session is None:
+            return None
+        lesson, trace = self.session.lesson, self.trace_of(state)
+        if not 0 <= state.quiz.ask < len(lesson.asks):
+            return None
+        checkpoint = quiz.checkpoint_of(state)
+        return pose(lesson.asks[state.quiz.ask], trace, state.quiz.target, checkpoint, self._iteration(state))
+
+    def _iteration(self, state: ViewState) -> int:
+        """The training iteration a state shows: its replayed iteration, else its checkpoint's."""
+        assert self.session is not None
+        if state.iteration is not None:
+            return state.iteration
+        return self.session.result.checkpoint(state.checkpoint).iteration
 
     def build(
         self, state: ViewState | None = None, size: tuple[int, int] | None = None, theme: Theme | None = None
@@ -490,11 +509,18 @@ class App:
         if state.mode == "entry":
             self._entry_command(command)
             return
+        if state.mode in ("question", "answer"):
+            self._quiz_command(command, key)
+            return
         trace = self.trace_of(state)
         if command in NAV:
             cursor = move(state.cursor, trace, command)
             moved_on = command is Command.NEXT_OP and cursor != state.cursor and state.animate
-            self.set_state(replace(state, cursor=cursor, message="", progress=0.0 if moved_on else 1.0))
+            state = replace(state, message="", progress=0.0 if moved_on else 1.0)
+            if command is Command.NEXT_OP:
+                self._arrive(state, trace, cursor)
+            else:
+                self.set_state(replace(state, cursor=cursor))
         elif command is Command.PLAY:
             self.set_state(replace(state, playing=not state.playing))
             self._play_clock = 0.0
@@ -510,6 +536,13 @@ class App:
         elif command in (Command.COOLER, Command.HOTTER):
             direction = 1 if command is Command.HOTTER else -1
             self.set_state(places.temperature_step(state, self.session, direction))
+        elif command is Command.QUESTIONS:
+            on = not state.questions
+            self.set_state(replace(state, questions=on, message=f"questions {'on' if on else 'off'}"))
+        elif command is Command.COMPUTE:
+            on = not state.compute
+            note = "you compute it: each value is typed before it shows" if on else "you compute it: off"
+            self.set_state(replace(state, compute=on, message=note))
         elif command is Command.RESEED:
             self.set_state(places.reseed(state, self.session))
         elif command is Command.PANEL_COMPARE:
@@ -870,6 +903,8 @@ class App:
             self.running = False
         elif event.type == pygame.TEXTINPUT and self.state is not None and self.state.mode == "entry":
             self.set_state(places.typed(self.state, event.text))
+        elif event.type == pygame.TEXTINPUT and self.state is not None and self.state.mode == "answer":
+            self.set_state(quiz.typed(self.state, event.text))
         elif event.type == pygame.KEYDOWN:
             key = key_name(event)
             mode = self.state.mode if self.state is not None else "step"
@@ -921,7 +956,7 @@ class App:
             self.selection = int(hit.key)
             self.open_lesson(self.lesson_paths[self.selection])
         elif hit.kind == "timestep" and self.state is not None and self.session is not None:
-            if self.state.overlay:  # the timeline is under the overlay: not clickable
+            if self.state.overlay or self.state.mode != "step":  # under an overlay or a question
                 return
             trace = self.trace_of(self.state)
             t = int(hit.key)
@@ -967,9 +1002,40 @@ class App:
             if nxt == cursor:
                 self.set_state(replace(state, cursor=cursor, playing=False))
                 return
+            if self._arrive(replace(state, cursor=cursor), trace, nxt):
+                return  # a question stops the playback
             cursor = nxt
         if cursor != state.cursor:
             self.set_state(replace(state, cursor=cursor, progress=0.0 if state.animate else 1.0))
+
+    # ----- predict before you see --------------------------------------------------------
+    def _arrive(self, state: ViewState, trace: Trace, cursor: Cursor) -> bool:
+        """Step onto `cursor`, unless a question (or a value to compute) opens there first;
+        True if one did."""
+        assert self.session is not None
+        arrived = quiz.arrive(state, self.session.lesson, trace, self._iteration(state), cursor)
+        if arrived.mode == "answer":
+            pygame.key.start_text_input()
+        self.set_state(arrived)
+        return arrived.quiz is not None
+
+    def _quiz_command(self, command: Command, key: str) -> None:
+        """The question's and the typed answer's own tables."""
+        assert self.state is not None
+        state = self.state
+        if command is Command.VOTE:
+            state = quiz.vote(state, key)
+        elif command is Command.REVEAL:
+            state = quiz.reveal(state)
+        elif command is Command.ANSWER_DELETE:
+            state = quiz.delete_last(state)
+        elif command is Command.ANSWER_CHECK:
+            state = quiz.check_typed(state, self.trace_of(state))
+        elif command is Command.SKIP:
+            state = quiz.skip(state)
+        if state.mode != "answer":
+            pygame.key.stop_text_input()
+        self.set_state(state)
 
     def run(self) -> int:
         clock = pygame.time.Clock()

@@ -56,6 +56,14 @@ class Command(Enum):
     ENTRY_DELETE = "delete the last character"
     ENTRY_ACCEPT = "go there"
     ENTRY_CANCEL = "cancel"
+    QUESTIONS = "questions on / off (a quick replay skips them)"
+    COMPUTE = "you compute it: type each value before it shows"
+    PRESENTER = "presenter window (notes, next caption, time)"
+    VOTE = "a vote for choice 1-4 (press once per hand)"
+    REVEAL = "reveal the answer; then go on"
+    SKIP = "skip: show the value without an answer"
+    ANSWER_DELETE = "delete the last character typed"
+    ANSWER_CHECK = "check what was typed; then go on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +115,9 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.PANEL_HISTORY, ("i",), "I", "Panels"),
     Binding(Command.PANEL_COMPARE, ("v",), "V", "Panels"),
     Binding(Command.WEIGHT_CHANGES, ("w",), "W", "Show"),
+    Binding(Command.QUESTIONS, ("q",), "Q", "Class"),
+    Binding(Command.COMPUTE, ("y",), "Y", "Class"),
+    Binding(Command.PRESENTER, ("ctrl+p",), "Ctrl P", "Class"),
     Binding(Command.SELECT, ("return",), "Enter", "Lessons"),
     Binding(Command.BACK, ("escape",), "Esc", "Window"),
 )
@@ -124,8 +135,27 @@ ENTRY_BINDINGS: tuple[Binding, ...] = (
     Binding(Command.ENTRY_CANCEL, ("escape",), "Esc", "Entry"),
 )
 
+#: A question with choices is open: keys 1-4 count hands, Enter (or a clicker's PgDn) reveals.
+QUESTION_BINDINGS: tuple[Binding, ...] = (
+    Binding(Command.VOTE, ("1", "2", "3", "4"), "1-4", "Question"),
+    Binding(Command.REVEAL, ("return", "right", "page down", "space"), "Enter  →  PgDn  Space", "Question"),
+    Binding(Command.SKIP, ("escape",), "Esc", "Question"),
+)
+
+#: A number is typed (a numeric question, or a value to compute): text comes as TEXTINPUT.
+ANSWER_BINDINGS: tuple[Binding, ...] = (
+    Binding(Command.ANSWER_DELETE, ("backspace",), "Backspace", "Answer"),
+    Binding(Command.ANSWER_CHECK, ("return",), "Enter", "Answer"),
+    Binding(Command.SKIP, ("escape",), "Esc", "Answer"),
+)
+
 #: Each mode's one table; ViewState.mode names the one in force.
-MODES: dict[str, tuple[Binding, ...]] = {"step": BINDINGS, "entry": ENTRY_BINDINGS}
+MODES: dict[str, tuple[Binding, ...]] = {
+    "step": BINDINGS,
+    "entry": ENTRY_BINDINGS,
+    "question": QUESTION_BINDINGS,
+    "answer": ANSWER_BINDINGS,
+}
 KEYMAPS: dict[str, dict[str, Command]] = {
     mode: {key: b.command for b in table for key in b.keys} for mode, table in MODES.items()
 }

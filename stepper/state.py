@@ -18,6 +18,21 @@ class Hover:
 
 
 @dataclass(frozen=True, slots=True)
+class Quiz:
+    """A value the class predicts before it is shown: a lesson's question, or (Y) the value of
+    the next op. Until it is revealed the cursor stays on the op before `target`, so every
+    view shows exactly what was known before the asked value was computed."""
+
+    kind: str  # "ask" | "compute"
+    target: int  # index into the trace of the step whose value is asked
+    ask: int = -1  # which of the lesson's questions ("ask")
+    options: int = 0  # keys 1..options choose; 0: a number is typed
+    votes: tuple[int, ...] = ()  # hands counted per option
+    typed: str = ""
+    revealed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ViewState:
     checkpoint: str
     cursor: Cursor
@@ -42,6 +57,11 @@ class ViewState:
     sample: SampleSettings | None = None  # how the sample pass writes; None: the lesson's own
     mode: str = "step"  # whose key table is in force: "step" or "entry" (stepper.commands.MODES)
     entry: str = ""  # what has been typed into the open entry
+    quiz: Quiz | None = None  # a question open at the cursor (modes "question" and "answer")
+    questions: bool = True  # Q: the lesson's questions are asked (off: a quick replay)
+    compute: bool = False  # Y: every op's value is typed by the class before it shows
+    score: tuple[int, int] = (0, 0)  # you-compute-it: (right, tried)
+    answered: frozenset[tuple] = frozenset()  # places whose question was revealed or skipped
 
     def exported(self) -> ViewState:
         """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without

@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
+from stepper.lesson.asks import Posed
 from stepper.lesson.model import Lesson
 from stepper.navigation import Cursor
 from stepper.state import ViewState
@@ -53,6 +54,7 @@ class Frame:
     partner: Frame | None = None  # the other frame of a side-by-side view
     partner_first: bool = False  # on the partner: draw it on the left (the earlier checkpoint)
     errors: tuple[str, ...] = ()  # a broken edit of the lesson file, over its last good version
+    posed: Posed | None = None  # the open question (state.quiz), as posed at its place
 
     @property
     def cursor(self) -> Cursor:

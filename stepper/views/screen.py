@@ -21,6 +21,7 @@ from stepper.views.overlays import (
     build_notes,
 )
 from stepper.views.panels import PANELS
+from stepper.views.question import build_question
 from stepper.views.sample import build_sample, build_sample_timeline
 from stepper.views.text import fit
 from stepper.views.tooltip import build_tooltip
@@ -175,6 +176,13 @@ def build_screen(
         tip = build_tooltip(frame, width, height, theme, measure)
         if tip:  # drawn over the panels: the layer cache treats it like an overlay
             layers.append(Layer("overlay:tooltip", 0, 0, width, height, tuple(tip)))
+    quiz = frame.state.quiz
+    if quiz is not None and (quiz.kind == "compute" or frame.posed is not None) and "status" in boxes:
+        gap = theme.px(10)
+        box = Box(gap, gap, width - 2 * gap, boxes["status"].y - 2 * gap)
+        layers.append(
+            Layer("overlay:question", 0, 0, width, height, tuple(build_question(frame, box, theme, measure)))
+        )
     if frame.errors:  # the last good version stays visible above
         box = Box(0, height // 2, width, height - height // 2)
         items = build_errors(box, theme, measure, frame.lesson.path.name, frame.errors)
