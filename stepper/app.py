@@ -24,6 +24,7 @@ from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.lesson.asks import Posed, pose
 from stepper.navigation import Cursor, at_step, corresponding, move, position, same_place, start
 from stepper.passes.sample import SampleSettings
+from stepper.presenter import Presenter, projector_display
 from stepper.reload import POLL_SECONDS, Stamp, needs_training, stamp
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
@@ -34,6 +35,7 @@ from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
 from stepper.views.frame import Box, Frame
 from stepper.views.overlays import LessonEntry, notes_view
+from stepper.views.presenter import build_presenter
 from stepper.views.screen import build_progress, build_screen, build_start
 from stepper.views.screen import forget as forget_views
 
@@ -146,6 +148,7 @@ class App:
         size: tuple[int, int] = DEFAULT_SIZE,
         headless: bool = False,
         start_at: StartAt | None = None,
+        presenter: bool = False,
     ) -> None:
         pygame.display.init()  # not pygame.init(): no audio, no joystick, faster start
         pygame.font.init()
@@ -180,8 +183,12 @@ class App:
         self._stamp: Stamp | None = None
         self._poll_clock = 0.0
         self.reload_problems: tuple[str, ...] = ()  # a broken edit's errors, over the last good version
+        self.presenter: Presenter | None = None  # the teacher's window (Ctrl P, --presenter)
+        self._lesson_clock = 0.0  # seconds since the lesson opened: the presenter's elapsed time
         if lesson_path is not None:
             self.open_lesson(lesson_path)
+        if presenter:
+            self.toggle_presenter()
 
     # ----- lessons -----------------------------------------------------------------
     @property
@@ -338,6 +345,7 @@ class App:
         trace = session.trace(first)
         self.session = session
         self.message = ""
+        self._lesson_clock = 0.0
         self.state = ViewState(
             checkpoint=first, cursor=start(trace), panels=lesson.panels, zoom=self.theme.zoom
         )
@@ -451,8 +459,9 @@ class App:
         )
 
     def render(self) -> bool:
-        """Draw if anything changed; True if a new frame was drawn."""
+        """Draw if anything changed; True if a new frame was drawn (on the projector)."""
         if not self.dirty:
+            self.render_presenter()  # its clock may have moved on
             return False
         try:
             self.scene = self.build()
@@ -466,6 +475,58 @@ class App:
         self.dirty = False
         if not self.headless:
             pygame.display.flip()
+        if self.presenter is not None:
+            self.presenter.dirty = True  # its thumbnail shows this frame
+        self.render_presenter()
+        return True
+
+    # ----- the presenter window --------------------------------------------------------
+    def toggle_presenter(self) -> None:
+        """Ctrl P: open the teacher's window, or close it (the lesson stays open)."""
+        if self.presenter is not None:
+            self.close_presenter()
+            return
+        if self.headless:
+            return
+        try:
+            self.presenter = Presenter()
+            note = "presenter window open: notes, next caption and time there; the projector stays clean"
+        except pygame.error as exc:
+            note = f"presenter window not available: {exc}"
+        if self.state is not None:  # the notes move off the projector
+            overlay = "" if self.state.overlay == "notes" else self.state.overlay
+            self.set_state(replace(self.state, message=note, overlay=overlay))
+
+    def close_presenter(self) -> None:
+        if self.presenter is not None:
+            self.presenter.close()
+            self.presenter = None
+        if self.state is not None:
+            self.set_state(replace(self.state, message="presenter window closed"))
+
+    def render_presenter(self) -> bool:
+        """Draw the presenter window if anything it shows changed; True if it was drawn."""
+        presenter = self.presenter
+        if presenter is None or not presenter.dirty:
+            return False
+        w, h = presenter.surface.get_size()
+        frame = self.frame()
+        try:
+            measure = self.fonts.measure
+            if frame is None:
+                scene = build_start(w, h, self.theme, measure, self.entries, self.selection, self.message)
+            else:
+                aspect = self.surface.get_width() / max(1, self.surface.get_height())
+                scene = build_presenter(frame, w, h, self.theme, measure, self._lesson_clock, aspect)
+            presenter.draw(scene, self.fonts, self.surface)
+        except Exception:  # the lesson goes on even if the teacher's window cannot draw
+            presenter.layers.forget()
+            presenter.surface.fill((246, 245, 241))
+            text = traceback.format_exc().strip().splitlines()[-1]
+            image = self.fonts.render(f"Could not draw this: {text}", 20, "sans", False, (200, 30, 30))
+            presenter.surface.blit(image, (20, 20))
+            presenter.window.flip()
+            presenter.dirty = False
         return True
 
     def repaint(self) -> None:
@@ -536,6 +597,10 @@ class App:
         elif command in (Command.COOLER, Command.HOTTER):
             direction = 1 if command is Command.HOTTER else -1
             self.set_state(places.temperature_step(state, self.session, direction))
+        elif command is Command.PRESENTER:
+            self.toggle_presenter()
+        elif command is Command.NOTES and self.presenter is not None:
+            self.set_state(replace(state, message="the notes are on the presenter window"))
         elif command is Command.QUESTIONS:
             on = not state.questions
             self.set_state(replace(state, questions=on, message=f"questions {'on' if on else 'off'}"))
@@ -853,7 +918,8 @@ class App:
         try:
             if going_full:
                 self._windowed = self.surface.get_size()
-                self.surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+                display = projector_display(pygame.display.get_num_displays(), self.presenter is not None)
+                self.surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN, display=display)
             else:
                 self.surface = pygame.display.set_mode(self._windowed, pygame.RESIZABLE)
             note = ""
@@ -899,12 +965,21 @@ class App:
 
     # ----- events --------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
+        presenter = self.presenter
+        if presenter is not None and presenter.owns(event) and event.type != pygame.KEYDOWN:
+            if event.type == pygame.WINDOWCLOSE:
+                self.close_presenter()  # the lesson stays open
+            elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED, pygame.VIDEORESIZE):
+                presenter.repaint()
+            elif event.type == pygame.TEXTINPUT:
+                self._text(event.text)
+            return  # its pointer and wheel do not point into the projector's scene
         if event.type == pygame.QUIT:
             self.running = False
-        elif event.type == pygame.TEXTINPUT and self.state is not None and self.state.mode == "entry":
-            self.set_state(places.typed(self.state, event.text))
-        elif event.type == pygame.TEXTINPUT and self.state is not None and self.state.mode == "answer":
-            self.set_state(quiz.typed(self.state, event.text))
+        elif event.type == pygame.WINDOWCLOSE and presenter is not None:
+            self.running = False  # the projector's close button, with the presenter open
+        elif event.type == pygame.TEXTINPUT:
+            self._text(event.text)
         elif event.type == pygame.KEYDOWN:
             key = key_name(event)
             mode = self.state.mode if self.state is not None else "step"
@@ -930,6 +1005,13 @@ class App:
                     self.scrub(hit, event.pos)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             self.click(event.pos)
+
+    def _text(self, text: str) -> None:
+        """TEXTINPUT, from either window, into whatever entry is open."""
+        if self.state is not None and self.state.mode == "entry":
+            self.set_state(places.typed(self.state, text))
+        elif self.state is not None and self.state.mode == "answer":
+            self.set_state(quiz.typed(self.state, text))
 
     def pointer(self, pos: tuple[int, int]) -> None:
         if self.scene is None or self.state is None or self.state.overlay:
@@ -987,6 +1069,10 @@ class App:
         state = self.state
         if state is None or self.session is None:
             return
+        before = int(self._lesson_clock)
+        self._lesson_clock += seconds
+        if self.presenter is not None and int(self._lesson_clock) != before:
+            self.presenter.dirty = True  # the elapsed time it shows
         if state.progress < 1.0:
             state = replace(state, progress=min(1.0, state.progress + seconds / TRANSITION_SECONDS))
             self.set_state(state)
@@ -1082,6 +1168,9 @@ def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -
 
 
 def run_app(
-    lesson_path: Path | None = None, size: tuple[int, int] = DEFAULT_SIZE, start_at: StartAt | None = None
+    lesson_path: Path | None = None,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    start_at: StartAt | None = None,
+    presenter: bool = False,
 ) -> int:
-    return App(lesson_path, size=size, start_at=start_at).run()
+    return App(lesson_path, size=size, start_at=start_at, presenter=presenter).run()

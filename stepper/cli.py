@@ -44,7 +44,7 @@ ACTIONS = {
     "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", *LOOP)),
     "new_lesson": ("--new-lesson", ()),
 }
-WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", *LOOP)
+WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", "presenter", *LOOP)
 OPTION_FLAGS = {
     "checkpoint": "--checkpoint",
     "weights": "--weights",
@@ -53,6 +53,7 @@ OPTION_FLAGS = {
     "phase": "--pass",
     "size": "--size",
     "panels": "--panels",
+    "presenter": "--presenter",
     "every": "--every",
     "iteration": "--iteration",
     "sample": "--sample",
@@ -142,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
+    p.add_argument(
+        "--presenter",
+        action="store_true",
+        help="open the presenter window too (Ctrl P): notes, next caption, elapsed time and a "
+        "thumbnail for the teacher, while the projector window stays clean",
+    )
     p.add_argument(
         "--new-lesson",
         metavar="OUT.yaml",
@@ -356,7 +363,7 @@ def validate(args: argparse.Namespace) -> str:
         raise UsageError(f"--check: give the lesson files after --check ({args.lesson} came before it)")
     reads = WINDOW_READS if action == "window" else ACTIONS[action][1]
     if action == "window" and not args.lesson:
-        reads = ("size",)
+        reads = ("size", "presenter")
     for name, flag in OPTION_FLAGS.items():
         given = getattr(args, name) not in (None, False)
         if not given or name in reads or (name == "overwrite" and action not in ("window", "check")):
@@ -435,8 +442,8 @@ def run(args: argparse.Namespace) -> int:
     from stepper.app import run_app
 
     if lesson is None:
-        return run_app(size=size)
-    return run_app(Path(args.lesson), size, _start_at(args, lesson))
+        return run_app(size=size, presenter=args.presenter)
+    return run_app(Path(args.lesson), size, _start_at(args, lesson), args.presenter)
 
 
 def pass_length(

@@ -100,6 +100,7 @@ def test_hands_are_tallied_and_shown_as_bars_at_the_reveal():
     press(app, "return")
     assert app.state.cursor.index == target and app.state.quiz.revealed and shown in texts(app)
     assert texts(app, "question-count") == ["1", "2   ✓", "0"]  # 0.10 < 0.50 (the answer) < 0.90
+    assert "The class predicted: 0.50 (2 of 3 hands).     Answer: 0.50" in texts(app, "question-text")
     bars = app.scene.tagged("question-tally")
     assert abs(bars[1].w - 2 * bars[0].w) <= 1 and bars[2].w <= 1  # rounded to whole pixels
     assert any("coin flip" in t for t in texts(app, "question-text"))

@@ -11,6 +11,19 @@ from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.text import fit, wrap
 
+#: Titles are bold, which is wider than the regular text `wrap` measures.
+BOLD = 0.88
+
+
+def prediction(votes: tuple[int, ...], options: tuple[str, ...]) -> str:
+    """What the class committed to: the option(s) with the most hands."""
+    hands = sum(votes)
+    if not hands:
+        return "No hands counted."
+    most = max(votes)
+    top = " or ".join(o for o, v in zip(options, votes, strict=True) if v == most)
+    return f"The class predicted: {top} ({most} of {hands} hands)."
+
 
 def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list[tuple[str, str]]:
     """(kind, text) rows of the card, each kind drawn its own way: title, option, text, hint."""
@@ -18,10 +31,11 @@ def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list
     assert quiz is not None
     big, size = theme.size("title"), theme.size("text")
     rows: list[tuple[str, str]] = []
+    bold_room = int(width * BOLD)
     if quiz.kind == "compute":
         step = frame.trace.steps[quiz.target]
         source = frame.trace.listing(step.phase).lines[step.line].source.strip()
-        rows += [("title", line) for line in wrap(f"You compute it: {source}", width, big, measure)]
+        rows += [("title", line) for line in wrap(f"You compute it: {source}", bold_room, big, measure)]
         count = step.output.size
         what = f"{step.op}" if count == 1 else f"{step.op}[0], or all {count} numbers of {step.op}"
         right, tried = frame.state.score
@@ -30,12 +44,14 @@ def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list
         rows.append(("hint", "Enter: check    Backspace: delete    Esc: skip"))
         return rows
     assert posed is not None
-    rows += [("title", line) for line in wrap("Predict: " + posed.question, width, big, measure)]
+    rows += [("title", line) for line in wrap("Predict: " + posed.question, bold_room, big, measure)]
     if posed.options:
         rows += [("option", str(k)) for k in range(len(posed.options))]
         hands = sum(quiz.votes)
         if not quiz.revealed:
             rows.append(("text", f"{hands} hand{'s' if hands != 1 else ''} counted"))
+        else:
+            rows.append(("text", f"{prediction(quiz.votes, posed.options)}     Answer: {posed.answer_text}"))
     elif quiz.revealed:
         mark = {True: "   ✓", False: "   ✗", None: ""}[typed_right(quiz, posed)]
         rows.append(("text", f"Answer: {posed.answer_text}     typed: {quiz.typed.strip()}{mark}"))
