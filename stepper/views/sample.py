@@ -87,17 +87,14 @@ def build_sample(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     # The bars: p per symbol, then the cumulative sum with u on it.
     bars_h = min(theme.px(230), (box.bottom - pad - y) // 2) if "p" in env else 0
     arrays_box = Box(box.x + pad, y, box.w - 2 * pad, box.bottom - pad - y - bars_h)
-    reads = {name for name, _ in step.inputs}
-    arrays = [
-        Shown(name, name, np.asarray(value), "operand") for name, value in step.inputs if np.size(value) <= 64
-    ]
+    arrays = [Shown(name, name, np.asarray(value), "operand") for name, value in step.inputs]
     arrays.append(Shown(step.op, step.op, np.asarray(step.output), "result"))
     shapes = [np.shape(a.value) for a in arrays]
     scale = max((float(np.nanmax(np.abs(a.value))) for a in arrays if np.size(a.value)), default=1.0) or 1.0
     drawn = draw_arrays(arrays, shapes, arrays_box, theme, measure, scale)
-    if drawn is not None:
+    if drawn is not None:  # every array here is the current line's: none is left out
         items += drawn[0]
-    elif reads:
+    else:
         items.append(
             Text(
                 arrays_box.x,
