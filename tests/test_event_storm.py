@@ -71,9 +71,9 @@ WEIGHTS = {
 # Keys the binding table does not name (the keypad's digits and Enter are bound: they map
 # to 1-9 and return).
 UNBOUND = (
-    pygame.K_q,
+    pygame.K_F2,
     pygame.K_x,
-    pygame.K_y,
+    pygame.K_F3,
     pygame.K_e,
     pygame.K_j,
     pygame.K_k,
@@ -141,6 +141,7 @@ def key_event(name: str, mod: int = 0) -> pygame.event.Event:
         "return": (pygame.K_RETURN, 0, "\r"),
         "escape": (pygame.K_ESCAPE, 0, "\x1b"),
         "space": (pygame.K_SPACE, 0, " "),
+        "ctrl+p": (pygame.K_p, pygame.KMOD_LCTRL, ""),
     }
     if name in special:
         key, base, text = special[name]
