@@ -24,7 +24,7 @@ ABSOLUTE, RELATIVE = 0.005, 0.01
 
 def place_key(state: ViewState, target: int) -> tuple:
     """Where a question was asked: the same question at the same place is not asked twice."""
-    return (state.checkpoint, state.iteration, state.sequence, state.cursor.phase, target)
+    return (state.checkpoint, state.iteration, state.sequence, state.sample, state.cursor.phase, target)
 
 
 def checkpoint_of(state: ViewState) -> str:

@@ -122,3 +122,16 @@ def test_every_built_in_lesson_asks_two_to_four_questions_that_check():
     for path in sorted(LESSONS.glob("*.yaml")):
         lesson = load_lesson(path)
         assert 2 <= len(lesson.asks) <= 4, path.name
+
+
+def test_a_sample_question_takes_the_drawn_symbol_as_its_answer_and_nothing_typed(tmp_path):
+    path = with_asks(
+        tmp_path,
+        "  - phase: sample\n    op: s\n    t: 1\n    question: Next?\n    answer: prob[t]\n"
+        "    choices: [h, e]\n",
+    )
+    with pytest.raises(LessonError) as caught:
+        load_lesson(path)
+    found = {p.line: p.message for p in caught.value.problems}
+    assert "answer is the symbol drawn" in found[line_of(path, "    answer: prob[t]")]
+    assert "choices: symbols" in found[line_of(path, "    choices: [h, e]")]

@@ -159,3 +159,17 @@ def test_you_compute_it_checks_each_value_against_an_independent_computation():
     assert app.state.score == (1, 2) and "not quite" in app.state.message
     press(app, "right", "escape")  # skipped: not scored
     assert app.state.score == (1, 2) and app.state.cursor.index == target + 2
+
+
+def test_the_sample_pass_asks_which_symbol_comes_next_and_the_draw_answers():
+    app, target = opened(LESSONS / "hello.yaml", "trained", "s", 2, phase="sample")
+    trace = app.trace_of(app.state)
+    drawn = trace.sample.symbols[2]
+    so_far = "".join(trace.vocab[s] for s in (*trace.sample.prime, *trace.sample.symbols[:2]))
+    press(app, "right")
+    assert app.state.mode == "question" and app.state.cursor.index == target - 1
+    assert any(f"The text so far is {so_far}." in t for t in texts(app, "question-text"))
+    press(app, "3", "return")
+    assert app.state.cursor.index == target
+    marked = [t for t in texts(app, "question-count") if t.endswith("✓")]
+    assert texts(app, "question-count").index(marked[0]) == drawn

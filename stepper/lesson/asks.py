@@ -12,6 +12,8 @@ import ast
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from stepper.lesson.claims import ClaimError
 from stepper.lesson.guards import check_guard, place_value, timesteps
 from stepper.lesson.model import Ask, Lesson
@@ -67,13 +69,20 @@ class Posed:
 
 def pose(ask: Ask, trace: Trace, index: int, checkpoint: str, iteration: int) -> Posed:
     """The question at step `index`, or one whose `problem` says why it cannot be asked there."""
-    t = trace.steps[index].t
+    step = trace.steps[index]
+    t = step.t
     values = caption_values(trace, index, checkpoint, iteration)
-    question, explain = fill(ask.question, values), fill(ask.explain, values)
+    # The question reads what is known before the asked value is computed; the explanation, after.
+    before = index - 1 if index > trace.phase_range(step.phase).start else index
+    question = fill(ask.question, caption_values(trace, before, checkpoint, iteration))
+    explain = fill(ask.explain, values)
 
     def failed(problem: str) -> Posed:
         return Posed(ask, question, (), None, None, "", explain, problem)
 
+    if ask.symbols:  # the sample pass: the answer is the symbol drawn here
+        drawn = int(np.asarray(step.output).ravel()[0])
+        return Posed(ask, question, trace.vocab, drawn, None, trace.vocab[drawn], explain)
     if ask.when is not None:
         holds, measured = check_guard(ask.when, trace, t)
         if not holds:
@@ -122,6 +131,8 @@ def picks(ask: Ask, trace: Trace, index: int, checkpoint: str | None, own: bool)
     step = trace.steps[index]
     if ask.op != step.op or ask.phase not in (None, step.phase) or ask.checkpoint not in (None, checkpoint):
         return False
+    if ask.symbols:  # the sample pass counts the symbols it writes, not the playback's steps
+        return ask.t is None or step.t == ask.t
     if ask.t is not None and step.t not in timesteps(ask.t, trace.length):
         return False
     if isinstance(ask.t, int) and ask.t > 0 and not own and ask.condition is None and ask.when is None:

@@ -646,6 +646,9 @@ class _LessonReader:
         )
         if keys is None:
             return None
+        phase_node = keys.get("phase")
+        if isinstance(phase_node, Scalar) and phase_node.value == SAMPLE:
+            return self.read_sample_ask(node, keys, where)
         before = len(r.problems)
         question = self.optional(keys.get("question"), lambda n: r.text(n, f"{where}.question", 300))
         explain = self.optional(keys.get("explain"), lambda n: r.text(n, f"{where}.explain", 600), "")
@@ -684,8 +687,48 @@ class _LessonReader:
         mark = node.mark
         return Ask(
             question, op, explain, checkpoint, phase, t, when, condition, choices, answer,
-            distractors, decimals, mark.line, mark.column,
+            distractors, decimals, line=mark.line, column=mark.column,
         )  # fmt: skip
+
+    def read_sample_ask(self, node: Node, keys: dict[str, Node], where: str) -> Ask | None:
+        """A question in the sample pass: which symbol the model writes next. Its answer is
+        the symbol drawn there, so it takes `choices: symbols` and no conditions."""
+        r = self.r
+        before = len(r.problems)
+        for name in ("when", "if", "answer", "distractors", "decimals"):
+            if name in keys:
+                why = f"a sample-pass question's answer is the symbol drawn; {name} is not used there"
+                r.report(keys[name].mark, f"{where}.{name}", why)
+        question = r.text(keys["question"], f"{where}.question", 300)
+        explain = self.optional(keys.get("explain"), lambda n: r.text(n, f"{where}.explain", 600), "")
+        checkpoint = self.optional(
+            keys.get("checkpoint"), lambda n: self.checkpoint_name(n, f"{where}.checkpoint")
+        )
+        t = self.optional(
+            keys.get("t"), lambda n: r.integer(n, f"{where}.t", 0, MAX_SAMPLE - 1, "a symbol's place")
+        )
+        op = r.text(keys["op"], f"{where}.op", 40)
+        if op is not None and op != "s":
+            why = f"{quote(op)}: a sample-pass question stands at op s, the draw"
+            r.report(keys["op"].mark, f"{where}.op", why)
+        choices = keys.get("choices")
+        if not (isinstance(choices, Scalar) and choices.value == "symbols"):
+            r.report((choices or node).mark, f"{where}.choices",
+                     'write "choices: symbols": one choice per symbol, the answer the one drawn')  # fmt: skip
+        if self.vocab is not None and len(self.vocab) > MAX_CHOICES:
+            r.report(node.mark, where, f"keys 1-{MAX_CHOICES} choose: a sample-pass question needs at most "
+                     f"{MAX_CHOICES} symbols; this vocabulary has {len(self.vocab)}")  # fmt: skip
+        if self.cell is not None:
+            vocab_size, hidden, _ = self.sizes()
+            for name, text in (("question", question), ("explain", explain)):
+                for message in caption_problems(text or "", self.cell, vocab_size, hidden, SAMPLE, None):
+                    r.report(keys[name].mark, f"{where}.{name}", message)
+        if len(r.problems) > before or question is None:
+            return None
+        mark = node.mark
+        return Ask(
+            question, "s", explain, checkpoint, SAMPLE, t, symbols=True, line=mark.line, column=mark.column
+        )
 
     def read_choices(self, node: Node, where: str) -> tuple[Choice, ...] | None:
         r = self.r

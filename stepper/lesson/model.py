@@ -93,6 +93,7 @@ class Ask:
     answer: str | None = None  # a numeric question's answer, an expression
     distractors: tuple[str, ...] = ()  # expressions; none: the class types the number
     decimals: int = 2  # numbers are shown, and typed answers accepted, to this many places
+    symbols: bool = False  # a sample-pass question: which symbol is drawn next (choices: symbols)
     line: int = field(default=0, compare=False)
     column: int = field(default=0, compare=False)
 
