@@ -138,7 +138,7 @@ ENTRY_BINDINGS: tuple[Binding, ...] = (
 #: A question with choices is open: keys 1-4 count hands, Enter (or a clicker's PgDn) reveals.
 QUESTION_BINDINGS: tuple[Binding, ...] = (
     Binding(Command.VOTE, ("1", "2", "3", "4"), "1-4", "Question"),
-    Binding(Command.REVEAL, ("return", "right", "page down", "space"), "Enter  →  PgDn  Space", "Question"),
+    Binding(Command.REVEAL, ("return", "right", "page down"), "Enter → PgDn", "Question"),
     Binding(Command.SKIP, ("escape",), "Esc", "Question"),
 )
 

@@ -372,6 +372,10 @@ def forward_back_identity(app: App, rng: random.Random) -> int | None:
     # Open notes turn the arrows into scrolling, which stops at either end: closed here.
     overlay = "" if app.state.overlay == "notes" else app.state.overlay
     settled = dict(animate=False, playing=False, progress=1.0, message="", quit_asked=False, overlay=overlay)
+    # A question (or Y's value to type) stops a step forward on purpose: stepping alone here.
+    asking = dict(questions=app.state.questions, compute=app.state.compute)
+    stepping = app.state.mode if app.state.mode not in ("question", "answer") else "step"
+    settled.update(questions=False, compute=False, quiz=None, mode=stepping)
     app.set_state(replace(app.state, **settled))
     before_state = app.state
     before = frame_pixels(app)
@@ -386,6 +390,7 @@ def forward_back_identity(app: App, rng: random.Random) -> int | None:
         raise AssertionError(
             f"n = {n}: the frame differs after {n} forward and {n} back: " + explain(app, before)
         )
+    app.set_state(replace(app.state, **asking))
     return n
 
 

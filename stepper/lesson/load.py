@@ -699,7 +699,7 @@ class _LessonReader:
             if name in keys:
                 why = f"a sample-pass question's answer is the symbol drawn; {name} is not used there"
                 r.report(keys[name].mark, f"{where}.{name}", why)
-        question = r.text(keys["question"], f"{where}.question", 300)
+        question = self.optional(keys.get("question"), lambda n: r.text(n, f"{where}.question", 300))
         explain = self.optional(keys.get("explain"), lambda n: r.text(n, f"{where}.explain", 600), "")
         checkpoint = self.optional(
             keys.get("checkpoint"), lambda n: self.checkpoint_name(n, f"{where}.checkpoint")
@@ -707,7 +707,7 @@ class _LessonReader:
         t = self.optional(
             keys.get("t"), lambda n: r.integer(n, f"{where}.t", 0, MAX_SAMPLE - 1, "a symbol's place")
         )
-        op = r.text(keys["op"], f"{where}.op", 40)
+        op = self.optional(keys.get("op"), lambda n: r.text(n, f"{where}.op", 40))
         if op is not None and op != "s":
             why = f"{quote(op)}: a sample-pass question stands at op s, the draw"
             r.report(keys["op"].mark, f"{where}.op", why)
@@ -721,6 +721,8 @@ class _LessonReader:
         if self.cell is not None:
             vocab_size, hidden, _ = self.sizes()
             for name, text in (("question", question), ("explain", explain)):
+                if name not in keys:
+                    continue
                 for message in caption_problems(text or "", self.cell, vocab_size, hidden, SAMPLE, None):
                     r.report(keys[name].mark, f"{where}.{name}", message)
         if len(r.problems) > before or question is None:
