@@ -41,7 +41,8 @@ class ViewState:
     iteration: int | None = None  # a training iteration replayed on its own chunk (K), or None
     sample: SampleSettings | None = None  # how the sample pass writes; None: the lesson's own
     mode: str = "step"  # whose key table is in force: "step" or "entry" (stepper.commands.MODES)
-    entry: str = ""  # what has been typed into the open entry
+    entry_kind: str = ""  # what the open entry is for (stepper.places.ENTRIES)
+    entry: str = ""  # what has been typed into it
 
     def exported(self) -> ViewState:
         """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without
