@@ -578,7 +578,7 @@ class App:
         if state.mode == "entry":
             self._entry_command(command)
             return
-        if state.mode in ("question", "answer"):
+        if state.mode == "question":
             self._quiz_command(command, key)
             return
         trace = self.trace_of(state)
@@ -601,7 +601,7 @@ class App:
             self._switch_checkpoint(command)
         elif command is Command.GO_TO_ITERATION:
             pygame.key.start_text_input()
-            self.set_state(places.open_entry(state))
+            self.set_state(places.open_entry(state, "iteration"))
         elif command in (Command.COOLER, Command.HOTTER):
             direction = 1 if command is Command.HOTTER else -1
             self.set_state(places.temperature_step(state, self.session, direction))
@@ -825,10 +825,14 @@ class App:
         if command is Command.ENTRY_DELETE:
             self.set_state(places.delete_last(self.state))
             return
+        answer = self.state.entry_kind == "answer"  # a question's number, or Y's value
         if command is Command.ENTRY_ACCEPT:
-            state = places.accept_entry(self.state, self.session)
+            if answer:
+                state = quiz.check_typed(self.state, self.trace_of(self.state))
+            else:
+                state = places.accept_entry(self.state, self.session)
         else:
-            state = places.cancel_entry(self.state)
+            state = quiz.skip(self.state) if answer else places.cancel_entry(self.state)
         if state.mode != "entry":
             pygame.key.stop_text_input()
         self.set_state(state)
@@ -1016,8 +1020,6 @@ class App:
         """TEXTINPUT, from either window, into whatever entry is open."""
         if self.state is not None and self.state.mode == "entry":
             self.set_state(places.typed(self.state, text))
-        elif self.state is not None and self.state.mode == "answer":
-            self.set_state(quiz.typed(self.state, text))
 
     def pointer(self, pos: tuple[int, int]) -> None:
         if self.scene is None or self.state is None or self.state.overlay:
@@ -1106,27 +1108,21 @@ class App:
         True if one did."""
         assert self.session is not None
         arrived = quiz.arrive(state, self.session.lesson, trace, self._iteration(state), cursor)
-        if arrived.mode == "answer":
+        if arrived.mode == "entry":
             pygame.key.start_text_input()
         self.set_state(arrived)
         return arrived.quiz is not None
 
     def _quiz_command(self, command: Command, key: str) -> None:
-        """The question's and the typed answer's own tables."""
+        """The question's own table: hands counted, reveal, skip."""
         assert self.state is not None
         state = self.state
         if command is Command.VOTE:
             state = quiz.vote(state, key)
         elif command is Command.REVEAL:
             state = quiz.reveal(state)
-        elif command is Command.ANSWER_DELETE:
-            state = quiz.delete_last(state)
-        elif command is Command.ANSWER_CHECK:
-            state = quiz.check_typed(state, self.trace_of(state))
         elif command is Command.SKIP:
             state = quiz.skip(state)
-        if state.mode != "answer":
-            pygame.key.stop_text_input()
         self.set_state(state)
 
     def run(self) -> int:

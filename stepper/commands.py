@@ -24,10 +24,10 @@ class Command(Enum):
     TOGGLE_TRAINED = "untrained / trained"
     PREV_CHECKPOINT = "previous checkpoint"
     NEXT_CHECKPOINT = "next checkpoint"
-    GO_TO_ITERATION = "go to training iteration K"
-    COOLER = "sample: lower temperature (0: greedy)"
-    HOTTER = "sample: higher temperature"
-    RESEED = "sample: new seed, new draws"
+    GO_TO_ITERATION = "go to iteration"
+    COOLER = "colder sampling"
+    HOTTER = "hotter sampling"
+    RESEED = "new sample seed"
     NUMBERS = "numbers in the code line"
     BIG_NUMBERS = "big numbers: this op alone"
     ANIMATE = "animations on / off"
@@ -62,8 +62,6 @@ class Command(Enum):
     VOTE = "a vote for choice 1-4 (press once per hand)"
     REVEAL = "reveal the answer; then go on"
     SKIP = "skip: show the value without an answer"
-    ANSWER_DELETE = "delete the last character typed"
-    ANSWER_CHECK = "check what was typed; then go on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +113,9 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.PANEL_HISTORY, ("i",), "I", "Panels"),
     Binding(Command.PANEL_COMPARE, ("v",), "V", "Panels"),
     Binding(Command.WEIGHT_CHANGES, ("w",), "W", "Show"),
-    Binding(Command.QUESTIONS, ("q",), "Q", "Class"),
-    Binding(Command.COMPUTE, ("y",), "Y", "Class"),
-    Binding(Command.PRESENTER, ("ctrl+p",), "Ctrl P", "Class"),
+    Binding(Command.QUESTIONS, ("q",), "Q", "Show"),
+    Binding(Command.COMPUTE, ("y",), "Y", "Show"),
+    Binding(Command.PRESENTER, ("ctrl+p",), "Ctrl P", "Window"),
     Binding(Command.SELECT, ("return",), "Enter", "Lessons"),
     Binding(Command.BACK, ("escape",), "Esc", "Window"),
 )
@@ -142,19 +140,11 @@ QUESTION_BINDINGS: tuple[Binding, ...] = (
     Binding(Command.SKIP, ("escape",), "Esc", "Question"),
 )
 
-#: A number is typed (a numeric question, or a value to compute): text comes as TEXTINPUT.
-ANSWER_BINDINGS: tuple[Binding, ...] = (
-    Binding(Command.ANSWER_DELETE, ("backspace",), "Backspace", "Answer"),
-    Binding(Command.ANSWER_CHECK, ("return",), "Enter", "Answer"),
-    Binding(Command.SKIP, ("escape",), "Esc", "Answer"),
-)
-
 #: Each mode's one table; ViewState.mode names the one in force.
 MODES: dict[str, tuple[Binding, ...]] = {
     "step": BINDINGS,
     "entry": ENTRY_BINDINGS,
     "question": QUESTION_BINDINGS,
-    "answer": ANSWER_BINDINGS,
 }
 KEYMAPS: dict[str, dict[str, Command]] = {
     mode: {key: b.command for b in table for key in b.keys} for mode, table in MODES.items()

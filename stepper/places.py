@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from stepper.entries import ENTRIES
 from stepper.navigation import Cursor, same_place, start
 from stepper.passes.sample import TEMPERATURES
 from stepper.session import Session
 from stepper.state import ViewState
 from stepper.trace import SAMPLE
-
-ENTRY_DIGITS = 7  # iterations go up to 200,000
 
 
 def trace_of(session: Session, state: ViewState):
@@ -19,16 +18,16 @@ def trace_of(session: Session, state: ViewState):
     return session.trace(state.checkpoint, state.sequence, state.iteration, state.sample)
 
 
-def open_entry(state: ViewState) -> ViewState:
-    return replace(state, mode="entry", entry="", playing=False, message="")
+def open_entry(state: ViewState, kind: str) -> ViewState:
+    return replace(state, mode="entry", entry_kind=kind, entry="", playing=False, message="")
 
 
 def typed(state: ViewState, text: str) -> ViewState:
-    """TEXTINPUT in the entry: digits are kept, anything else is refused with a word why."""
-    digits = "".join(c for c in text if c.isdigit())
-    if digits != text:
-        return replace(state, message="the iteration is a number: type digits")
-    return replace(state, entry=(state.entry + digits)[:ENTRY_DIGITS], message="")
+    """TEXTINPUT in the entry: what its kind keeps is kept; anything else is refused, with why."""
+    kind = ENTRIES[state.entry_kind]
+    if not all(kind.keeps(c) for c in text):
+        return replace(state, message=kind.refusal)
+    return replace(state, entry=(state.entry + text)[: kind.longest], message="")
 
 
 def delete_last(state: ViewState) -> ViewState:

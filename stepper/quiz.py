@@ -10,14 +10,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from stepper import places
 from stepper.lesson.asks import Posed, posed_at
 from stepper.lesson.model import Lesson
 from stepper.navigation import Cursor
 from stepper.state import Quiz, ViewState
 from stepper.trace import Trace
 
-MAX_TYPED = 200
-_TYPABLE = re.compile(r"[0-9.,\-+eE ]*")
 #: A typed value is right within two decimals: half a hundredth, plus 1% of a large value.
 ABSOLUTE, RELATIVE = 0.005, 0.01
 
@@ -48,11 +47,11 @@ def arrive(state: ViewState, lesson: Lesson, trace: Trace, iteration: int, moved
         if posed is not None:
             quiz = Quiz("ask", target, lesson.asks.index(posed.ask), len(posed.options))
             quiz = replace(quiz, votes=(0,) * quiz.options)
-            mode = "question" if quiz.options else "answer"
-            return replace(state, quiz=quiz, mode=mode, playing=False, message="", hover=None)
+            opened = replace(state, quiz=quiz, playing=False, message="", hover=None)
+            return replace(opened, mode="question") if quiz.options else places.open_entry(opened, "answer")
     if state.compute:
-        quiz = Quiz("compute", target)
-        return replace(state, quiz=quiz, mode="answer", playing=False, message="", hover=None)
+        opened = replace(state, quiz=Quiz("compute", target), hover=None)
+        return places.open_entry(opened, "answer")
     return replace(state, cursor=moved)
 
 
@@ -64,23 +63,6 @@ def vote(state: ViewState, key: str) -> ViewState:
     k = int(key) - 1
     votes = tuple(v + (i == k) for i, v in enumerate(quiz.votes))
     return replace(state, quiz=replace(quiz, votes=votes), message="")
-
-
-def typed(state: ViewState, text: str) -> ViewState:
-    """TEXTINPUT while a number is asked: digits, sign, point, exponent, commas and spaces."""
-    quiz = state.quiz
-    if quiz is None or quiz.revealed:
-        return state
-    if not _TYPABLE.fullmatch(text):
-        return replace(state, message="type a number (several: separated by spaces or commas)")
-    return replace(state, quiz=replace(quiz, typed=(quiz.typed + text)[:MAX_TYPED]), message="")
-
-
-def delete_last(state: ViewState) -> ViewState:
-    quiz = state.quiz
-    if quiz is None or quiz.revealed:
-        return state
-    return replace(state, quiz=replace(quiz, typed=quiz.typed[:-1]))
 
 
 def numbers(text: str) -> tuple[float, ...] | None:
@@ -104,14 +86,19 @@ def reveal(state: ViewState) -> ViewState:
     return replace(state, quiz=replace(quiz, revealed=True), cursor=cursor, progress=1.0, message="")
 
 
+def typed_answer(state: ViewState) -> ViewState:
+    """Enter in the answer entry: the typed number is kept (the entry closes) and revealed."""
+    return reveal(replace(state, mode="question"))
+
+
 def close(state: ViewState) -> ViewState:
     """Back to stepping, on the asked place; its question is not asked again there."""
     quiz = state.quiz
     if quiz is None:
-        return replace(state, mode="step")
+        return replace(state, mode="step", entry="")
     cursor = Cursor(state.cursor.phase, quiz.target)
     answered = state.answered | {place_key(replace(state, cursor=cursor), quiz.target)}
-    return replace(state, quiz=None, mode="step", cursor=cursor, answered=answered)
+    return replace(state, quiz=None, mode="step", entry="", cursor=cursor, answered=answered)
 
 
 def skip(state: ViewState) -> ViewState:
@@ -125,15 +112,13 @@ def check_typed(state: ViewState, trace: Trace) -> ViewState:
     quiz = state.quiz
     if quiz is None:
         return state
-    if quiz.revealed:
-        return close(state)
-    values = numbers(quiz.typed)
+    values = numbers(state.entry)
     if values is None:
         return replace(state, message="type a number first (Esc skips)")
     if quiz.kind == "ask":
         if len(values) != 1:
             return replace(state, message="type one number")
-        return reveal(state)
+        return typed_answer(state)
     step = trace.steps[quiz.target]
     flat = np.ravel(np.asarray(step.output, dtype=float))
     if len(values) not in (1, flat.size):
@@ -144,12 +129,12 @@ def check_typed(state: ViewState, trace: Trace) -> ViewState:
     shown = f"{step.op}[0]" if len(values) == 1 and flat.size > 1 else step.op
     true = ", ".join(f"{v:.3g}" for v in want)
     verdict = "right" if right else "not quite"
-    message = f"{verdict}: {shown} = {true}  (typed {quiz.typed.strip()})   score {score[0]} of {score[1]}"
-    moved = replace(state, quiz=None, mode="step", cursor=Cursor(state.cursor.phase, quiz.target))
+    message = f"{verdict}: {shown} = {true}  (typed {state.entry.strip()})   score {score[0]} of {score[1]}"
+    moved = replace(state, quiz=None, mode="step", entry="", cursor=Cursor(state.cursor.phase, quiz.target))
     return replace(moved, score=score, message=message, progress=1.0)
 
 
-def typed_right(quiz: Quiz, posed: Posed) -> bool | None:
+def typed_right(typed: str, posed: Posed) -> bool | None:
     """Whether a typed answer to a numeric question reads as its answer (None: nothing typed)."""
-    values = numbers(quiz.typed)
+    values = numbers(typed)
     return None if values is None or len(values) != 1 else posed.accepts(values[0])

@@ -28,7 +28,6 @@ class Quiz:
     ask: int = -1  # which of the lesson's questions ("ask")
     options: int = 0  # keys 1..options choose; 0: a number is typed
     votes: tuple[int, ...] = ()  # hands counted per option
-    typed: str = ""
     revealed: bool = False
 
 
@@ -56,8 +55,9 @@ class ViewState:
     iteration: int | None = None  # a training iteration replayed on its own chunk (K), or None
     sample: SampleSettings | None = None  # how the sample pass writes; None: the lesson's own
     mode: str = "step"  # whose key table is in force: "step" or "entry" (stepper.commands.MODES)
-    entry: str = ""  # what has been typed into the open entry
-    quiz: Quiz | None = None  # a question open at the cursor (modes "question" and "answer")
+    entry_kind: str = ""  # what the open entry is for (stepper.places.ENTRIES)
+    entry: str = ""  # what has been typed into it
+    quiz: Quiz | None = None  # a question open at the cursor (mode "question", or the "answer" entry)
     questions: bool = True  # Q: the lesson's questions are asked (off: a quick replay)
     compute: bool = False  # Y: every op's value is typed by the class before it shows
     score: tuple[int, int] = (0, 0)  # you-compute-it: (right, tried)

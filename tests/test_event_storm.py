@@ -374,8 +374,8 @@ def forward_back_identity(app: App, rng: random.Random) -> int | None:
     settled = dict(animate=False, playing=False, progress=1.0, message="", quit_asked=False, overlay=overlay)
     # A question (or Y's value to type) stops a step forward on purpose: stepping alone here.
     asking = dict(questions=app.state.questions, compute=app.state.compute)
-    stepping = app.state.mode if app.state.mode not in ("question", "answer") else "step"
-    settled.update(questions=False, compute=False, quiz=None, mode=stepping)
+    asked = app.state.quiz is not None  # its mode is "question", or the "answer" entry
+    settled.update(questions=False, compute=False, quiz=None, mode="step" if asked else app.state.mode)
     app.set_state(replace(app.state, **settled))
     before_state = app.state
     before = frame_pixels(app)

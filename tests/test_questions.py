@@ -129,11 +129,11 @@ def test_a_typed_answer_is_revealed_beside_the_answer(tmp_path):
     trace = app.trace_of(app.state)
     truth = float(trace.steps[target].output[trace.targets[0]])
     press(app, "right")
-    assert app.state.mode == "answer"
+    assert (app.state.mode, app.state.entry_kind) == ("entry", "answer")
     type_text(app, "0.2x")  # refused: not a number
     type_text(app, "0.2")
     type_text(app, "5")
-    assert app.state.quiz.typed == "0.25"
+    assert app.state.entry == "0.25"
     press(app, "return")
     assert app.state.quiz.revealed and app.state.cursor.index == target
     mark = "✓" if abs(truth - 0.25) <= 0.005 else "✗"
@@ -148,7 +148,8 @@ def test_you_compute_it_checks_each_value_against_an_independent_computation():
     x = np.eye(2)[trace.inputs[2]]
     a = params["Wxh"] @ x + params["Whh"] @ env["h_prev"] + params["bh"]  # independent of the trace
     press(app, "y", "right")
-    assert app.state.mode == "answer" and app.state.cursor.index == target - 1
+    assert (app.state.mode, app.state.entry_kind) == ("entry", "answer")
+    assert app.state.cursor.index == target - 1
     assert not shown_values(app, "a")
     type_text(app, " ".join(f"{v:.3f}" for v in a))
     press(app, "return")

@@ -114,12 +114,13 @@ def draw_arrays(
         items.append(Text(x, y, e.title, theme.size("small"), color, bold=True, tag=f"array-title:{e.name}"))
         rows, cols = _cells(e.value, e.shape)
         grid = None if e.value is None else np.asarray(e.value, dtype=np.float64).reshape(rows, cols)
+        whole = e.value is not None and np.asarray(e.value).dtype.kind in "iu"  # a symbol's index
         top = y + title_h
         for r in range(rows):
             for c in range(cols):
                 v = None if grid is None else float(grid[r, c])
                 fill = theme.blank if v is None else theme.diverging(v, scale)
-                label = "" if v is None else number_text(v)
+                label = "" if v is None else str(int(v)) if whole else number_text(v)
                 index = (r, c) if len(e.shape) == 2 else (c,)
                 items.append(
                     Cell(

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from stepper.commands import MODES, QUIT_QUESTION, STATUS_HINTS, binding
+from stepper.entries import ENTRIES
 from stepper.navigation import position
 from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.theme import RGB, Theme, ink_on, mix
@@ -246,8 +247,10 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     parts = [frame.lesson.title, place, f"{phase}  step {k} of {n}  {where}"]
     if frame.state.mode == "entry":
         keys = "  ".join(f"{b.label} {b.command.value}" for b in MODES["entry"])
-        last = frame.marks[-1][1] - 1 if frame.marks else 0
-        parts.insert(0, f"go to iteration (0..{last}): {frame.state.entry}_   {keys}")
+        prompt = ENTRIES[frame.state.entry_kind].prompt
+        if frame.state.entry_kind == "iteration" and frame.marks:
+            prompt += f" (0..{frame.marks[-1][1] - 1})"
+        parts.insert(0, f"{prompt}: {frame.state.entry}_   {keys}")
     if frame.state.playing:
         parts.append(f"playing {frame.state.speed:g}/s")
     size = theme.size("small")

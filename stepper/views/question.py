@@ -40,7 +40,7 @@ def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list
         what = f"{step.op}" if count == 1 else f"{step.op}[0], or all {count} numbers of {step.op}"
         right, tried = frame.state.score
         rows.append(("text", f"Type {what}, then Enter.   Score so far: {right} of {tried}"))
-        rows.append(("entry", f"{quiz.typed}_"))
+        rows.append(("entry", f"{frame.state.entry}_"))
         rows.append(("hint", "Enter: check    Backspace: delete    Esc: skip"))
         return rows
     assert posed is not None
@@ -53,16 +53,17 @@ def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list
         else:
             rows.append(("text", f"{prediction(quiz.votes, posed.options)}     Answer: {posed.answer_text}"))
     elif quiz.revealed:
-        mark = {True: "   ✓", False: "   ✗", None: ""}[typed_right(quiz, posed)]
-        rows.append(("text", f"Answer: {posed.answer_text}     typed: {quiz.typed.strip()}{mark}"))
+        typed = frame.state.entry.strip()
+        mark = {True: "   ✓", False: "   ✗", None: ""}[typed_right(typed, posed)]
+        rows.append(("text", f"Answer: {posed.answer_text}     typed: {typed}{mark}"))
     else:
-        rows.append(("entry", f"{quiz.typed}_"))
+        rows.append(("entry", f"{frame.state.entry}_"))
     if quiz.revealed and posed.explain:
         rows += [("text", line) for line in wrap(posed.explain, width, size, measure)]
     if quiz.revealed:
-        hint = "Enter  →  PgDn: go on"
+        hint = "Enter → PgDn: go on"
     elif posed.options:
-        hint = "1-4: one vote per hand    Enter  →  PgDn: reveal    Esc: skip"
+        hint = "1-4: one vote per hand    Enter → PgDn: reveal    Esc: skip"
     else:
         hint = "type a number    Enter: reveal    Esc: skip"
     rows.append(("hint", hint))
