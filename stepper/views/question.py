@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from stepper.commands import Command, binding
 from stepper.quiz import typed_right
 from stepper.scene import Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.text import fit, wrap
+
+
+def keys(command: Command) -> str:
+    """The keys of a command as the binding table labels them, so the card cannot disagree."""
+    return binding(command).label
+
 
 #: Titles are bold, which is wider than the regular text `wrap` measures.
 BOLD = 0.88
@@ -41,7 +48,7 @@ def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list
         right, tried = frame.state.score
         rows.append(("text", f"Type {what}, then Enter.   Score so far: {right} of {tried}"))
         rows.append(("entry", f"{frame.state.entry}_"))
-        rows.append(("hint", "Enter: check    Backspace: delete    Esc: skip"))
+        rows.append(("hint", f"{keys(Command.ENTRY_ACCEPT)}: check    {keys(Command.ENTRY_CANCEL)}: skip"))
         return rows
     assert posed is not None
     rows += [("title", line) for line in wrap("Predict: " + posed.question, bold_room, big, measure)]
@@ -60,12 +67,13 @@ def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list
         rows.append(("entry", f"{frame.state.entry}_"))
     if quiz.revealed and posed.explain:
         rows += [("text", line) for line in wrap(posed.explain, width, size, measure)]
+    reveal, skip = keys(Command.REVEAL), keys(Command.SKIP)
     if quiz.revealed:
-        hint = "Enter → PgDn: go on"
+        hint = f"{reveal}: go on"
     elif posed.options:
-        hint = "1-4: one vote per hand    Enter → PgDn: reveal    Esc: skip"
+        hint = f"{keys(Command.VOTE)}: one vote per hand    {reveal}: reveal    {skip}: skip"
     else:
-        hint = "type a number    Enter: reveal    Esc: skip"
+        hint = f"type a number    {keys(Command.ENTRY_ACCEPT)}: reveal    {keys(Command.ENTRY_CANCEL)}: skip"
     rows.append(("hint", hint))
     return rows
 
