@@ -1057,6 +1057,8 @@ class App:
 
     def scrub(self, hit: Hotspot, pos: tuple[int, int]) -> None:
         """The history panel's scrubber: the iteration under the pointer, replayed."""
+        if self.state is not None and self.state.mode != "step":  # a question or an entry is open
+            return
         x0, x1, last = (int(v) for v in hit.key.split(":"))
         self.go_to_iteration(round((pos[0] - x0) / max(1, x1 - x0) * last))
 

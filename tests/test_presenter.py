@@ -131,3 +131,12 @@ def test_the_projector_goes_fullscreen_on_the_second_display_when_the_presenter_
     assert projector_display(2, presenter_open=True) == 1
     assert projector_display(1, presenter_open=True) == 0
     assert projector_display(2, presenter_open=False) == 0
+
+
+def test_presenter_is_an_option_of_the_window_only(tmp_path, capsys):
+    from stepper.cli import main
+
+    out = tmp_path / "x.png"
+    assert main(["alternating", "--screenshot", str(out), "--presenter"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--presenter" in err and not out.exists()
