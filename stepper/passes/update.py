@@ -25,7 +25,7 @@ _LINES = {
     "sgd": ("    W -= lr * dW                           # a step against the gradient",),
     "adagrad": (
         "    mem += dW * dW                         # Adagrad's memory: squared gradients so far",
-        "    W -= lr * dW / sqrt(mem + 1e-8)        # big where gradients were small, and back",
+        "    W -= lr * dW / sqrt(mem + 1e-8)        # smaller steps where gradients were large",
     ),
     "adam": (
         "    m = b1 * m + (1 - b1) * dW             # first moment: running mean of dW",

@@ -51,7 +51,7 @@ def _layout(arrays, width, theme, measure, big, small):
         shape = a.shape
         rows, cols = _cells(None, shape)
         labels = ["-0.000"] if a.value is None else [number_text(float(v)) for v in np.ravel(a.value)]
-        cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(10)
+        cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(12)
         ch = int(size * 1.25)
         title_h = int(theme.size("small") * 1.25)
         w = max(cols * cw, measure(a.title, theme.size("small"), "sans", True))
