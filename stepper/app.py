@@ -591,6 +591,8 @@ class App:
         session, lesson = self.session, self.session.lesson
         result = session.result
         here = f"{state.checkpoint}, iteration {result.checkpoint(state.checkpoint).iteration}"
+        if state.iteration is not None:
+            here = f"iteration {state.iteration} on its own chunk"
         kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
         if kind == "cells":
             other = self._compare_ready()
@@ -598,7 +600,7 @@ class App:
                 return None, self._compare_progress()
             names = other.checkpoint_names
             name = state.checkpoint if state.checkpoint in names else names[-1]
-            trace_b = other.trace(name, state.sequence)
+            trace_b = other.trace(name, state.sequence, sample=state.sample)
             left = f"{CELLS[lesson.model.cell].title}  ({here})"
             iteration = other.result.checkpoint(name).iteration
             label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
@@ -606,13 +608,13 @@ class App:
             other, name = session, state.checkpoint
             played = state.sequence or lesson.playback
             sequence = varied_sequence(played, len(lesson.vocab))
-            trace_b = session.trace(name, sequence)
+            trace_b = session.trace(name, sequence, sample=state.sample)
             left = "sequence " + ",".join(lesson.vocab[s] for s in played)
             label = "sequence " + ",".join(lesson.vocab[s] for s in sequence)
         else:
             other, names = session, session.checkpoint_names
             name = names[-1] if state.checkpoint != names[-1] else names[0]
-            trace_b = session.trace(name, state.sequence)
+            trace_b = session.trace(name, state.sequence, sample=state.sample)
             left = here
             label = f"{name}, iteration {result.checkpoint(name).iteration}"
         cursor = corresponding(state.cursor, trace, trace_b)

@@ -160,6 +160,6 @@ def panels_waiting(frame_panels: tuple[str, ...], phase: str) -> str:
     if not waiting:
         return ""
     return (
-        f"Open panels ({', '.join(waiting)}) show the played sequence, so they wait in the "
-        f"forward and backward passes (B); the {phase} pass needs the room for its numbers."
+        f"Open panels ({', '.join(waiting)}) wait in the forward and backward passes (B): "
+        f"the {phase} pass needs their room for its numbers."
     )
