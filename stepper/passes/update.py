@@ -85,7 +85,7 @@ def _with_update(
     n = state.steps + 1
     context = {**FUNCTIONS, "lr": learning_rate, "b1": BETA1, "b2": BETA2, "steps": n}
     rec = Recorder(trace)
-    rec.begin(UPDATE, f"update ({TITLES[optimizer]})", update_listing(optimizer, learning_rate, clip))
+    rec.begin(UPDATE, "update", update_listing(optimizer, learning_rate, clip))
     after = params.zeros_like()
     after_state = {name: params.zeros_like() for name in names}
     for k, group in enumerate(params):
