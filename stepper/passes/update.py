@@ -117,8 +117,3 @@ def _with_update(
         block_starts=tuple(rec.starts),
         update=record,
     )
-
-
-def group_names(trace: Trace) -> tuple[str, ...]:
-    """The parameter group of each update block, by its block t."""
-    return tuple(trace.params)

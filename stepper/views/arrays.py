@@ -17,7 +17,6 @@ from stepper.views.frame import Box, Measure
 SIZES = ((30, 20), (26, 20), (24, 18), (24, 16))
 #: ... and once context arrays have given way, smaller sizes for the current op's own.
 LAST_RESORT = ((20, 16), (16, 16))
-PROJECTOR_PX = 24  # the current op's numbers at zoom 1, when they fit at all
 
 
 @dataclass(frozen=True)
