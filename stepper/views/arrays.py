@@ -27,8 +27,9 @@ class Shown:
     role: str = ""  # "operand" | "result" | "" (context)
 
 
-def number_text(value: float) -> str:
-    """Three decimals, or a short exponent for tiny steps that three decimals would hide."""
+def fine_number(value: float) -> str:
+    """Three decimals, or a short exponent for what three decimals would hide: an update
+    changes a weight in its third decimal, and a gradient or Adam's v can be far smaller."""
     if value != value:
         return "NaN"
     if value == 0 or 0.001 <= abs(value) < 1e4:
@@ -49,7 +50,7 @@ def _layout(arrays, width, theme, measure, big, small):
         size = theme.px(big if a.role else small)
         shape = a.shape
         rows, cols = _cells(None, shape)
-        labels = ["-0.000"] if a.value is None else [number_text(float(v)) for v in np.ravel(a.value)]
+        labels = ["-0.000"] if a.value is None else [fine_number(float(v)) for v in np.ravel(a.value)]
         cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(12)
         ch = int(size * 1.25)
         title_h = int(theme.size("small") * 1.25)
@@ -119,7 +120,7 @@ def draw_arrays(
             for c in range(cols):
                 v = None if grid is None else float(grid[r, c])
                 fill = theme.blank if v is None else theme.diverging(v, scale)
-                label = "" if v is None else str(int(v)) if whole else number_text(v)
+                label = "" if v is None else str(int(v)) if whole else fine_number(v)
                 index = (r, c) if len(e.shape) == 2 else (c,)
                 items.append(
                     Cell(
