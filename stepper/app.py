@@ -182,6 +182,7 @@ class App:
         self._fullscreen = False
         self._windowed = size
         self.opening: Opening | None = None
+        self._opener_text = ""  # the text of the key that just opened an entry
         self.start_at = start_at
         self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
         if lesson_path is not None:
@@ -785,12 +786,16 @@ class App:
     def handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:
             self.running = False
-        elif event.type == pygame.TEXTINPUT and self.state is not None and self.state.mode == "entry":
-            self.set_state(places.typed(self.state, event.text))
+        elif event.type == pygame.TEXTINPUT:
+            opener, self._opener_text = self._opener_text, ""
+            if self.state is not None and self.state.mode == "entry" and event.text != opener:
+                self.set_state(places.typed(self.state, event.text))
         elif event.type == pygame.KEYDOWN:
             key = key_name(event)
             mode = self.state.mode if self.state is not None else "step"
             command = KEYMAPS[mode].get(key)
+            # The key that opens an entry (K) also arrives as text right after: not typed into it.
+            self._opener_text = getattr(event, "unicode", "") if command is Command.GO_TO_ITERATION else ""
             if self.state is not None and self.state.quit_asked and command is not Command.BACK:
                 self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
             if command is not None:
