@@ -168,3 +168,18 @@ def test_one_one_zero_continues_its_pattern_as_its_notes_say() -> None:
     hello = _session("hello").trace("trained")
     written = (*hello.sample.prime, *hello.sample.symbols)
     assert "".join(hello.vocab[s] for s in written) == ("hello" * 3)[:15]
+
+
+def test_vanishing_gradients_sample_pass_says_what_its_notes_say() -> None:
+    """Its notes: the trained RNN counts 1 to 8, then p splits evenly between a and b, and the
+    lesson's seed draws b."""
+    session = _session("vanishing-gradients")
+    trace = session.trace("trained")
+    sample = trace.sample
+    written = [trace.vocab[s] for s in (*sample.prime, *sample.symbols)]
+    assert written == ["a", "1", "2", "3", "4", "5", "6", "7", "8", "b", written[-1]]
+    p_after_8 = sample.p[8]
+    assert 0.4 < p_after_8[0] < 0.6 and 0.4 < p_after_8[1] < 0.6
+    draws = [session.trace("trained", sample=SampleSettings(9, 1.0, seed, None)) for seed in range(40)]
+    wrote_a = sum(t.vocab[t.sample.symbols[8]] == "a" for t in draws)
+    assert 10 <= wrote_a <= 30  # about half of the draws
