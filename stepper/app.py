@@ -187,6 +187,7 @@ class App:
         self._fullscreen = False
         self._windowed = size
         self.opening: Opening | None = None
+        self._opener_text = ""  # the text of the key that just opened an entry
         self.start_at = start_at
         self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
         self.watched: Path | None = None  # the lesson file that reloads when it is saved
@@ -780,6 +781,8 @@ class App:
         session, lesson = self.session, self.session.lesson
         result = session.result
         here = f"{state.checkpoint}, iteration {result.checkpoint(state.checkpoint).iteration}"
+        if state.iteration is not None:
+            here = f"iteration {state.iteration} on its own chunk"
         kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
         if kind == "cells":
             other = self._compare_ready()
@@ -787,7 +790,7 @@ class App:
                 return None, self._compare_progress()
             names = other.checkpoint_names
             name = state.checkpoint if state.checkpoint in names else names[-1]
-            trace_b = other.trace(name, state.sequence)
+            trace_b = other.trace(name, state.sequence, sample=state.sample)
             left = f"{CELLS[lesson.model.cell].title}  ({here})"
             iteration = other.result.checkpoint(name).iteration
             label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
@@ -795,13 +798,13 @@ class App:
             other, name = session, state.checkpoint
             played = state.sequence or lesson.playback
             sequence = varied_sequence(played, len(lesson.vocab))
-            trace_b = session.trace(name, sequence)
+            trace_b = session.trace(name, sequence, sample=state.sample)
             left = "sequence " + ",".join(lesson.vocab[s] for s in played)
             label = "sequence " + ",".join(lesson.vocab[s] for s in sequence)
         else:
             other, names = session, session.checkpoint_names
             name = names[-1] if state.checkpoint != names[-1] else names[0]
-            trace_b = session.trace(name, state.sequence)
+            trace_b = session.trace(name, state.sequence, sample=state.sample)
             left = here
             label = f"{name}, iteration {result.checkpoint(name).iteration}"
         cursor = corresponding(state.cursor, trace, trace_b)
@@ -976,24 +979,27 @@ class App:
     # ----- events --------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
         presenter = self.presenter
-        if presenter is not None and presenter.owns(event) and event.type != pygame.KEYDOWN:
+        typing = (pygame.KEYDOWN, pygame.TEXTINPUT)  # go to the app from either window
+        if presenter is not None and presenter.owns(event) and event.type not in typing:
             if event.type == pygame.WINDOWCLOSE:
                 self.close_presenter()  # the lesson stays open
             elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED, pygame.VIDEORESIZE):
                 presenter.repaint()
-            elif event.type == pygame.TEXTINPUT:
-                self._text(event.text)
             return  # its pointer and wheel do not point into the projector's scene
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.WINDOWCLOSE and presenter is not None:
             self.running = False  # the projector's close button, with the presenter open
         elif event.type == pygame.TEXTINPUT:
-            self._text(event.text)
+            opener, self._opener_text = self._opener_text, ""
+            if event.text != opener:
+                self._text(event.text)
         elif event.type == pygame.KEYDOWN:
             key = key_name(event)
             mode = self.state.mode if self.state is not None else "step"
             command = KEYMAPS[mode].get(key)
+            # The key that opens an entry (K) also arrives as text right after: not typed into it.
+            self._opener_text = getattr(event, "unicode", "") if command is Command.GO_TO_ITERATION else ""
             if self.state is not None and self.state.quit_asked and command is not Command.BACK:
                 self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
             if command is not None:
