@@ -985,7 +985,10 @@ class App:
                 self.close_presenter()  # the lesson stays open
             elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED, pygame.VIDEORESIZE):
                 presenter.repaint()
-            return  # its pointer and wheel do not point into the projector's scene
+            elif event.type == pygame.MOUSEWHEEL and self.state is not None:  # scrolls its notes
+                scroll = max(0, self.state.notes_scroll - 3 * int(getattr(event, "y", 0)))
+                self.set_state(replace(self.state, notes_scroll=scroll))
+            return  # its pointer does not point into the projector's scene
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.WINDOWCLOSE and presenter is not None:

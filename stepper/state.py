@@ -65,5 +65,8 @@ class ViewState:
 
     def exported(self) -> ViewState:
         """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without
-        the status bar's passing notes ("saving ...", "zoom 150%") or the Esc question."""
-        return replace(self, message="", quit_asked=False, progress=1.0, playing=False)
+        the status bar's passing notes ("saving ...", "zoom 150%") or the Esc question. An open
+        question's card is left out too (G draws every op of the pass under it)."""
+        asked = self.quiz is not None
+        settled = replace(self, message="", quit_asked=False, progress=1.0, playing=False, quiz=None)
+        return replace(settled, mode="step", entry="") if asked else settled

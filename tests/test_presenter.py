@@ -140,3 +140,13 @@ def test_presenter_is_an_option_of_the_window_only(tmp_path, capsys):
     assert main(["alternating", "--screenshot", str(out), "--presenter"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--presenter" in err and not out.exists()
+
+
+def test_the_wheel_over_the_presenter_scrolls_its_notes_not_the_projector(app):
+    first = texts(app.presenter.scene, "notes")
+    pygame.event.post(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=-1, window=app.presenter.window))
+    for event in pygame.event.get():
+        app.handle(event)
+    app.render()
+    assert app.state.notes_scroll == 3 and app.state.overlay == ""
+    assert texts(app.presenter.scene, "notes") != first

@@ -104,7 +104,8 @@ def build_presenter(
     if y + small * 1.5 < left.bottom:
         items.append(Text(left.x, y, "TEACHER NOTES", small, theme.dim, bold=True, tag="notes-title"))
         y += int(small * 1.5)
-        shown = notes_lines(notes, left.w, size, measure)[frame.state.notes_scroll :]
+        lines = notes_lines(notes, left.w, size, measure)
+        shown = lines[min(frame.state.notes_scroll, len(lines) - 1) :]  # the wheel scrolls them
         for line in shown:
             if y + size * 1.35 > left.bottom:
                 break
