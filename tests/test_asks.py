@@ -135,3 +135,17 @@ def test_a_sample_question_takes_the_drawn_symbol_as_its_answer_and_nothing_type
     found = {p.line: p.message for p in caught.value.problems}
     assert "answer is the symbol drawn" in found[line_of(path, "    answer: prob[t]")]
     assert "choices: symbols" in found[line_of(path, "    choices: [h, e]")]
+
+
+def test_the_work_check_would_do_for_questions_is_bounded_at_load(tmp_path, monkeypatch):
+    import stepper.lesson.load as load
+
+    path = with_asks(
+        tmp_path, "  - op: p\n    question: How sure?\n    answer: prob[t]\n    distractors: [0.5]\n"
+    )
+    assert load_lesson(path).asks  # 4 timesteps x 2 checkpoints x 2 expressions: 16
+    monkeypatch.setattr(load, "MAX_GUARD_EVALUATIONS", 15)  # the narration's 24 are refused too
+    with pytest.raises(LessonError) as caught:
+        load_lesson(path)
+    found = {p.line: p.message for p in caught.value.problems}
+    assert "16 times" in found[len(BASE.splitlines()) + 1]

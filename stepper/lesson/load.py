@@ -620,6 +620,23 @@ class _LessonReader:
         asks = [self.read_ask(item, f"ask[{i}]") for i, item in enumerate(items)]
         if None in asks:
             return None
+        steps, checkpoints = self.sizes()[2], len(self.checkpoints or ()) or MAX_CHECKPOINTS
+        evaluations = sum(
+            (1 if a.checkpoint else checkpoints)
+            * len(timesteps(a.t, steps))
+            * (bool(a.when) + bool(a.condition) + len(a.choices) + 1 + len(a.distractors))
+            for a in asks
+            if a is not None and not a.symbols
+        )
+        if evaluations > MAX_GUARD_EVALUATIONS:
+            self.r.report(
+                node.mark,
+                "ask",
+                f"--check would evaluate the questions' expressions {evaluations:,} times (each at every "
+                f"checkpoint and timestep it picks); at most {MAX_GUARD_EVALUATIONS:,}: give them a "
+                "checkpoint or t",
+            )
+            return None
         seen: dict[tuple, Ask] = {}
         for i, ask in enumerate(asks):
             assert ask is not None
