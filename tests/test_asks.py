@@ -148,4 +148,4 @@ def test_the_work_check_would_do_for_questions_is_bounded_at_load(tmp_path, monk
     with pytest.raises(LessonError) as caught:
         load_lesson(path)
     found = {p.line: p.message for p in caught.value.problems}
-    assert "16 times" in found[len(BASE.splitlines()) + 1]
+    assert "16 times" in found[len(BASE.splitlines()) + 2]  # where the list starts
