@@ -26,6 +26,7 @@ class Recorder:
         self.starts: list[int] = list(trace.block_starts) if trace else []
         self.passes: list[Pass] = list(trace.passes) if trace else []
         self._open: tuple[str, str, Listing, int] | None = None
+        self._frozen = len(self.bases)  # a trace's bases are read-only already
 
     def begin(self, name: str, title: str, listing: Listing) -> None:
         self._open = (name, title, listing, len(self.bases))
@@ -59,7 +60,8 @@ class Recorder:
         return env
 
     def frozen_bases(self) -> tuple[Mapping[str, np.ndarray], ...]:
-        return tuple(b if _all_frozen(b) else frozen_mapping(b) for b in self.bases)
+        new = (b if _all_frozen(b) else frozen_mapping(b) for b in self.bases[self._frozen :])
+        return (*self.bases[: self._frozen], *new)
 
 
 def record(
