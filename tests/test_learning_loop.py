@@ -183,3 +183,33 @@ def test_vanishing_gradients_sample_pass_says_what_its_notes_say() -> None:
     draws = [session.trace("trained", sample=SampleSettings(9, 1.0, seed, None)) for seed in range(40)]
     wrote_a = sum(t.vocab[t.sample.symbols[8]] == "a" for t in draws)
     assert 10 <= wrote_a <= 30  # about half of the draws
+
+
+LONG_TEXT_LESSON = """
+title: long text
+summary: a text longer than a chunk, so the trainer carries its state across chunks
+vocab: [a, b, c]
+model: {cell: CELL, hidden_size: 3, seed: 3}
+data: {text: abcabbacbcaabcbacbabcabacbbcabcacb}
+training: {optimizer: adagrad, learning_rate: 0.1, iterations: 12, seq_length: 5,
+           checkpoints: {untrained: 0, trained: 12}}
+playback: {sequence: abcab}
+"""
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_a_chunk_that_starts_where_the_last_ended_says_so_and_lands_exactly(cell: str) -> None:
+    from stepper.lesson import parse_lesson
+
+    lesson = parse_lesson(LONG_TEXT_LESSON.replace("CELL", cell).encode(), "long.yaml")
+    session = Session.open(lesson)
+    trace = session.trace("trained", iteration=2)  # the third chunk: the state carried twice
+    h0 = trace.chunk.h0
+    assert any(np.any(v) for v in h0)
+    first = trace.steps[0]
+    assert first.phase == "forward"
+    assert np.array_equal(trace.env(0)["h_prev"], h0[0])
+    header = trace.listing("forward").lines[0]
+    assert header.source.startswith("h = h0" if cell == "rnn" else "h, c = h0, c0")
+    oracle = train(replace(lesson.train_config(), iterations=3, checkpoints={"next": 3}), lesson.data)
+    assert np.array_equal(trace.update.after.flat, oracle.checkpoints[0].params.flat)
