@@ -28,8 +28,10 @@ def prediction(votes: tuple[int, ...], options: tuple[str, ...]) -> str:
     if not hands:
         return "No hands counted."
     most = max(votes)
-    top = " or ".join(o for o, v in zip(options, votes, strict=True) if v == most)
-    return f"The class predicted: {top} ({most} of {hands} hands)."
+    top = [o for o, v in zip(options, votes, strict=True) if v == most]
+    if len(top) > 1:
+        return f"The class is split: {len(top)} choices have {most} of the {hands} hands each."
+    return f"The class predicted: {top[0]} ({most} of {hands} hands)."
 
 
 def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list[tuple[str, str]]:
