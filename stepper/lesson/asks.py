@@ -55,10 +55,6 @@ class Posed:
     explain: str  # filled
     problem: str = ""  # why it cannot be posed here ("" when it can)
 
-    @property
-    def typed(self) -> bool:
-        return not self.options
-
     def accepts(self, typed: float) -> bool:
         """A typed number is right when it reads the same as the answer at the question's
         precision (half a unit of the last decimal either way)."""
