@@ -54,7 +54,7 @@ class Command(Enum):
     BACK = "close overlay / quit (asks)"
     SELECT = "choose"
     ENTRY_DELETE = "delete the last character"
-    ENTRY_ACCEPT = "go there"
+    ENTRY_ACCEPT = "accept what was typed"
     ENTRY_CANCEL = "cancel"
     QUESTIONS = "questions on / off (a quick replay skips them)"
     COMPUTE = "you compute it: type each value before it shows"

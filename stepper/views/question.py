@@ -80,8 +80,10 @@ def card_lines(frame: Frame, width: int, theme: Theme, measure: Measure) -> list
     return rows
 
 
-def build_question(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
-    """The card at the foot of `box`, as tall as its rows."""
+def build_question(
+    frame: Frame, box: Box, theme: Theme, measure: Measure, at_least: int = 0
+) -> list[Primitive]:
+    """The card at the foot of `box`, as tall as its rows (and `at_least` that tall)."""
     quiz, posed = frame.state.quiz, frame.posed
     assert quiz is not None
     pad = theme.px(18)
@@ -90,7 +92,7 @@ def build_question(frame: Frame, box: Box, theme: Theme, measure: Measure) -> li
     heights = {"title": int(big * 1.35), "option": option_h, "text": int(size * 1.4),
                "entry": int(big * 1.5), "hint": int(size * 1.6)}  # fmt: skip
     rows = card_lines(frame, box.w - 2 * pad, theme, measure)
-    h = min(box.h, 2 * pad + sum(heights[kind] for kind, _ in rows))
+    h = min(box.h, max(at_least, 2 * pad + sum(heights[kind] for kind, _ in rows)))
     y0 = box.bottom - h
     items: list[Primitive] = [Rect(box.x, y0, box.w, h, theme.panel, theme.result, 3, tag="question-card")]
     y = y0 + pad

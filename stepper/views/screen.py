@@ -180,9 +180,9 @@ def build_screen(
     if quiz is not None and (quiz.kind == "compute" or frame.posed is not None) and "status" in boxes:
         gap = theme.px(10)
         box = Box(gap, gap, width - 2 * gap, boxes["status"].y - 2 * gap)
-        layers.append(
-            Layer("overlay:question", 0, 0, width, height, tuple(build_question(frame, box, theme, measure)))
-        )
+        covers = box.bottom - boxes["caption"].y if "caption" in boxes else 0  # no half-hidden caption
+        items = build_question(frame, box, theme, measure, covers)
+        layers.append(Layer("overlay:question", 0, 0, width, height, tuple(items)))
     if frame.errors:  # the last good version stays visible above
         box = Box(0, height // 2, width, height - height // 2)
         items = build_errors(box, theme, measure, frame.lesson.path.name, frame.errors)
