@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
     p.add_argument("--export-weights", metavar="OUT.npz", help="write the weights (torch names)")
     p.add_argument("--screenshot", metavar="OUT.png", help="render one frame to PNG, no window")
+    p.add_argument("--export-scene", metavar="OUT.json", help="write one frame's display list as JSON")
     p.add_argument("--export-frames", metavar="DIR", help="render every frame of the pass to PNGs")
     p.add_argument("--export-gif", metavar="OUT.gif", help="render the pass as an animated GIF")
     p.add_argument("--checkpoint", metavar="NAME", help="training checkpoint (default: the last)")
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pass", dest="phase", choices=PHASES, default="forward")
     p.add_argument("--size", default="1920x1080", metavar="WxH")
     p.add_argument("--panels", default="", metavar="NAME,...", help="panels to open")
+    p.add_argument("--zoom", type=int, default=100, metavar="PERCENT", help="zoom of image and scene exports")
     p.add_argument("--overwrite", action="store_true", help="replace output files that exist")
     return p
 
@@ -98,7 +100,14 @@ def run(args: argparse.Namespace) -> int:
 
         return check_lessons(args.check)
     lesson = load_lesson(args.lesson) if args.lesson else None
-    headless = (args.export_trace, args.export_weights, args.screenshot, args.export_frames, args.export_gif)
+    headless = (
+        args.export_trace,
+        args.export_weights,
+        args.screenshot,
+        args.export_scene,
+        args.export_frames,
+        args.export_gif,
+    )
     if any(headless) and lesson is None:
         raise UsageError("give a lesson file before the export options")
     if args.weights and not args.export_trace:
@@ -120,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
         params = session.params(_checkpoint_name(args, session))
         print(f"wrote {save_weights(args.export_weights, params, args.overwrite)}")
         return 0
+    if args.export_scene:
+        from stepper.headless import export_scene
+
+        return export_scene(args, lesson, _start_at(args, lesson))
     if args.screenshot or args.export_frames or args.export_gif:
         from stepper.headless import export_images
 

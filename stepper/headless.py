@@ -30,24 +30,15 @@ def parse_panels(text: str) -> tuple[str, ...]:
 
 def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from stepper.app import App, save_surface
-    from stepper.cli import UsageError, parse_size
+    from stepper.app import save_surface
     from stepper.files import OutputError, atomic_write, ready_to_write
     from stepper.navigation import at_step
 
     for out in (args.screenshot, args.export_gif):
         if out:
             ready_to_write(out, args.overwrite)  # before any training or drawing
-    start_at = replace(start_at, checkpoint=start_at.checkpoint or lesson.checkpoint_names[-1])
-    app = App(Path(args.lesson), size=parse_size(args.size), headless=True, start_at=start_at)
-    if app.state is None or app.session is None:
-        raise OutputError(app.message or "the lesson could not open")
-    base = replace(app.state, animate=False)
-    trace = app.trace_of(base)
-    span = trace.phase_range(args.phase)
+    app, base, trace = _opened(args, lesson, start_at)
     if args.screenshot:
-        if not 0 <= args.step < len(span):
-            raise UsageError(f"--step: {args.step} is outside 0..{len(span) - 1} for the {args.phase} pass")
         app.set_state(base)
         app.render()
         print(f"wrote {save_surface(app.surface, Path(args.screenshot), args.overwrite)}")
@@ -70,6 +61,58 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
         data, count = pass_gif(app, first, trace, args.phase)
         out = atomic_write(args.export_gif, lambda tmp: tmp.write_bytes(data), args.overwrite)
         print(f"wrote {out} ({count} frames)")
+    return 0
+
+
+def _opened(args: argparse.Namespace, lesson: Lesson, start_at: StartAt):
+    """The lesson open off-screen at the command line's place and zoom: (app, state, trace)."""
+    from stepper.app import App
+    from stepper.cli import UsageError, parse_size
+    from stepper.files import OutputError
+
+    start_at = replace(start_at, checkpoint=start_at.checkpoint or lesson.checkpoint_names[-1])
+    zoom = getattr(args, "zoom", 100)
+    if not ZOOM_PERCENT[0] <= zoom <= ZOOM_PERCENT[1]:
+        raise UsageError(f"--zoom: {zoom} is outside {ZOOM_PERCENT[0]}..{ZOOM_PERCENT[1]} (percent)")
+    app = App(Path(args.lesson), size=parse_size(args.size), headless=True, start_at=start_at)
+    if app.state is None or app.session is None:
+        raise OutputError(app.message or "the lesson could not open")
+    app.theme = app.theme.zoomed(zoom / 100)
+    base = replace(app.state, animate=False, zoom=app.theme.zoom)
+    trace = app.trace_of(base)
+    span = trace.phase_range(args.phase)
+    single = args.screenshot or getattr(args, "export_scene", None)
+    if single and not 0 <= args.step < len(span):
+        raise UsageError(f"--step: {args.step} is outside 0..{len(span) - 1} for the {args.phase} pass")
+    return app, base, trace
+
+
+ZOOM_PERCENT = (50, 300)
+
+
+def export_scene(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -> int:
+    """--export-scene: the display list the window would draw at this place, as JSON."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from stepper.files import atomic_write_text, ready_to_write
+    from stepper.scene_export import scene_json_text
+
+    ready_to_write(args.export_scene, args.overwrite)
+    app, base, _ = _opened(args, lesson, start_at)
+    app.set_state(base)
+    scene = app.build()
+    trace = app.trace_of(base)
+    place = {
+        "lesson": str(args.lesson),
+        "checkpoint": base.checkpoint,
+        "pass": args.phase,
+        "step": args.step,
+        "size": list(app.surface.get_size()),
+        "zoom": round(app.theme.zoom * 100),
+        "panels": list(base.panels),
+        "sequence": [trace.vocab[i] for i in (*trace.inputs, *trace.targets[-1:])],
+    }
+    text = scene_json_text(scene, app.frame(base), app.fonts, place)
+    print(f"wrote {atomic_write_text(args.export_scene, text, args.overwrite)}")
     return 0
 
 
