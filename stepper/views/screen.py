@@ -6,7 +6,7 @@ from stepper.scene import Layer, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
 from stepper.views.bars import build_caption, build_status, build_timeline
 from stepper.views.code import build_code, code_width
-from stepper.views.diagram import build_diagram
+from stepper.views.diagram import build_diagram, fitted, number_floor
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.panels import PANELS
@@ -21,12 +21,13 @@ PANELS_PER_ROW = 4
 
 
 def regions(
-    width: int, height: int, theme: Theme, code_w: int, panels: tuple[str, ...] = ()
+    width: int, height: int, theme: Theme, code_w: int, panels: tuple[str, ...] = (), diagram_h: int = 0
 ) -> dict[str, Box]:
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
     diagram's numbers need the width more than the comments do. Open panels share a
     strip under the diagram and code. In a small window the caption, then the
-    timeline, give way to the diagram and code."""
+    timeline, give way to the diagram and code; the strip gives way (down to a line of
+    titles) to the `diagram_h` px the diagram needs for the current op's numbers."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
@@ -40,6 +41,8 @@ def regions(
     main_h = max(0, height - status_h - timeline_h - caption_h - 3 * gap)
     strip_rows = -(-len(panels) // PANELS_PER_ROW)
     strip_h = int(main_h * (0.3 if strip_rows == 1 else 0.46)) if panels else 0
+    if panels and main_h - strip_h < diagram_h:
+        strip_h = max(min(strip_h, theme.px(40)), main_h - diagram_h)
     top_h = main_h - strip_h
     if code_w:  # 0: no code panel (side by side)
         code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
@@ -60,6 +63,21 @@ def regions(
         "status": Box(0, height - status_h, width, status_h),
     }
     return {name: box for name, box in boxes.items() if box.h > 0 and box.w > 0}
+
+
+def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor) -> dict[str, Box]:
+    """When the diagram cannot show the current op's numbers in its share, the panels'
+    strip gives way (down to a line of titles) to the height the diagram needs."""
+    shown = [f for f in (frame, frame.partner) if f is not None]
+
+    def halves(box: Box) -> Box:
+        return box if len(shown) == 1 else Box(box.x, box.y, (box.w - theme.px(10)) // 2, box.h)
+
+    if all(fitted(f, halves(boxes["diagram"]), theme, measure, floor)[0] for f in shown):
+        return boxes
+    tall = halves(regions(width, height, theme, code_w, panels, 1 << 20)["diagram"])
+    need = max(fitted(f, tall, theme, measure, floor)[1] for f in shown)
+    return regions(width, height, theme, code_w, panels, need + theme.px(10))
 
 
 def _placeholder(name: str, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
@@ -92,8 +110,9 @@ def build_screen(
             (Rect(0, 0, width, height, theme.background, None, tag="background"),),
         )
     ]
+    floor = number_floor(width)
     builders = {
-        "diagram": build_diagram,
+        "diagram": lambda f, b, t, m: build_diagram(f, b, t, m, floor),
         "code": build_code,
         "caption": build_caption,
         "timeline": build_timeline,
@@ -104,6 +123,8 @@ def build_screen(
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
+    if panels and "diagram" in boxes:  # projector first: the current op's numbers before the panels
+        boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
         half = (whole.w - theme.px(10)) // 2
@@ -114,7 +135,7 @@ def build_screen(
         if frame.partner.partner_first:
             sides.reverse()
         boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
-        builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m)
+        builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
     for name, box in boxes.items():
         minimum = (
             MIN_PANEL
@@ -126,7 +147,7 @@ def build_screen(
         if box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
             items = _placeholder(name, box, theme, measure)
         else:
-            items = _memo(name, frame, box, theme, measure, builders[name])
+            items = _memo(name, frame, box, theme, measure, builders[name], floor)
         # Each layer paints its whole box: it is redrawn alone when it changes.
         first = items[0] if items else None
         fills_box = (
@@ -170,7 +191,9 @@ def forget() -> None:
     diagram.forget()
 
 
-def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, builder) -> list[Primitive]:
+def _memo(
+    name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, builder, floor: int = 0
+) -> list[Primitive]:
     """Panels depend on a few inputs each; build them once per set of inputs. Recorded traces
     never change, so a place visited again (stepping back and forth) is drawn from memory."""
     step, state = frame.step, frame.state
@@ -186,6 +209,7 @@ def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, bui
         s = shown.state
         baseline = shown.baseline if s.weight_changes else None
         key = (name, shown.trace, shown.cursor, s.hover, s.progress, s.weight_changes, baseline, shown.label)
+        key += (floor,)
     elif name == "caption":
         key = (
             name,
