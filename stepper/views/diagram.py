@@ -226,6 +226,7 @@ class Plan:
 
     layout: tuple[Slot, ...]
     looks: dict[tuple[str, ...], Look]
+    array_looks: dict[str, Look]  # a focus block's other array (h beside dh) as the context
     label_size: dict[tuple[str, ...], int]
     label_lines: dict[tuple[str, ...], tuple[str, ...]]
     geometry: dict[str, tuple[int, int, int, int]]  # array -> rows, cols, cell w, cell h
@@ -238,11 +239,13 @@ class Plan:
 
     @property
     def condensed(self) -> bool:
-        return any(not look.size for look in self.looks.values())
+        return any(not look.size for look in self.array_looks.values())
 
 
 BAR_PX = 150  # px at zoom 1: the softmax bars' width
 CELL_HEIGHT = 1.3  # a numbered cell's height, in its font size
+SEP = 8  # px at zoom 1 between the arrays of one block (a ring fits between them)
+LABEL_LIFT = 8  # px at zoom 1 between a block and its label (a ring fits between them)
 FOCUS_PX = 24  # px at zoom 1: the current op's numbers, at least
 SMALL_WINDOW = 1280  # below this window width the current op's numbers may go down to 18 px
 
@@ -284,19 +287,43 @@ def _plan(
     return _PLANS[key]
 
 
-def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> tuple[bool, int]:
-    """Whether the diagram in this box shows the whole network with the current op's numbers
-    at full size, and the height it then uses: the panels under it give way when it does not."""
+def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> bool:
+    """Whether the diagram in this box shows the whole network with the current op's
+    numbers at full size: when it does not, the panels, then the words, give way."""
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
     plan = _plan(frame, slot_names, box, theme, measure, floor)
-    if plan is None:
-        return False, box.h
+    if plan is None or plan.partial:
+        return False
     top = max(floor, theme.px(FOCUS_PX))
     focus = focus_names(frame)
-    full = not plan.partial and all(
-        look.size >= top for names, look in plan.looks.items() if focus & set(slot_names[names])
-    )
-    return full, plan.height
+    return all(look.size >= top for name, look in plan.array_looks.items() if name in focus)
+
+
+def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floor: int) -> int:
+    """The height a diagram this wide needs for the current op's numbers as large as the width
+    allows, with the rest condensed, else only its part of the network, else the op alone."""
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
+    focus = focus_names(frame)
+    key = ("needed", frame.trace, tuple(slot_names.items()), focus, width, theme, measure, floor)
+    if key not in _PLANS:
+        layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
+        core = tuple(s for s in layout if focus & set(slot_names[s[0]]))
+        columns = [c for _, c, _ in core]
+        near = tuple(s for s in layout if columns and min(columns) - 1 <= s[1] <= max(columns) + 1)
+        top = max(floor, theme.px(FOCUS_PX))
+        tall = Box(0, 0, width, 1 << 20)
+        plan = None
+        for size in range(top, floor - 1, -2):  # as large as the width allows
+            for slots in (layout, near, core):
+                looks = {s[0]: Look(size) if s in core else Look(0, theme.px(10)) for s in slots}
+                if plan is None and slots:
+                    partial = slots != layout
+                    plan = _arrange(
+                        frame, slots, slot_names, looks, tall, theme, measure, partial, Look(0, theme.px(10))
+                    )
+        _PLANS[key] = plan
+    plan = _PLANS[key]
+    return plan.height if plan is not None else 0
 
 
 def _solve_plan(
@@ -328,6 +355,8 @@ def _solve_plan(
     tries += [(core, Look(s), look, everything) for s in sizes[1:] for look in condensed[1:]]
     tries += [(core, Look(s), look, near) for s in sizes for look in condensed[1:]]
     tries += [(core, Look(s), Look(0, 2), set(core)) for s in sizes]
+    below = range(floor - 2, min(12, floor) - 1, -2)  # last resort: smaller numbers, never none
+    tries += [(core, Look(s), Look(0, 2), set(core)) for s in below]
     for scope in (everything, near, set(core)):
         tries += [(frozenset(), Look(0, 1), look, scope) for look in [*condensed, Look(0, 1)]]
     for focus_set, focus_look, context, scope in tries:
@@ -335,7 +364,8 @@ def _solve_plan(
         if not slots:
             continue
         looks = {s[0]: focus_look if s[0] in focus_set else context for s in slots}
-        plan = _arrange(frame, slots, slot_names, looks, box, theme, measure, len(slots) < len(layout))
+        partial = len(slots) < len(layout)
+        plan = _arrange(frame, slots, slot_names, looks, box, theme, measure, partial, context)
         if plan is not None:
             return plan
     return None
@@ -347,11 +377,10 @@ def _label_text(frame: Frame, names: tuple[str, ...], arrays: tuple[str, ...]) -
     if names == ("x",) or arrays == ("p",):
         return label
     parts = [part.strip() for part in label.split("|")]
-    for k, a in enumerate(arrays[: len(parts)]):
-        factor = factor_text(_exponent(frame, a))
-        if factor:
-            parts[k] += f" {factor}"
-    return " | ".join(parts)
+    factors = [factor_text(_exponent(frame, a)) for a in arrays[: len(parts)]]
+    if len(parts) > 1 and len(set(factors)) == 1 and factors[0]:  # "Why | by ×1e-2"
+        return f"{' | '.join(parts)} {factors[0]}"
+    return " | ".join(f"{part} {factor}".strip() for part, factor in zip(parts, factors, strict=False))
 
 
 def _arrange(
@@ -363,10 +392,15 @@ def _arrange(
     theme: Theme,
     measure: Measure,
     partial: bool = False,
+    context: Look | None = None,
 ) -> Plan | None:
+    """Place the slots, each drawn as `looks` says; in a focus block, the arrays the op
+    does not touch (h beside dh) are drawn as the `context`."""
     shapes = _reference_shapes(frame.trace)
+    focus = focus_names(frame)
+    array_looks: dict[str, Look] = {}
     numbered = any(look.size for look in looks.values())
-    gap, sep, row_gap = theme.px(16 if numbered else 8), theme.px(5), theme.px(16)
+    gap, sep, row_gap = theme.px(16 if numbered else 8), theme.px(SEP), theme.px(16)
     geometry: dict[str, tuple[int, int, int, int]] = {}
     slot_size: dict[tuple[str, ...], tuple[int, int]] = {}
     label_size: dict[tuple[str, ...], int] = {}
@@ -378,38 +412,45 @@ def _arrange(
         arrays, look = slot_names[names], looks[names]
         if arrays == ("p",):
             n = shapes["p"][0]
-            bar = max(theme.px(26), round(look.size * CELL_HEIGHT)) if look.size else max(4, look.cell)
+            bar = max(theme.px(32), round(look.size * CELL_HEIGHT)) if look.size else max(4, look.cell)
             w, h = theme.px(BAR_PX if look.size else 110), n * bar + theme.px(BELOW_BARS)
             geometry["p"] = (n, 1, w, bar)
+            array_looks["p"] = look
         else:
             w = h = 0
+            touched = focus & set(arrays)
             for a in arrays:
                 n_rows, n_cols = _shape(None, shapes.get(a, shapes.get(names[0], (1,))))
-                if look.size:
-                    sample = widest_text(_scale_of(frame, a), _exponent(frame, a))
-                    cw = measure(sample, look.size, "sans", False) + max(6, look.size // 2)
-                    ch = round(look.size * CELL_HEIGHT)
+                own = context if context is not None and touched and a not in touched else look
+                array_looks[a] = own
+                if own.size:
+                    sample = "8" if a == "x" else widest_text(_scale_of(frame, a), _exponent(frame, a))
+                    cw = measure(sample, own.size, "sans", False) + max(6, own.size // 3)
+                    ch = round(own.size * CELL_HEIGHT)
                 else:
-                    cw = ch = look.cell
+                    cw = ch = own.cell
                 geometry[a] = (n_rows, n_cols, cw, ch)
                 w += n_cols * cw + (sep if w else 0)
                 h = max(h, n_rows * ch)
         slot_size[names] = (w, h)
-        size = theme.size("text") if look.size and look.size >= theme.px(FOCUS_PX) else theme.size("small")
-        label_size[names] = size
         text = _label_text(frame, names, slot_names[names])
-        one = measure(text, size, "mono", False)
         parts = tuple(p.strip() for p in text.split("|"))
         room = w + gap - theme.px(6)
-        if one <= room or len(parts) == 1:
-            lines, need = (text,), one
-        else:
-            lines, need = parts[:2], max(measure(p, size, "mono", False) for p in parts[:2])
+        big = look.size and look.size >= theme.px(FOCUS_PX)
+        for size in (theme.size("text"), theme.size("small")) if big else (theme.size("small"),):
+            one = measure(text, size, "mono", False)
+            if one <= room or len(parts) == 1:
+                lines, need = (text,), one
+            else:
+                lines, need = parts[:2], max(measure(p, size, "mono", False) for p in parts[:2])
+            if need <= room:
+                break
+        label_size[names] = size
         label_lines[names] = lines
         col_w[c] = max(col_w[c], w, need - gap + theme.px(6))
         row_h[r] = max(row_h[r], h)
-        label_h[r] = max(label_h[r], len(lines) * round(size * 1.2) + theme.px(4))
-    header = _header(frame, box, theme, measure, any(not look.size for look in looks.values()), partial)[0]
+        label_h[r] = max(label_h[r], len(lines) * round(size * 1.2) + theme.px(LABEL_LIFT + 1))
+    header = _header(frame, box, theme, measure, any(not v.size for v in array_looks.values()), partial)[0]
     col_x, x = [0] * cols, box.x + gap
     for c in range(cols):
         col_x[c] = x
@@ -425,6 +466,7 @@ def _arrange(
     return Plan(
         slots,
         looks,
+        array_looks,
         label_size,
         label_lines,
         geometry,
@@ -480,13 +522,20 @@ def _header(
         Text(box.x + gap, box.y + theme.px(5), title, title_size, theme.text, bold=True)
     ]
     low, high = _key_texts(frame, theme)
-    key_w = measure(low, size, "sans", False) + measure(high, size, "sans", False) + theme.px(16 + 11 * 14)
+    short = low.split(" ")[-1]  # "-1.22" without "weights": only when the full key cannot fit
+
+    def key_w(low: str) -> int:
+        return measure(low, size, "sans", False) + measure(high, size, "sans", False) + theme.px(16 + 11 * 14)
+
     x, y = box.x + gap + measure(title, title_size, "sans", True) + 2 * gap, box.y
-    if x + key_w > box.right - gap:
+    if x + key_w(low) > box.right - gap:
         x, y = box.x + gap, y + line
-    legend = _legend(Box(x, y, box.right - gap - x, line), theme, low, high, measure)
-    items += legend
-    end = max(t.x + measure(t.text, t.size, t.font, t.bold) for t in legend if isinstance(t, Text))
+        low = low if x + key_w(low) <= box.right - gap else short
+    end = x
+    if x + key_w(low) <= box.right - gap:
+        legend = _legend(Box(x, y, box.right - gap - x, line), theme, low, high, measure)
+        items += legend
+        end = max(t.x + measure(t.text, t.size, t.font, t.bold) for t in legend if isinstance(t, Text))
     bottom = y + line
     notes = (PARTIAL_NOTE if partial else (), CONDENSED_NOTE if condensed else ())
     for choices in notes:
@@ -508,7 +557,7 @@ def _header(
 def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int = 24) -> list[Primitive]:
     trace = frame.trace
     env = frame.env
-    sep = theme.px(5)
+    sep = theme.px(SEP)
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[trace.cell]}
     plan = _plan(frame, slot_names, box, theme, measure, floor)
     if plan is None:
@@ -527,7 +576,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
             labels.append(
                 Text(
                     x0,
-                    y0 - theme.px(3) - k * line_h,
+                    y0 - theme.px(LABEL_LIFT) - k * line_h,
                     text,
                     size,
                     theme.text if look.size else theme.dim,
@@ -548,13 +597,15 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
             if frame.state.weight_changes and frame.baseline is not None and a in trace.params:
                 value = (weight_changes(trace, frame.baseline) or {}).get(a, value)
             placed[a] = Placed(a, x, y0, n_rows, n_cols, cw, ch)
-            blocks += _cells(a, value, placed[a], scale, theme, look.size, _exponent(frame, a))
-            if not look.size:
+            own = plan.array_looks[a]
+            blocks += _cells(a, value, placed[a], scale, theme, own.size, _exponent(frame, a))
+            if not own.size:
                 blocks.append(Rect(x, y0, placed[a].w, placed[a].h, None, theme.dim, 1, tag=f"condensed:{a}"))
             x += placed[a].w + sep
     obstacles = [_text_box(t, measure) for t in labels] + [
         _text_box(t, measure) for t in items if isinstance(t, Text)
     ]
+    obstacles += [_text_box(t, measure) for t in blocks if isinstance(t, Text) and t.text]
     obstacles += [(p.x - 2, p.y - 2, p.w + 4, p.h + 4) for p in placed.values()]
     wires = _connectors(frame, placed, theme, obstacles, box) if frame.cursor.phase != BACKWARD else []
     return (
@@ -793,7 +844,8 @@ def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
     items: list[Primitive] = []
     size = max(theme.size("small"), min(theme.px(20), int(cell * 0.4)))
     label_w = theme.px(30)
-    roomy = cell >= size + 4  # else only the target's row is labelled, the rest are bars
+    # room for a line of text inside the target's outline; else only the target's row is labelled
+    roomy = cell >= round(size * 1.2) + 2 * theme.px(3) + 4
     bar_h = max(1, cell - (4 if roomy else 1))
     for k, symbol in enumerate(trace.vocab):
         y = box.y + k * cell
@@ -852,7 +904,10 @@ def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
 
 
 def _ring(at: Placed, pad: int, color: tuple[int, int, int], width: int, tag: str) -> Rect:
-    """An outline `pad` px around an array: operand, result, or the array a code token names."""
+    """An outline around an array, outside its cells (their numbers stay clear): operand,
+    result, or the array a code token names. `pad` is kept for callers; the ring is
+    always at least its width plus a pixel out."""
+    pad = max(pad, width + 1)
     return Rect(at.x - pad, at.y - pad, at.w + 2 * pad, at.h + 2 * pad, None, color, width, tag=tag)
 
 

@@ -6,7 +6,7 @@ from stepper.scene import Layer, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
 from stepper.views.bars import build_caption, build_status, build_timeline
 from stepper.views.code import build_code, code_width
-from stepper.views.diagram import build_diagram, fitted, number_floor
+from stepper.views.diagram import build_diagram, fitted, needed_height, number_floor
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.panels import PANELS
@@ -26,11 +26,13 @@ def regions(
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
     diagram's numbers need the width more than the comments do. Open panels share a
     strip under the diagram and code. In a small window the caption, then the
-    timeline, give way to the diagram and code; the strip gives way (down to a line of
-    titles) to the `diagram_h` px the diagram needs for the current op's numbers."""
+    timeline, give way to the diagram and code, as they do (panels' strip first, down to a
+    line of titles) to the `diagram_h` px the diagram needs for the current op's numbers."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
+    if diagram_h:  # the diagram's need, with a line of panel titles under it
+        main_min = max(main_min, diagram_h + (theme.px(40) if panels else 0))
     for name in ("caption", "timeline"):
         if height - status_h - timeline_h - caption_h - 3 * gap >= main_min:
             break
@@ -67,16 +69,15 @@ def regions(
 
 def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor) -> dict[str, Box]:
     """When the diagram cannot show the current op's numbers in its share, the panels'
-    strip gives way (down to a line of titles) to the height the diagram needs."""
+    strip, then the caption and the timeline, give way to the height it needs."""
     shown = [f for f in (frame, frame.partner) if f is not None]
-
-    def halves(box: Box) -> Box:
-        return box if len(shown) == 1 else Box(box.x, box.y, (box.w - theme.px(10)) // 2, box.h)
-
-    if all(fitted(f, halves(boxes["diagram"]), theme, measure, floor)[0] for f in shown):
+    box = boxes["diagram"]
+    if len(shown) == 2:
+        box = Box(box.x, box.y, (box.w - theme.px(10)) // 2, box.h)
+    if all(fitted(f, box, theme, measure, floor) for f in shown):
         return boxes
-    tall = halves(regions(width, height, theme, code_w, panels, 1 << 20)["diagram"])
-    need = max(fitted(f, tall, theme, measure, floor)[1] for f in shown)
+    need = max(needed_height(f, box.w, theme, measure, floor) for f in shown)
+    need = max(need, theme.px(MIN_PANEL[1]))  # never so short that it collapses to its title
     return regions(width, height, theme, code_w, panels, need + theme.px(10))
 
 
@@ -123,7 +124,7 @@ def build_screen(
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
-    if panels and "diagram" in boxes:  # projector first: the current op's numbers before the panels
+    if "diagram" in boxes:  # projector first: the current op's numbers before the panels
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
@@ -138,8 +139,10 @@ def build_screen(
         builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
     for name, box in boxes.items():
         minimum = (
-            MIN_PANEL
-            if name in ("diagram", "diagram-b", "code")
+            (60, 40)  # the diagram says itself what it cannot show
+            if name in ("diagram", "diagram-b")
+            else MIN_PANEL
+            if name == "code"
             else MIN_STRIP_PANEL
             if name in PANELS
             else (200, 30)
