@@ -243,7 +243,8 @@ class Plan:
 
 
 BAR_PX = 150  # px at zoom 1: the softmax bars' width
-CELL_HEIGHT = 1.3  # a numbered cell's height, in its font size
+CELL_HEIGHT = 1.2  # a numbered cell: its line of text (about 1.17 x its size) and CELL_PAD px of air
+CELL_PAD = 4
 SEP = 8  # px at zoom 1 between the arrays of one block (a ring fits between them)
 LABEL_LIFT = 8  # px at zoom 1 between a block and its label (a ring fits between them)
 FOCUS_PX = 24  # px at zoom 1: the current op's numbers, at least
@@ -412,8 +413,14 @@ def _arrange(
         arrays, look = slot_names[names], looks[names]
         if arrays == ("p",):
             n = shapes["p"][0]
-            bar = max(theme.px(32), round(look.size * CELL_HEIGHT)) if look.size else max(4, look.cell)
-            w, h = theme.px(BAR_PX if look.size else 110), n * bar + theme.px(BELOW_BARS)
+            bar = (
+                max(theme.px(32), round(look.size * CELL_HEIGHT) + CELL_PAD)
+                if look.size
+                else max(4, look.cell)
+            )
+            symbol = max(frame.trace.vocab, key=len)
+            under = measure(f"target '{symbol}': 100.0%", theme.size("small"), "sans", False)
+            w, h = max(theme.px(BAR_PX if look.size else 110), under), n * bar + theme.px(BELOW_BARS)
             geometry["p"] = (n, 1, w, bar)
             array_looks["p"] = look
         else:
@@ -426,7 +433,7 @@ def _arrange(
                 if own.size:
                     sample = "8" if a == "x" else widest_text(_scale_of(frame, a), _exponent(frame, a))
                     cw = measure(sample, own.size, "sans", False) + max(6, own.size // 3)
-                    ch = round(own.size * CELL_HEIGHT)
+                    ch = round(own.size * CELL_HEIGHT) + CELL_PAD
                 else:
                     cw = ch = own.cell
                 geometry[a] = (n_rows, n_cols, cw, ch)
@@ -494,15 +501,20 @@ def _key_texts(frame: Frame, theme: Theme) -> tuple[str, str]:
     return f"{label} -{top}", f"+{top}{factor}"
 
 
-PARTIAL_NOTE = (
-    "showing part of the network: a larger window (or Ctrl -) shows the rest",
-    "part of the network: a larger window shows the rest",
-    "part of the network",
-)
-CONDENSED_NOTE = (
-    "small blocks: colours only - point at a cell to read its number",
-    "small blocks: point at a cell for its number",
-)
+NOTES = {  # (part of the network left out, blocks condensed) -> what to say, longest first
+    (True, False): (
+        "showing part of the network: a larger window (or Ctrl -) shows the rest",
+        "part of the network",
+    ),
+    (False, True): (
+        "small blocks: colours only - point at a cell to read its number",
+        "small blocks: point at a cell for its number",
+    ),
+    (True, True): (
+        "part of the network; small blocks: point at a cell for its number",
+        "part shown; small blocks: point at a cell",
+    ),
+}
 
 
 def _title(frame: Frame) -> str:
@@ -537,8 +549,7 @@ def _header(
         items += legend
         end = max(t.x + measure(t.text, t.size, t.font, t.bold) for t in legend if isinstance(t, Text))
     bottom = y + line
-    notes = (PARTIAL_NOTE if partial else (), CONDENSED_NOTE if condensed else ())
-    for choices in notes:
+    for choices in [NOTES[partial, condensed]] if partial or condensed else []:
         for note in choices:
             width = measure(note, size, "sans", False)
             if end + 2 * gap + width <= box.right - gap:
@@ -850,7 +861,7 @@ def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
     for k, symbol in enumerate(trace.vocab):
         y = box.y + k * cell
         bar_x, bar_w = box.x + label_w, box.w - label_w
-        labelled = roomy or k == target
+        labelled = roomy  # thin rows: the line under the bars names the target
         items.append(
             Text(
                 box.x,
