@@ -247,6 +247,7 @@ CELL_HEIGHT = 1.2  # a numbered cell: its line of text (about 1.17 x its size) a
 CELL_PAD = 4
 SEP = 8  # px at zoom 1 between the arrays of one block (a ring fits between them)
 LABEL_LIFT = 8  # px at zoom 1 between a block and its label (a ring fits between them)
+LABEL_WIDENS = 120  # px at zoom 1: how wide a column may grow for its label before it wraps
 FOCUS_PX = 24  # px at zoom 1: the current op's numbers, at least
 SMALL_WINDOW = 1280  # below this window width the current op's numbers may go down to 18 px
 
@@ -315,8 +316,9 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
         tall = Box(0, 0, width, 1 << 20)
         plan = None
         for size in range(top, floor - 1, -2):  # as large as the width allows
-            for slots in (layout, near, core):
-                looks = {s[0]: Look(size) if s in core else Look(0, theme.px(10)) for s in slots}
+            for slots in (layout, near, _one_row(core, layout)):
+                touched = {n for n, _, _ in core}
+                looks = {s[0]: Look(size) if s[0] in touched else Look(0, theme.px(10)) for s in slots}
                 if plan is None and slots:
                     partial = slots != layout
                     plan = _arrange(
@@ -361,7 +363,7 @@ def _solve_plan(
     for scope in (everything, near, set(core)):
         tries += [(frozenset(), Look(0, 1), look, scope) for look in [*condensed, Look(0, 1)]]
     for focus_set, focus_look, context, scope in tries:
-        slots = tuple(s for s in layout if s[0] in scope)
+        slots = _one_row(tuple(s for s in layout if s[0] in scope), layout)
         if not slots:
             continue
         looks = {s[0]: focus_look if s[0] in focus_set else context for s in slots}
@@ -370,6 +372,15 @@ def _solve_plan(
         if plan is not None:
             return plan
     return None
+
+
+def _one_row(slots: tuple[Slot, ...], layout: tuple[Slot, ...]) -> tuple[Slot, ...]:
+    """The current op alone reads left to right: its blocks on one row when no two share a
+    column (operands, then the result, as the equation has them)."""
+    columns = [c for _, c, _ in slots]
+    if len(slots) == len(layout) or len(set(columns)) < len(columns):
+        return slots
+    return tuple((names, c, 0) for names, c, _ in slots)
 
 
 def _label_text(frame: Frame, names: tuple[str, ...], arrays: tuple[str, ...]) -> str:
@@ -442,15 +453,17 @@ def _arrange(
         slot_size[names] = (w, h)
         text = _label_text(frame, names, slot_names[names])
         parts = tuple(p.strip() for p in text.split("|"))
+        # one line, else a line per array, else the scale factors on lines of their own
+        options = [(text,), parts, tuple(w for p in parts for w in p.split(" ×") if w)]
+        options[2] = tuple(w if w[0].isalpha() or w[0] in "dΔ" else "×" + w for w in options[2])
         room = w + gap - theme.px(6)
         big = look.size and look.size >= theme.px(FOCUS_PX)
-        for size in (theme.size("text"), theme.size("small")) if big else (theme.size("small"),):
-            one = measure(text, size, "mono", False)
-            if one <= room or len(parts) == 1:
-                lines, need = (text,), one
-            else:
-                lines, need = parts[:2], max(measure(p, size, "mono", False) for p in parts[:2])
-            if need <= room:
+        small = theme.size("small")
+        tries = [(options[0], theme.size("text"))] if big else []  # a large name only on one line
+        wide = max(room, theme.px(LABEL_WIDENS))  # a column may widen this far for a line less
+        for lines, size in [*tries, *((lines, small) for lines in options)]:
+            need = max(measure(line, size, "mono", False) for line in lines)
+            if need <= wide:
                 break
         label_size[names] = size
         label_lines[names] = lines
