@@ -315,9 +315,9 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
         top = max(floor, theme.px(FOCUS_PX))
         tall = Box(0, 0, width, 1 << 20)
         plan = None
-        for size in range(top, floor - 1, -2):  # as large as the width allows
+        for size in [*range(top, floor - 1, -2), 0]:  # as large as the width allows
             for slots in (layout, near, _one_row(core, layout)):
-                touched = {n for n, _, _ in core}
+                touched = {n for n, _, _ in core} if size else set()  # size 0: all condensed
                 looks = {s[0]: Look(size) if s[0] in touched else Look(0, theme.px(10)) for s in slots}
                 if plan is None and slots:
                     partial = slots != layout
@@ -460,7 +460,8 @@ def _arrange(
         big = look.size and look.size >= theme.px(FOCUS_PX)
         small = theme.size("small")
         tries = [(options[0], theme.size("text"))] if big else []  # a large name only on one line
-        wide = max(room, theme.px(LABEL_WIDENS))  # a column may widen this far for a line less
+        # a numbered block's column may widen this far for a line less; a condensed one wraps
+        wide = max(room, theme.px(LABEL_WIDENS)) if look.size else room
         for lines, size in [*tries, *((lines, small) for lines in options)]:
             need = max(measure(line, size, "mono", False) for line in lines)
             if need <= wide:

@@ -77,6 +77,8 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
     if all(fitted(f, box, theme, measure, floor) for f in shown):
         return boxes
     need = max(needed_height(f, box.w, theme, measure, floor) for f in shown)
+    if not need:  # no height would do (too wide): the layout stays as it was
+        return boxes
     need = max(need, theme.px(MIN_PANEL[1]))  # never so short that it collapses to its title
     return regions(width, height, theme, code_w, panels, need + theme.px(10))
 
