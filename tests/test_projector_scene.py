@@ -87,7 +87,8 @@ def strokes(objects: list[dict]) -> list[tuple[dict, list[int]]]:
 
 #: Where the current op's numbers may be smaller than the floor (still every one shown, or
 #: its block marked condensed): two diagrams side by side in less than 1920 px, except the
-#: small rnn lessons at 100%; 150% below 1920 px for the 10-symbol lesson (10-column
+#: small rnn lessons at 100% (and the 10-symbol lesson at 1920x1080, whose panels keep
+#: their height there); 150% below 1920 px for the 10-symbol lesson (10-column
 #: matrices); and the GRU's and LSTM's last backward op, which reads every gate's W_h
 #: (over 40 numbers). Known limits of one screen, listed so that the rest stays strict.
 BIG_OP_NUMBERS = 40
@@ -98,8 +99,8 @@ def tight(lesson: str, size, compare: bool, zoom: float, objects: list[dict]) ->
     focus |= {(o["name"], k) for o in objects if o["kind"] == "raster" and o["role"] for k in range(99)}
     if len({key for key in focus if key[0]}) > BIG_OP_NUMBERS:
         return True
-    if size[0] >= 1920:
-        return False
+    if size[0] >= 1920:  # the 10-symbol lesson's two 6-high gradient rows, side by side, over panels
+        return size[1] < 1200 and compare and lesson == "vanishing-gradients"
     if compare:
         return not (lesson in ("alternating", "one-one-zero") and zoom == 1.0)
     return lesson == "vanishing-gradients" and zoom > 1.0

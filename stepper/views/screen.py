@@ -15,6 +15,8 @@ from stepper.views.tooltip import build_tooltip
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
 MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
+STRIP_KEPT = 230  # px at zoom 1: the panels' strip in a large window never gets smaller
+PROJECTOR_HEIGHT = 900  # px at zoom 1: below this, panels and words give way to the diagram
 
 
 PANELS_PER_ROW = 4
@@ -31,8 +33,11 @@ def regions(
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
-    if diagram_h:  # the diagram's need, with a line of panel titles under it
-        main_min = max(main_min, diagram_h + (theme.px(40) if panels else 0))
+    # on a projector the panels may shrink to a line of titles, else to a useful height
+    projector = height < theme.px(PROJECTOR_HEIGHT)
+    strip_min = theme.px(40 if projector else STRIP_KEPT)
+    if diagram_h and projector:  # on a projector the words give way too
+        main_min = max(main_min, diagram_h + (strip_min if panels else 0))
     for name in ("caption", "timeline"):
         if height - status_h - timeline_h - caption_h - 3 * gap >= main_min:
             break
@@ -44,7 +49,7 @@ def regions(
     strip_rows = -(-len(panels) // PANELS_PER_ROW)
     strip_h = int(main_h * (0.3 if strip_rows == 1 else 0.46)) if panels else 0
     if panels and main_h - strip_h < diagram_h:
-        strip_h = max(min(strip_h, theme.px(40)), main_h - diagram_h)
+        strip_h = max(min(strip_h, strip_min), main_h - diagram_h)
     top_h = main_h - strip_h
     if code_w:  # 0: no code panel (side by side)
         code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
@@ -126,7 +131,7 @@ def build_screen(
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
-    if "diagram" in boxes:  # projector first: the current op's numbers before the panels
+    if "diagram" in boxes:  # projector first
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
