@@ -15,7 +15,7 @@ from stepper.views.tooltip import build_tooltip
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
 MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
-STRIP_KEPT = 230  # px at zoom 1: the panels' strip in a large window never gets smaller
+STRIP_KEPT = 240  # px at zoom 1: the panels' strip in a large window never gets smaller
 PROJECTOR_HEIGHT = 900  # px at zoom 1: below this, panels and words give way to the diagram
 
 
