@@ -631,7 +631,8 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
         _text_box(t, measure) for t in items if isinstance(t, Text)
     ]
     obstacles += [_text_box(t, measure) for t in blocks if isinstance(t, Text) and t.text]
-    obstacles += [(p.x - 2, p.y - 2, p.w + 4, p.h + 4) for p in placed.values()]
+    ring = theme.px(4) + 2  # the outlines around the op's blocks are obstacles too
+    obstacles += [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in placed.values()]
     wires = _connectors(frame, placed, theme, obstacles, box) if frame.cursor.phase != BACKWARD else []
     return (
         items
@@ -683,7 +684,8 @@ def _route(
     """A path from block a to block b that crosses no text and no other block: straight
     across or down when they face each other, else an elbow through a gap between rows
     below or above. None when every way is blocked (the outlines still say who is who)."""
-    own = [(a.x - 2, a.y - 2, a.w + 4, a.h + 4), (b.x - 2, b.y - 2, b.w + 4, b.h + 4)]
+    ring = theme.px(4) + 2
+    own = [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in (a, b)]
     others = [box for box in obstacles if box not in own]
     end = theme.px(4)
     candidates: list[list[tuple[int, int]]] = []

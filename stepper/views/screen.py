@@ -28,18 +28,22 @@ def regions(
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
     diagram's numbers need the width more than the comments do. Open panels share a
     strip under the diagram and code. In a small window the caption, then the
-    timeline, give way to the diagram and code, as they do (panels' strip first, down to a
-    line of titles) to the `diagram_h` px the diagram needs for the current op's numbers."""
+    timeline, give way to the diagram and code. The panels' strip gives way (down to a line
+    of titles) to the `diagram_h` px the diagram needs for the current op's numbers, and
+    on a projector so does the timeline (and when zoomed in, then the caption)."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
     # on a projector the panels may shrink to a line of titles, else to a useful height
     projector = height < theme.px(PROJECTOR_HEIGHT)
     strip_min = theme.px(40 if projector else STRIP_KEPT)
-    if diagram_h and projector:  # on a projector the words give way too
+    order, least = ("caption", "timeline"), main_min
+    if diagram_h and projector:  # on a projector the timeline too; zoomed in, the caption too
         main_min = max(main_min, diagram_h + (strip_min if panels else 0))
-    for name in ("caption", "timeline"):
-        if height - status_h - timeline_h - caption_h - 3 * gap >= main_min:
+        order = ("timeline", "caption")
+    for name in order:
+        enough = least if name == "caption" and diagram_h and theme.zoom <= 1 else main_min
+        if height - status_h - timeline_h - caption_h - 3 * gap >= enough:
             break
         if name == "caption":
             caption_h = 0
