@@ -631,7 +631,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
         _text_box(t, measure) for t in items if isinstance(t, Text)
     ]
     obstacles += [_text_box(t, measure) for t in blocks if isinstance(t, Text) and t.text]
-    ring = theme.px(4) + 2  # the outlines around the op's blocks are obstacles too
+    ring = theme.px(4) + 1  # the outlines around the op's blocks are obstacles too
     obstacles += [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in placed.values()]
     wires = _connectors(frame, placed, theme, obstacles, box) if frame.cursor.phase != BACKWARD else []
     return (
@@ -684,7 +684,7 @@ def _route(
     """A path from block a to block b that crosses no text and no other block: straight
     across or down when they face each other, else an elbow through a gap between rows
     below or above. None when every way is blocked (the outlines still say who is who)."""
-    ring = theme.px(4) + 2
+    ring = theme.px(4) + 1
     own = [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in (a, b)]
     others = [box for box in obstacles if box not in own]
     end = theme.px(4)
@@ -700,6 +700,10 @@ def _route(
             candidates.append([(x, a.y + a.h + end), (x, b.y - end)])
         elif b.y + b.h < a.y:
             candidates.append([(x, a.y - end), (x, b.y + b.h + end)])
+    if a.x + a.w + 3 * end <= b.x:  # out of a's side, down or up the gap before b, into b's side
+        ya, yb = a.y + a.h // 2, b.y + b.h // 3
+        for xm in (b.x - 2 * end, a.x + a.w + 2 * end):
+            candidates.append([(a.x + a.w + end, ya), (xm, ya), (xm, yb), (b.x - end, yb)])
     edges = sorted({box[1] + box[3] for box in obstacles} | {box[1] for box in obstacles})
     lanes = [y for e in edges for y in (e + theme.px(6), e - theme.px(6)) if box.y < y < box.bottom - width]
     low, high = min(a.y, b.y), max(a.y + a.h, b.y + b.h)
