@@ -194,3 +194,32 @@ def test_the_scene_is_the_one_the_window_draws():
     drawn = [(c.x, c.y, c.w, c.h, c.label or None) for c in built.of(Cell)]
     exported = [(*o["rect"], o["text"]) for o in objects if o["kind"] == "cell"]
     assert drawn == exported and drawn
+
+
+@pytest.mark.parametrize(
+    "lesson,edits",
+    [
+        ("lstm-gates", {"hidden_size: 3": "hidden_size: 64", "iterations: 150": "iterations: 2"}),
+        ("alternating", {"hidden_size: 3": "hidden_size: 48"}),
+        ("alternating", {"init_scale: 0.01": "init_scale: 5e-324"}),
+    ],
+    ids=["lstm-hidden-64", "rnn-hidden-48", "subnormal-weights"],
+)
+@pytest.mark.parametrize("phase", ["forward", "backward"])
+def test_large_and_tiny_models_still_draw_the_network(tmp_path, lesson, edits, phase):
+    """Hidden 64 at 1920x1080 is condensed, not 'needs a larger window'; weights of 5e-324
+    are drawn (scaled on the label), not a division by zero."""
+    from stepper.cli import main
+
+    text = (ROOT / "lessons" / f"{lesson}.yaml").read_text(encoding="utf-8")
+    for old, new in edits.items():
+        assert old in text
+        text = text.replace(old, new)
+    text = text.replace("trained: 300", "trained: 2").replace("trained: 150", "trained: 2")
+    path = tmp_path / f"{lesson}.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "scene.json"
+    assert main([str(path), "--export-scene", str(out), "--pass", phase, "--step", "3"]) == 0
+    objects = json.loads(out.read_text())["objects"]
+    assert check(objects, (1920, 1080), f"{lesson} {phase}", floor=12) == []
+    assert any(o["kind"] in ("cell", "raster") and o["panel"] == "diagram" for o in objects)
