@@ -5,6 +5,7 @@ number, per lesson, size and pass, over a dozen places per pass, from the scene 
 
 A cell counts as silent when it holds a value, shows no number and its block is not
 marked condensed; a raster (an array drawn as one image) counts each of its values.
+Each entry is "all panels [diagram only]".
 """
 
 from __future__ import annotations
@@ -52,11 +53,14 @@ def scene_at(app, phase: str, step: int, size: tuple[int, int], zoom: float = 1.
     return scene_objects(scene, app.frame(state), app.fonts)
 
 
-def silent_share(objects: list[dict]) -> tuple[int, int, bool]:
-    """(values drawn without number, values drawn, whether the diagram drew any cell)."""
+def silent_share(objects: list[dict], only: str = "") -> tuple[int, int, bool]:
+    """(values drawn without number, values drawn, whether the diagram drew any cell),
+    over the panels whose name starts with `only` (all of them by default)."""
     silent = total = 0
     diagram = False
     for o in objects:
+        if not o["panel"].startswith(only):
+            continue
         if o["kind"] == "cell" and o["value"] is not None:
             total += 1
             diagram |= o["panel"].startswith("diagram")
@@ -72,13 +76,17 @@ def silent_share(objects: list[dict]) -> tuple[int, int, bool]:
 def measure(lesson: str, size: tuple[int, int], phase: str, zoom: float = 1.0, app=None) -> str:
     app = app or open_app(lesson)
     trace = app.trace_of(app.state)
-    silent = total = 0
+    silent = total = silent_d = total_d = 0
     drawn = True
     for step in places(trace, phase):
-        s, t, d = silent_share(scene_at(app, phase, step, size, zoom))
+        objects = scene_at(app, phase, step, size, zoom)
+        s, t, d = silent_share(objects)
+        sd, td, _ = silent_share(objects, "diagram")
         silent, total, drawn = silent + s, total + t, drawn and d
+        silent_d, total_d = silent_d + sd, total_d + td
     share = f"{100 * silent / total:.0f}%" if total else "-"
-    return share if drawn else f"{share} (diagram not drawn)"
+    share += f" [{100 * silent_d / total_d:.0f}%]" if total_d else " [-]"
+    return share if drawn else f"{share} (diagram not drawn at some places)"
 
 
 def main() -> int:
