@@ -77,14 +77,19 @@ def regions(
 
 
 def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor) -> dict[str, Box]:
-    """When the diagram cannot show the current op's numbers in its share, the panels'
-    strip, then the caption and the timeline, give way to the height it needs."""
+    """When the diagram cannot show the current op's numbers in its share, the code panel
+    narrows to its least (26%), and the panels' strip, then on a projector the timeline
+    (and, zoomed in, the caption), give way to the height it needs."""
     shown = [f for f in (frame, frame.partner) if f is not None]
-    box = boxes["diagram"]
-    if len(shown) == 2:
-        box = Box(box.x, box.y, (box.w - theme.px(10)) // 2, box.h)
-    if all(fitted(f, box, theme, measure, floor) for f in shown):
+
+    def diagram_box(boxes: dict[str, Box]) -> Box:
+        box = boxes["diagram"]
+        return box if len(shown) == 1 else Box(box.x, box.y, (box.w - theme.px(10)) // 2, box.h)
+
+    if all(fitted(f, diagram_box(boxes), theme, measure, floor) for f in shown):
         return boxes
+    code_w = min(code_w, 1)  # regions() widens it to its least share
+    box = diagram_box(regions(width, height, theme, code_w, panels))
     need = max(needed_height(f, box.w, theme, measure, floor) for f in shown)
     if not need:  # no height would do (too wide): the layout stays as it was
         return boxes
