@@ -269,8 +269,30 @@ def _scale_of(frame: Frame, name: str) -> float:
     return value_scales(frame.trace).get(name, 1.0)
 
 
+def _number_scale(frame: Frame, name: str) -> float:
+    """The largest |number| a block shows: a gradient's at this op (it grows as the pass
+    accumulates, so its factor follows it and its digits stay readable), else over the trace."""
+    value = frame.env.get(name) if name.startswith("d") else None
+    if value is not None and value.size:
+        finite = np.abs(value[np.isfinite(value)])
+        top = float(finite.max()) if finite.size else 0.0
+        if top > 0:
+            return top
+    return _scale_of(frame, name)
+
+
 def _exponent(frame: Frame, name: str) -> int:
-    return block_exponent(_scale_of(frame, name))
+    return block_exponent(_number_scale(frame, name))
+
+
+def _numbers_key(frame: Frame, slot_names: dict) -> tuple:
+    """What the layout's widths and labels depend on in the numbers: each block's factor
+    and widest number."""
+    arrays = {a for names in slot_names.values() for a in names}
+    return tuple(
+        (a, _exponent(frame, a), widest_text(_number_scale(frame, a), _exponent(frame, a)))
+        for a in sorted(arrays)
+    )
 
 
 _PLANS: dict[tuple, Plan | None] = {}
@@ -282,6 +304,7 @@ def _plan(
     trace = frame.trace
     changes = frame.state.weight_changes and frame.baseline is not None
     key = (trace, tuple(slot_names.items()), focus_names(frame), changes, box, theme, measure, floor)
+    key += _numbers_key(frame, slot_names)
     if key not in _PLANS:
         if len(_PLANS) > 256:
             _PLANS.clear()
@@ -307,6 +330,7 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
     focus = focus_names(frame)
     key = ("needed", frame.trace, tuple(slot_names.items()), focus, width, theme, measure, floor)
+    key += _numbers_key(frame, slot_names)
     if key not in _PLANS:
         layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
         core = tuple(s for s in layout if focus & set(slot_names[s[0]]))
@@ -383,13 +407,18 @@ def _one_row(slots: tuple[Slot, ...], layout: tuple[Slot, ...]) -> tuple[Slot, .
     return tuple((names, c, 0) for names, c, _ in slots)
 
 
-def _label_text(frame: Frame, names: tuple[str, ...], arrays: tuple[str, ...]) -> str:
-    """The block's names, each with its scale factor when its numbers are scaled."""
+def _label_text(
+    frame: Frame, names: tuple[str, ...], arrays: tuple[str, ...], numbered: set[str] | None = None
+) -> str:
+    """The block's names, each numbered one with its scale factor when its numbers are scaled."""
     label = _labels(frame, names, arrays)[0]
     if names == ("x",) or arrays == ("p",):
         return label
     parts = [part.strip() for part in label.split("|")]
-    factors = [factor_text(_exponent(frame, a)) for a in arrays[: len(parts)]]
+    factors = [
+        factor_text(_exponent(frame, a)) if numbered is None or a in numbered else ""
+        for a in arrays[: len(parts)]
+    ]
     if len(parts) > 1 and len(set(factors)) == 1 and factors[0]:  # "Why | by ×1e-2"
         return f"{' | '.join(parts)} {factors[0]}"
     return " | ".join(f"{part} {factor}".strip() for part, factor in zip(parts, factors, strict=False))
@@ -442,7 +471,7 @@ def _arrange(
                 own = context if context is not None and touched and a not in touched else look
                 array_looks[a] = own
                 if own.size:
-                    sample = "8" if a == "x" else widest_text(_scale_of(frame, a), _exponent(frame, a))
+                    sample = "8" if a == "x" else widest_text(_number_scale(frame, a), _exponent(frame, a))
                     cw = measure(sample, own.size, "sans", False) + max(6, own.size // 3)
                     ch = round(own.size * CELL_HEIGHT) + CELL_PAD
                 else:
@@ -451,11 +480,11 @@ def _arrange(
                 w += n_cols * cw + (sep if w else 0)
                 h = max(h, n_rows * ch)
         slot_size[names] = (w, h)
-        text = _label_text(frame, names, slot_names[names])
+        numbered = {a for a in arrays if a in array_looks and array_looks[a].size}
+        text = _label_text(frame, names, slot_names[names], numbered)
         parts = tuple(p.strip() for p in text.split("|"))
-        # one line, else a line per array, else the scale factors on lines of their own
-        options = [(text,), parts, tuple(w for p in parts for w in p.split(" ×") if w)]
-        options[2] = tuple(w if w[0].isalpha() or w[0] in "dΔ" else "×" + w for w in options[2])
+        # one line, else a line per array (each with its own scale factor)
+        options = [(text,), parts]
         room = w + gap - theme.px(6)
         big = look.size and look.size >= theme.px(FOCUS_PX)
         small = theme.size("small")
@@ -707,8 +736,9 @@ def _route(
     edges = sorted({box[1] + box[3] for box in obstacles} | {box[1] for box in obstacles})
     lanes = [y for e in edges for y in (e + theme.px(6), e - theme.px(6)) if box.y < y < box.bottom - width]
     low, high = min(a.y, b.y), max(a.y + a.h, b.y + b.h)
-    below = sorted(y for y in lanes if y > high - 1)
-    above = sorted((y for y in lanes if y < low + 1), reverse=True)
+    clear = ring + width  # a lane passes outside both blocks' outlines, never over their numbers
+    below = sorted(y for y in lanes if y > high + clear)
+    above = sorted((y for y in lanes if y < low - clear), reverse=True)
     for lane in below[:6]:
         candidates.append([(ax, a.y + a.h + end), (ax, lane), (bx, lane), (bx, b.y + b.h + end)])
     for lane in above[:6]:

@@ -88,7 +88,8 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
 
     if all(fitted(f, diagram_box(boxes), theme, measure, floor) for f in shown):
         return boxes
-    code_w = min(code_w, 1)  # regions() widens it to its least share
+    if height < theme.px(PROJECTOR_HEIGHT):
+        code_w = min(code_w, 1)  # on a projector: regions() widens it to its least share
     box = diagram_box(regions(width, height, theme, code_w, panels))
     need = max(needed_height(f, box.w, theme, measure, floor) for f in shown)
     if not need:  # no height would do (too wide): the layout stays as it was
