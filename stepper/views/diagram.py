@@ -296,6 +296,7 @@ def _numbers_key(frame: Frame, slot_names: dict) -> tuple:
 
 
 _PLANS: dict[tuple, Plan | None] = {}
+PLANS_KEPT = 4096  # layouts remembered: every op of both passes of a long lesson, a few sizes
 
 
 def _plan(
@@ -306,7 +307,7 @@ def _plan(
     key = (trace, tuple(slot_names.items()), focus_names(frame), changes, box, theme, measure, floor)
     key += _numbers_key(frame, slot_names)
     if key not in _PLANS:
-        if len(_PLANS) > 256:
+        if len(_PLANS) > PLANS_KEPT:
             _PLANS.clear()
         _PLANS[key] = _solve_plan(frame, slot_names, box, theme, measure, floor)
     return _PLANS[key]
