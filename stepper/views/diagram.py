@@ -657,10 +657,10 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
             if not own.size:
                 blocks.append(Rect(x, y0, placed[a].w, placed[a].h, None, theme.dim, 1, tag=f"condensed:{a}"))
             x += placed[a].w + sep
-    obstacles = [_text_box(t, measure) for t in labels] + [
-        _text_box(t, measure) for t in items if isinstance(t, Text)
+    obstacles = [text_box(t, measure) for t in labels] + [
+        text_box(t, measure) for t in items if isinstance(t, Text)
     ]
-    obstacles += [_text_box(t, measure) for t in blocks if isinstance(t, Text) and t.text]
+    obstacles += [text_box(t, measure) for t in blocks if isinstance(t, Text) and t.text]
     ring = theme.px(4) + 1  # the outlines around the op's blocks are obstacles too
     obstacles += [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in placed.values()]
     wires = _connectors(frame, placed, theme, obstacles, box) if frame.cursor.phase != BACKWARD else []
@@ -674,7 +674,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
     )
 
 
-def _text_box(item: Text, measure: Measure) -> tuple[int, int, int, int]:
+def text_box(item: Text, measure: Measure) -> tuple[int, int, int, int]:
     """Where a text will be drawn (its font's line height), for routing lines around it."""
     w, h = measure(item.text, item.size, item.font, item.bold), round(item.size * 1.17) + 1
     horizontal, vertical = _ANCHORS[item.anchor]
@@ -689,6 +689,7 @@ _ANCHORS = {
     "midtop": (1, 0),
     "center": (1, 1),
     "topright": (2, 0),
+    "bottomright": (2, 2),
     "midright": (2, 1),
 }
 

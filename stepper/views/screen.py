@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from stepper.scene import Layer, Primitive, Rect, Scene, Text
+from stepper.scene import Cell, Layer, Line, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
 from stepper.views.bars import build_caption, build_status, build_timeline
 from stepper.views.code import build_code, code_width
-from stepper.views.diagram import build_diagram, fitted, needed_height, number_floor
+from stepper.views.diagram import build_diagram, fitted, needed_height, number_floor, text_box
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.panels import PANELS
@@ -98,6 +98,45 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
     return regions(width, height, theme, code_w, panels, need + theme.px(10))
 
 
+COLOUR_ONLY = (
+    "colours only: point at a cell for its number",
+    "point at a cell for its number",
+    "point for numbers",
+)
+
+
+def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """A panel whose cells are too small for their numbers says so, in its bottom-right
+    corner where that is free, and marks those arrays condensed; else it is left as is."""
+    silent = sorted({i.name for i in items if isinstance(i, Cell) and i.value is not None and not i.label})
+    if not silent:
+        return items
+    size, pad = theme.size("small"), theme.px(6)
+    taken = [text_box(t, measure) for t in items if isinstance(t, Text) and t.text]
+    taken += [(c.x, c.y, c.w, c.h) for c in items if isinstance(c, Cell)]
+    for line in (i for i in items if isinstance(i, Line)):
+        taken.append(
+            (
+                min(line.x1, line.x2) - 2,
+                min(line.y1, line.y2) - 2,
+                abs(line.x2 - line.x1) + 4,
+                abs(line.y2 - line.y1) + 4,
+            )
+        )
+    result = items
+    for text in COLOUR_ONLY:
+        note = Text(
+            box.right - pad, box.bottom - pad, text, size, theme.dim, anchor="bottomright", tag="colour-only"
+        )
+        x, y, w, h = text_box(note, measure)
+        inside = x >= box.x + pad and y >= box.y
+        if inside and not any(x < a + c and a < x + w and y < b + d and b < y + h for a, b, c, d in taken):
+            marks = [Rect(box.x, box.y, 0, 0, None, None, tag=f"condensed:{n}") for n in silent]
+            result = [*items, note, *marks]
+            break
+    return result
+
+
 def _placeholder(name: str, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     items: list[Primitive] = []
     if box.w <= 0 or box.h <= 0:
@@ -180,6 +219,8 @@ def build_screen(
             if fills_box
             else [Rect(box.x, box.y, box.w, box.h, theme.background, None, tag=f"ground:{name}")]
         )
+        if name in PANELS:
+            items = _colour_only_note(items, box, theme, measure)
         layers.append(Layer(name, box.x, box.y, box.w, box.h, tuple(ground + items)))
     whole = Box(0, 0, width, height)
     overlay = frame.state.overlay
