@@ -32,9 +32,13 @@ ACTIONS = {
     "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence")),
     "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence")),
     "export_weights": ("--export-weights", ("checkpoint",)),
-    "screenshot": ("--screenshot", ("checkpoint", "sequence", "step", "phase", "size", "panels")),
-    "export_frames": ("--export-frames", ("checkpoint", "sequence", "phase", "size", "panels", "every")),
-    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels")),
+    "screenshot": ("--screenshot", ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom")),
+    "export_scene": ("--export-scene", ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom")),
+    "export_frames": (
+        "--export-frames",
+        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "every"),
+    ),
+    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", "zoom")),
 }
 WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels")
 OPTION_FLAGS = {
@@ -45,10 +49,12 @@ OPTION_FLAGS = {
     "phase": "--pass",
     "size": "--size",
     "panels": "--panels",
+    "zoom": "--zoom",
     "every": "--every",
     "overwrite": "--overwrite",
 }
 DEFAULT_SIZE = "1920x1080"
+ZOOM_PERCENT = (50, 300)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="render one frame, no window; the extension names the format: .png, .jpg, .bmp or .tga",
     )
     p.add_argument(
+        "--export-scene",
+        metavar="OUT.json",
+        help="write the display list of one frame (what the window draws there) as JSON",
+    )
+    p.add_argument(
         "--export-frames",
         metavar="DIR",
         help=f"render every op of the pass to DIR/frame-NNNN.png (NNNN: the step, from 1); at most "
@@ -114,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pass", dest="phase", choices=PHASES, help="forward (default) or backward")
     p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
+    p.add_argument(
+        "--zoom",
+        type=int,
+        metavar="PERCENT",
+        help=f"zoom of image and scene exports, {ZOOM_PERCENT[0]} to {ZOOM_PERCENT[1]} (default: 100)",
+    )
     p.add_argument(
         "--overwrite",
         action="store_true",
@@ -244,6 +261,8 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(str(exc)) from None
     if args.step is not None and args.step < 1:
         raise UsageError(f"--step: {args.step}; steps count from 1, as the status bar's 'step k of n' does")
+    if args.zoom is not None and not ZOOM_PERCENT[0] <= args.zoom <= ZOOM_PERCENT[1]:
+        raise UsageError(f"--zoom: {args.zoom} is outside {ZOOM_PERCENT[0]}..{ZOOM_PERCENT[1]} (percent)")
     if args.every is not None and args.every < 1:
         raise UsageError(f"--every: {args.every}; give a whole number from 1 (every op) up")
     if args.sequence is not None and not args.sequence.strip():
@@ -256,7 +275,7 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(
                 f"--screenshot: {args.screenshot} has {named}; name the file .png, .jpg, .bmp or .tga{gif}"
             )
-    files = ("export_trace", "export_narration", "export_weights", "screenshot", "export_gif")
+    files = ("export_trace", "export_narration", "export_weights", "screenshot", "export_scene", "export_gif")
     out = getattr(args, action) if action in files else None
     if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
         raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
@@ -335,6 +354,10 @@ def run(args: argparse.Namespace) -> int:
         params = session.params(_checkpoint_name(args, session))
         print(f"wrote {one_line(str(save_weights(args.export_weights, params, args.overwrite)))}")
         return 0
+    if action == "export_scene":
+        from stepper.headless import export_scene
+
+        return export_scene(args, lesson, _start_at(args, lesson))
     size = parse_size(args.size or DEFAULT_SIZE)
     if action != "window":
         from stepper.headless import export_images
