@@ -99,7 +99,18 @@ def test_temperature_keys_reach_greedy_and_x_draws_again(app):
     assert app.state.cursor.phase == SAMPLE
 
 
-def test_the_history_scrubber_replays_the_iteration_under_the_pointer(app):
+@pytest.fixture
+def large(tmp_path, monkeypatch):
+    """At 1280x720 the diagram takes the room the history's scrubber needs (projector first)."""
+    monkeypatch.chdir(tmp_path)
+    a = App(LESSONS / "hello.yaml", size=(1920, 1080))
+    a.render()
+    yield a
+    pygame.display.quit()
+
+
+def test_the_history_scrubber_replays_the_iteration_under_the_pointer(large):
+    app = large
     app.set_state(replace(app.state, panels=("history",)))
     app.render()
     (scrubber,) = [h for h in app.scene.of(Hotspot) if h.kind == "iteration"]
@@ -113,7 +124,8 @@ def test_the_history_scrubber_replays_the_iteration_under_the_pointer(app):
     assert app.scene.tagged("history-k")
 
 
-def test_dragging_the_scrubber_replays_once_a_frame_where_the_pointer_ends(app):
+def test_dragging_the_scrubber_replays_once_a_frame_where_the_pointer_ends(large):
+    app = large
     app.set_state(replace(app.state, panels=("history",)))
     app.render()
     (scrubber,) = [h for h in app.scene.of(Hotspot) if h.kind == "iteration"]
