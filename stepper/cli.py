@@ -36,12 +36,19 @@ ACTIONS = {
     "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", *LOOP)),
     "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence")),
     "export_weights": ("--export-weights", ("checkpoint",)),
-    "screenshot": ("--screenshot", ("checkpoint", "sequence", "step", "phase", "size", "panels", *LOOP)),
+    "screenshot": (
+        "--screenshot",
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", *LOOP),
+    ),
+    "export_scene": (
+        "--export-scene",
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", *LOOP),
+    ),
     "export_frames": (
         "--export-frames",
-        ("checkpoint", "sequence", "phase", "size", "panels", "every", *LOOP),
+        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "every", *LOOP),
     ),
-    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", *LOOP)),
+    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", "zoom", *LOOP)),
 }
 WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", *LOOP)
 OPTION_FLAGS = {
@@ -52,6 +59,7 @@ OPTION_FLAGS = {
     "phase": "--pass",
     "size": "--size",
     "panels": "--panels",
+    "zoom": "--zoom",
     "every": "--every",
     "iteration": "--iteration",
     "sample": "--sample",
@@ -61,6 +69,7 @@ OPTION_FLAGS = {
     "overwrite": "--overwrite",
 }
 DEFAULT_SIZE = "1920x1080"
+ZOOM_PERCENT = (50, 300)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot",
         metavar="OUT.png",
         help="render one frame, no window; the extension names the format: .png, .jpg, .bmp or .tga",
+    )
+    p.add_argument(
+        "--export-scene",
+        metavar="OUT.json",
+        help="write the display list of one frame (what the window draws there) as JSON",
     )
     p.add_argument(
         "--export-frames",
@@ -141,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
+    p.add_argument(
+        "--zoom",
+        type=int,
+        metavar="PERCENT",
+        help=f"zoom of image and scene exports, {ZOOM_PERCENT[0]} to {ZOOM_PERCENT[1]} (default: 100)",
+    )
     p.add_argument(
         "--overwrite",
         action="store_true",
@@ -311,6 +331,8 @@ def validate(args: argparse.Namespace) -> str:
         raise UsageError(f"--iteration: {args.iteration}; iterations count from 0")
     if args.iteration is not None and args.weights is not None:
         raise UsageError("--iteration: replays the lesson's own training; leave out --weights")
+    if args.zoom is not None and not ZOOM_PERCENT[0] <= args.zoom <= ZOOM_PERCENT[1]:
+        raise UsageError(f"--zoom: {args.zoom} is outside {ZOOM_PERCENT[0]}..{ZOOM_PERCENT[1]} (percent)")
     if args.every is not None and args.every < 1:
         raise UsageError(f"--every: {args.every}; give a whole number from 1 (every op) up")
     if args.sequence is not None and not args.sequence.strip():
@@ -323,7 +345,7 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(
                 f"--screenshot: {args.screenshot} has {named}; name the file .png, .jpg, .bmp or .tga{gif}"
             )
-    files = ("export_trace", "export_narration", "export_weights", "screenshot", "export_gif")
+    files = ("export_trace", "export_narration", "export_weights", "screenshot", "export_scene", "export_gif")
     out = getattr(args, action) if action in files else None
     if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
         raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
@@ -409,6 +431,10 @@ def run(args: argparse.Namespace) -> int:
         params = session.params(_checkpoint_name(args, session))
         print(f"wrote {one_line(str(save_weights(args.export_weights, params, args.overwrite)))}")
         return 0
+    if action == "export_scene":
+        from stepper.headless import export_scene
+
+        return export_scene(args, lesson, _start_at(args, lesson))
     size = parse_size(args.size or DEFAULT_SIZE)
     if action != "window":
         from stepper.headless import export_images
