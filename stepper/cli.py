@@ -30,16 +30,20 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")
 
 #: Where in the learning loop: a training iteration, and how the sample pass writes.
 LOOP = ("iteration", "sample", "temperature", "seed", "prime")
-#: What a single image (or its scene) reads.
-IMAGE_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", *LOOP)
 #: Each thing a run can do (one a run), its flag, and the options it reads.
 ACTIONS = {
     "check": ("--check", ()),
     "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", *LOOP)),
     "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence")),
     "export_weights": ("--export-weights", ("checkpoint",)),
-    "screenshot": ("--screenshot", IMAGE_READS),
-    "export_scene": ("--export-scene", IMAGE_READS),
+    "screenshot": (
+        "--screenshot",
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", *LOOP),
+    ),
+    "export_scene": (
+        "--export-scene",
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", *LOOP),
+    ),
     "export_frames": (
         "--export-frames",
         ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "every", *LOOP),

@@ -99,18 +99,8 @@ def test_temperature_keys_reach_greedy_and_x_draws_again(app):
     assert app.state.cursor.phase == SAMPLE
 
 
-@pytest.fixture
-def large(tmp_path, monkeypatch):
-    """At 1280x720 the diagram takes the room the history's scrubber needs (projector first)."""
-    monkeypatch.chdir(tmp_path)
-    a = App(LESSONS / "hello.yaml", size=(1920, 1080))
-    a.render()
-    yield a
-    pygame.display.quit()
-
-
-def test_the_history_scrubber_replays_the_iteration_under_the_pointer(large):
-    app = large
+def test_the_history_scrubber_replays_the_iteration_under_the_pointer(app):
+    app.surface = pygame.display.set_mode((1920, 1080))  # at 1280x720 the diagram takes the room
     app.set_state(replace(app.state, panels=("history",)))
     app.render()
     (scrubber,) = [h for h in app.scene.of(Hotspot) if h.kind == "iteration"]
@@ -124,8 +114,8 @@ def test_the_history_scrubber_replays_the_iteration_under_the_pointer(large):
     assert app.scene.tagged("history-k")
 
 
-def test_dragging_the_scrubber_replays_once_a_frame_where_the_pointer_ends(large):
-    app = large
+def test_dragging_the_scrubber_replays_once_a_frame_where_the_pointer_ends(app):
+    app.surface = pygame.display.set_mode((1920, 1080))
     app.set_state(replace(app.state, panels=("history",)))
     app.render()
     (scrubber,) = [h for h in app.scene.of(Hotspot) if h.kind == "iteration"]

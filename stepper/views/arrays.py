@@ -51,8 +51,8 @@ def _layout(arrays, width, theme, measure, big, small):
         shape = a.shape
         rows, cols = _cells(None, shape)
         labels = ["-0.000"] if a.value is None else [fine_number(float(v)) for v in np.ravel(a.value)]
-        cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(12)
-        ch = int(size * 1.25)
+        cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(10)
+        ch = max(int(size * 1.2), size + 3)
         title_h = int(theme.size("small") * 1.25)
         w = max(cols * cw, measure(a.title, theme.size("small"), "sans", True))
         h = title_h + rows * ch
@@ -73,6 +73,14 @@ class _Entry:
     shape: tuple[int, ...]
 
 
+def _within(placed, entries, width: int, measure: Measure) -> bool:
+    """Every array ends inside the width (one wider than the box fits at no height)."""
+    return all(
+        x + max(_cells(None, e.shape)[1] * cw, measure(e.title, size, "sans", True)) <= width
+        for (x, _, cw, _, size, _), e in zip(placed, entries, strict=True)
+    )
+
+
 def _fitting(entries: list[_Entry], box: Box, theme: Theme, measure: Measure):
     """(entries kept, placements, height used) at the largest sizes that fit; context arrays
     drop out from the end before the current op's numbers go below 24 px; None if nothing fits."""
@@ -80,7 +88,7 @@ def _fitting(entries: list[_Entry], box: Box, theme: Theme, measure: Measure):
     while True:
         for big, small in SIZES:
             placed, used = _layout(kept, box.w, theme, measure, big, small)
-            if used <= box.h:
+            if used <= box.h and _within(placed, kept, box.w, measure):
                 return kept, placed, used
         context = [k for k, e in enumerate(kept) if not e.role]
         if not context:
@@ -88,7 +96,7 @@ def _fitting(entries: list[_Entry], box: Box, theme: Theme, measure: Measure):
         del kept[context[-1]]
     for big, small in LAST_RESORT:
         placed, used = _layout(kept, box.w, theme, measure, big, small)
-        if used <= box.h:
+        if used <= box.h and _within(placed, kept, box.w, measure):
             return kept, placed, used
     return None
 

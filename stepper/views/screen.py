@@ -26,6 +26,7 @@ from stepper.views.sample import build_sample, build_sample_timeline
 from stepper.views.text import fit
 from stepper.views.tooltip import build_tooltip
 from stepper.views.update import build_update, build_update_timeline
+from stepper.views.update import needed_height as update_height
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
 MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
@@ -199,8 +200,11 @@ def build_screen(
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
-    if "diagram" in boxes and phase not in DIAGRAMS:  # projector first (the update and sample
-        # diagrams lay out their own numbers)
+    if "diagram" in boxes and phase in NEEDED_HEIGHT:  # a pass's own diagram, projector first
+        need = NEEDED_HEIGHT[phase](frame, boxes["diagram"].w, theme, measure)
+        if need > boxes["diagram"].h:
+            boxes = regions(width, height, theme, code_w, panels, need + theme.px(10))
+    elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
@@ -212,11 +216,11 @@ def build_screen(
         if frame.partner.partner_first:
             sides.reverse()
         boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
-        partner_diagram = DIAGRAMS.get(frame.partner.cursor.phase)
-        if partner_diagram is None:
-            builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
+        partner_phase = frame.partner.cursor.phase
+        if partner_phase in DIAGRAMS:
+            builders["diagram-b"] = lambda f, b, t, m: DIAGRAMS[partner_phase](f.partner, b, t, m)
         else:
-            builders["diagram-b"] = lambda f, b, t, m: partner_diagram(f.partner, b, t, m)
+            builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
     for name, box in boxes.items():
         minimum = (
             (60, 40)  # the diagram says itself what it cannot show
@@ -278,6 +282,9 @@ def build_screen(
 
 #: The passes whose diagram and timeline are their own (forward and backward share the cell's).
 DIAGRAMS = {UPDATE: build_update, SAMPLE: build_sample}
+#: ... and the height one needs for the current line's numbers, which on a projector the
+#: timeline, then the caption, give way to (as they do for the cell's diagram).
+NEEDED_HEIGHT = {UPDATE: update_height}
 TIMELINES = {UPDATE: build_update_timeline, SAMPLE: build_sample_timeline}
 
 
