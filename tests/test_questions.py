@@ -174,3 +174,12 @@ def test_the_sample_pass_asks_which_symbol_comes_next_and_the_draw_answers():
     assert app.state.cursor.index == target
     marked = [t for t in texts(app, "question-count") if t.endswith("✓")]
     assert texts(app, "question-count").index(marked[0]) == drawn
+
+
+def test_playback_stops_at_a_question_with_its_value_hidden():
+    app, target = opened(LESSONS / "alternating.yaml", "untrained", "p", 0)
+    app.set_state(replace(app.state, cursor=Cursor("forward", target - 4), playing=True, speed=8.0))
+    for _ in range(20):
+        app.tick(0.25)
+    assert app.state.mode == "question" and not app.state.playing
+    assert app.state.cursor.index == target - 1
