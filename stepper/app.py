@@ -17,6 +17,7 @@ import pygame
 
 from stepper.cells import CELLS
 from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
+from stepper.edits import Edit
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
@@ -102,14 +103,22 @@ class StartAt:
     step: int = 0
     panels: tuple[str, ...] | None = None
     sequence: tuple[int, ...] | None = None
+    edits: tuple[Edit, ...] = ()
 
     def applied(self, state: ViewState, session: Session) -> ViewState:
         names = session.checkpoint_names
         checkpoint = self.checkpoint if self.checkpoint in names else state.checkpoint
-        trace = session.trace(checkpoint, self.sequence)
+        trace = session.trace(checkpoint, self.sequence, self.edits)
         panels = state.panels if self.panels is None else self.panels
         cursor = at_step(trace, self.phase, self.step)
-        return replace(state, checkpoint=checkpoint, sequence=self.sequence, cursor=cursor, panels=panels)
+        return replace(
+            state,
+            checkpoint=checkpoint,
+            sequence=self.sequence,
+            cursor=cursor,
+            panels=panels,
+            edits=self.edits,
+        )
 
 
 @dataclass
@@ -220,9 +229,9 @@ class App:
             self._fail(f'Training of "{title}" was cancelled. Choose a lesson with L.')
 
     def trace_of(self, state: ViewState) -> Trace:
-        """The trace a state shows: its checkpoint, on its sequence."""
+        """The trace a state shows: its checkpoint with its edits, on its sequence."""
         assert self.session is not None
-        return self.session.trace(state.checkpoint, state.sequence)
+        return self.session.trace(state.checkpoint, state.sequence, state.edits)
 
     def _show(self, path: Path, session: Session) -> None:
         lesson = session.lesson
@@ -532,7 +541,9 @@ class App:
             left = here
             label = f"{name}, iteration {result.checkpoint(name).iteration}"
         cursor = corresponding(state.cursor, trace, trace_b)
-        partner_state = replace(state, checkpoint=name, cursor=cursor, hover=None, numbers=False)
+        partner_state = replace(
+            state, checkpoint=name, cursor=cursor, hover=None, numbers=False, edits=(), selected=None
+        )
         iteration = other.result.checkpoint(name).iteration
         earlier = kind == "checkpoints" and iteration < result.checkpoint(state.checkpoint).iteration
         partner = Frame(
@@ -559,7 +570,7 @@ class App:
                 else names[min(len(names) - 1, k + 1)]
             )
         old = self.trace_of(self.state)
-        new = self.session.trace(target, self.state.sequence)
+        new = self.session.trace(target, self.state.sequence, self.state.edits)
         self.set_state(replace(self.state, checkpoint=target, cursor=same_place(self.state.cursor, old, new)))
 
     def _open_number(self, key: str) -> None:

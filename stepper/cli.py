@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from stepper.edits import Edit, EditError, edited, parse_edit, with_edit
 from stepper.files import OutputError, atomic_write_text
 from stepper.headless import ExportError
 from stepper.lesson import COURSE, Lesson, LessonError, course_lesson, load_lesson
@@ -48,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", metavar="NAME", help="training checkpoint (default: the last)")
     p.add_argument("--weights", metavar="IN.npz", help="use these weights instead of a checkpoint")
     p.add_argument("--sequence", metavar="s1,s2,...", help="symbols to play (default: the lesson's)")
+    p.add_argument(
+        "--edit",
+        action="append",
+        default=[],
+        metavar="NAME[i,j]=VALUE",
+        help="change one weight before every export or in the window, e.g. Whh[0,1]=0.5 (repeatable)",
+    )
     p.add_argument("--step", type=int, default=0, metavar="K", help="op index within the pass")
     p.add_argument("--pass", dest="phase", choices=PHASES, default="forward")
     p.add_argument("--size", default="1920x1080", metavar="WxH")
@@ -90,16 +98,29 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def parse_edits(texts: Sequence[str], lesson: Lesson) -> tuple[Edit, ...]:
+    """Every --edit, checked against the lesson's weights; a later edit of a cell wins."""
+    edits: tuple[Edit, ...] = ()
+    for text in texts:
+        try:
+            edit = parse_edit(text, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
+        except EditError as exc:
+            raise UsageError(f"--edit: {exc}") from None
+        edits = with_edit(edits, edit)
+    return edits
+
+
 def _trace_for(args: argparse.Namespace, lesson: Lesson):
     from stepper.session import Session, record_sequence
 
     session = Session.open(lesson)
     sequence = parse_sequence(args.sequence, lesson) if args.sequence else lesson.playback
+    edits = parse_edits(args.edit, lesson)
     if args.weights:
         params = load_weights(args.weights, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
-        return session, record_sequence(params, lesson.vocab, sequence)
+        return session, record_sequence(edited(params, edits), lesson.vocab, sequence)
     checkpoint = _checkpoint_name(args, session)
-    return session, session.trace(checkpoint, sequence)
+    return session, session.trace(checkpoint, sequence, edits)
 
 
 def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
@@ -114,10 +135,11 @@ def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
     session, _ = _trace_for(args, lesson)
     sequence = parse_sequence(args.sequence, lesson) if args.sequence else lesson.playback
     names = [_checkpoint_name(args, session)] if args.checkpoint else session.checkpoint_names
+    edits = parse_edits(args.edit, lesson)
     places = []
     for name in names:
         iteration = session.result.checkpoint(name).iteration
-        places += narration_places(lesson, session.trace(name, sequence), name, iteration)
+        places += narration_places(lesson, session.trace(name, sequence, edits), name, iteration)
     return json.dumps(places, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -171,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         from stepper.session import Session
 
         session = Session.open(lesson)
-        params = session.params(_checkpoint_name(args, session))
+        params = edited(session.params(_checkpoint_name(args, session)), parse_edits(args.edit, lesson))
         print(f"wrote {save_weights(args.export_weights, params, args.overwrite)}")
         return 0
     if args.screenshot or args.export_frames or args.export_gif:
@@ -198,7 +220,7 @@ def _start_at(args: argparse.Namespace, lesson: Lesson):
     except ExportError as exc:
         raise UsageError(str(exc)) from None
     sequence = parse_sequence(args.sequence, lesson) if args.sequence else None
-    return StartAt(args.checkpoint, args.phase, args.step, panels, sequence)
+    return StartAt(args.checkpoint, args.phase, args.step, panels, sequence, parse_edits(args.edit, lesson))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

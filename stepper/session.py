@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from stepper.edits import Edit, edited
 from stepper.lesson.claims import claim_values, value_shapes
 from stepper.lesson.model import Lesson
 from stepper.lesson.notes import fill_notes, note_placeholders
@@ -13,6 +14,8 @@ from stepper.params import Params
 from stepper.record import record
 from stepper.trace import Trace
 from stepper.train import TrainResult, train
+
+TRACES_KEPT = 48  # recorded traces a session keeps, oldest dropped first
 
 
 @dataclass
@@ -25,7 +28,7 @@ class Session:
 
     lesson: Lesson
     result: TrainResult
-    _traces: dict[tuple[str, tuple[int, ...]], Trace] = field(default_factory=dict, repr=False)
+    _traces: dict[tuple, Trace] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if note_placeholders(self.lesson.teacher_notes):
@@ -54,11 +57,17 @@ class Session:
     def params(self, checkpoint: str) -> Params:
         return self.result.checkpoint(checkpoint).params
 
-    def trace(self, checkpoint: str, sequence: tuple[int, ...] | None = None) -> Trace:
+    def trace(
+        self, checkpoint: str, sequence: tuple[int, ...] | None = None, edits: tuple[Edit, ...] = ()
+    ) -> Trace:
+        """A checkpoint's weights (with a student's edits, if any) on a sequence."""
         seq = self.lesson.playback if sequence is None else sequence
-        key = (checkpoint, seq)
+        key = (checkpoint, seq, edits)
         if key not in self._traces:
-            self._traces[key] = record_sequence(self.params(checkpoint), self.lesson.vocab, seq)
+            if len(self._traces) >= TRACES_KEPT:  # edits and typed sequences make many keys
+                self._traces.pop(next(iter(self._traces)))
+            params = edited(self.params(checkpoint), edits)
+            self._traces[key] = record_sequence(params, self.lesson.vocab, seq)
         return self._traces[key]
 
 

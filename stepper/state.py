@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from stepper.edits import Edit
 from stepper.navigation import Cursor
 
 
@@ -37,6 +38,8 @@ class ViewState:
     weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint
     selection: int = 0  # highlighted row of the lesson list
     notes_scroll: int = 0  # first line of the teacher notes shown
+    edits: tuple[Edit, ...] = ()  # the student's changes to the checkpoint's weights
+    selected: tuple[str, tuple[int, ...]] | None = None  # the weight cell the arrows and wheel nudge
 
     def exported(self) -> ViewState:
         """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without
