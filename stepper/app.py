@@ -140,7 +140,9 @@ class App:
         size: tuple[int, int] = DEFAULT_SIZE,
         headless: bool = False,
         start_at: StartAt | None = None,
+        lesson: Lesson | None = None,
     ) -> None:
+        """`lesson`, if given, is the lesson at `lesson_path` already read (or made by --text)."""
         pygame.display.init()  # not pygame.init(): no audio, no joystick, faster start
         pygame.font.init()
         self.headless = headless
@@ -170,7 +172,7 @@ class App:
         self.start_at = start_at
         self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
         if lesson_path is not None:
-            self.open_lesson(lesson_path)
+            self.open_lesson(lesson_path, lesson)
 
     # ----- lessons -----------------------------------------------------------------
     @property
@@ -187,14 +189,14 @@ class App:
             self._entries = entries
         return self._entries
 
-    def open_lesson(self, path: Path | str) -> None:
-        """Load and start training. A lesson that trains longer than a moment trains in
-        slices between frames: the window shows progress and Esc cancels."""
+    def open_lesson(self, path: Path | str, lesson: Lesson | None = None) -> None:
+        """Load (unless `lesson` is given) and start training. A lesson that trains longer
+        than a moment trains in slices between frames: the window shows progress and Esc cancels."""
         path = Path(path)
         if self.session is not None and self.state is not None:  # Backspace comes back here
             self._left = [*self._left[1 - LESSONS_KEPT :], (self.session, self.state)]
         try:
-            lesson = load_lesson(path)
+            lesson = lesson or load_lesson(path)
             steps = training(lesson.train_config(), lesson.data)
         except LessonError as exc:
             self._fail(str(exc))
@@ -703,10 +705,37 @@ class App:
             self.repaint()
         elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.overlay == "notes":
             self.scroll_notes(None, -3 * int(getattr(event, "y", 0)))
+        elif event.type == pygame.DROPFILE:
+            self.open_dropped(str(getattr(event, "file", "")))
         elif event.type == pygame.MOUSEMOTION:
             self.pointer(event.pos)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             self.click(event.pos)
+
+    def open_dropped(self, name: str) -> None:
+        """A file dropped on the window: a .yaml lesson, or a .txt text to learn from."""
+        from stepper.lesson.text import text_lesson
+
+        suffix = Path(name).suffix.lower()
+        if suffix not in (".yaml", ".yml", ".txt"):
+            note = f"{Path(name).name}: drop a lesson (.yaml) or a text (.txt)"
+            if self.state is not None:
+                self.set_state(replace(self.state, message=note))
+            else:
+                self.message, self.dirty = note, True
+            return
+        if suffix != ".txt":
+            self.open_lesson(name)
+            return
+        try:
+            lesson, _ = text_lesson(name)
+        except LessonError as exc:
+            if self.state is not None:
+                self.set_state(replace(self.state, message=str(exc.problems[0])))
+            else:
+                self.message, self.dirty = str(exc.problems[0]), True
+            return
+        self.open_lesson(lesson.path, lesson)
 
     def pointer(self, pos: tuple[int, int]) -> None:
         if self.scene is None or self.state is None or self.state.overlay:
@@ -801,6 +830,9 @@ def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -
 
 
 def run_app(
-    lesson_path: Path | None = None, size: tuple[int, int] = DEFAULT_SIZE, start_at: StartAt | None = None
+    lesson_path: Path | None = None,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    start_at: StartAt | None = None,
+    lesson: Lesson | None = None,
 ) -> int:
-    return App(lesson_path, size=size, start_at=start_at).run()
+    return App(lesson_path, size=size, start_at=start_at, lesson=lesson).run()

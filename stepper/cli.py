@@ -36,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LESSON",
         help="validate, train and verify the claims of each lesson (default: the built-in course), then exit",
     )
+    p.add_argument(
+        "--text",
+        metavar="TEXT|FILE.txt",
+        help="make a lesson from this text (or a .txt file's): its characters are the vocabulary",
+    )
+    p.add_argument("--cell", metavar="rnn|gru|lstm", help="with --text: the cell (default rnn)")
+    p.add_argument("--hidden", type=int, metavar="N", help="with --text: hidden units (default 16)")
+    p.add_argument("--iterations", type=int, metavar="N", help="with --text: iterations (default 1000)")
+    p.add_argument("--save-lesson", metavar="OUT.yaml", help="with --text: write its lesson, then exit")
     p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
     p.add_argument(
         "--export-narration",
@@ -162,7 +171,12 @@ def run(args: argparse.Namespace) -> int:
         from stepper.lesson.check import check_lessons
 
         return check_lessons([str(lesson_path(p)) for p in args.check] or [str(p) for p in builtin_lessons()])
-    lesson = load_lesson(args.lesson) if args.lesson else None
+    if args.text is not None or args.save_lesson or (args.cell, args.hidden, args.iterations) != (None,) * 3:
+        lesson = _text_lesson(args)
+        if args.save_lesson:
+            return 0
+    else:
+        lesson = load_lesson(args.lesson) if args.lesson else None
     headless = (
         args.export_trace,
         args.export_narration,
@@ -204,7 +218,30 @@ def run(args: argparse.Namespace) -> int:
 
     if lesson is None:
         return run_app(size=parse_size(args.size))
-    return run_app(Path(args.lesson), parse_size(args.size), _start_at(args, lesson))
+    return run_app(lesson.path, parse_size(args.size), _start_at(args, lesson), lesson)
+
+
+def _text_lesson(args: argparse.Namespace) -> Lesson:
+    """--text (with --cell, --hidden, --iterations): the lesson it makes; --save-lesson writes it."""
+    from stepper.lesson.text import TextSettings, settings_problem, text_lesson
+
+    if args.text is None:
+        given = "--save-lesson" if args.save_lesson else "--cell, --hidden and --iterations"
+        raise UsageError(f"{given}: only with --text")
+    if args.lesson:
+        raise UsageError("--text: give either a lesson or --text, not both")
+    defaults = TextSettings()
+    cell = defaults.cell if args.cell is None else args.cell
+    hidden = defaults.hidden_size if args.hidden is None else args.hidden
+    iterations = defaults.iterations if args.iterations is None else args.iterations
+    problem = settings_problem(cell, hidden, iterations)
+    if problem:
+        raise UsageError(problem)
+    settings = TextSettings(cell, hidden, iterations)
+    lesson, yaml_text = text_lesson(args.text, settings)
+    if args.save_lesson:
+        print(f"wrote {atomic_write_text(args.save_lesson, yaml_text, args.overwrite)}")
+    return lesson
 
 
 def _start_at(args: argparse.Namespace, lesson: Lesson):

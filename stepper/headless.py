@@ -39,7 +39,7 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
         if out:
             ready_to_write(out, args.overwrite)  # before any training or drawing
     start_at = replace(start_at, checkpoint=start_at.checkpoint or lesson.checkpoint_names[-1])
-    app = App(Path(args.lesson), size=parse_size(args.size), headless=True, start_at=start_at)
+    app = App(lesson.path, size=parse_size(args.size), headless=True, start_at=start_at, lesson=lesson)
     if app.state is None or app.session is None:
         raise OutputError(app.message or "the lesson could not open")
     base = replace(app.state, animate=False).exported()

@@ -1,0 +1,88 @@
+"""--text makes an ordinary lesson: --save-lesson writes it, --check passes it, loading the
+written file gives the same lesson; a dropped .txt or .yaml opens in the window."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pygame
+import pytest
+from window_support import LESSONS
+
+from stepper.app import App
+from stepper.cli import main
+from stepper.lesson import load_lesson
+from stepper.lesson.text import text_lesson
+
+TEXT = "the quick brown fox jumps over the lazy dog, and then? it sleeps; zzz. wow she said!"
+
+
+def test_save_lesson_round_trips_and_passes_check(tmp_path, capsys):
+    out = tmp_path / "mine.yaml"
+    assert main(["--text", TEXT, "--save-lesson", str(out)]) == 0
+    made, _ = text_lesson(TEXT)
+    saved = load_lesson(out)
+    assert replace(saved, path=made.path) == made
+    assert len(made.vocab) == 32 and set(made.vocab) == set(TEXT)
+    assert "".join(made.vocab[i] for i in made.data) == TEXT
+    assert main(["--check", str(out)]) == 0
+    # Nothing the user made is overwritten unless asked.
+    assert main(["--text", "abc", "--save-lesson", str(out)]) == 1
+    assert load_lesson(out) == saved
+
+
+def test_text_settings_change_the_model(tmp_path):
+    out = tmp_path / "gru.yaml"
+    assert main(["--text", "abcabd", "--cell", "gru", "--hidden", "5", "--iterations", "40", "--save-lesson", str(out)]) == 0
+    lesson = load_lesson(out)
+    assert (lesson.model.cell, lesson.model.hidden_size, lesson.training.iterations) == ("gru", 5, 40)
+
+
+def test_a_txt_file_is_read_with_line_breaks_as_spaces(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\nworld\n", encoding="utf-8")
+    lesson, _ = text_lesson(str(notes))
+    assert "".join(lesson.vocab[i] for i in lesson.data) == "hello world"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--text", "".join(chr(c) for c in range(65, 65 + 33))],  # 33 different characters
+        ["--text", "a"],
+        ["--text", "abab", "--hidden", "999"],
+        ["--text", "abab", "--cell", "transformer"],
+        ["--hidden", "8"],
+        ["--save-lesson", "x.yaml"],
+        [str(LESSONS / "hello.yaml"), "--text", "abab"],
+    ],
+)
+def test_bad_text_options_are_refused_in_one_line(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) in (1, 2)
+    err = capsys.readouterr().err.strip()
+    assert err and "\n" not in err
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_dropping_a_text_or_a_lesson_opens_it(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("abcabcabd", encoding="utf-8")
+    app = App(size=(1280, 720))
+    try:
+        pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(notes)))
+        for event in pygame.event.get():
+            app.handle(event)
+        while app.opening is not None:
+            app.tick(0.03)
+        assert app.session is not None and app.session.lesson.vocab == ("a", "b", "c", "d")
+        pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(LESSONS / "hello.yaml")))
+        pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(tmp_path / "picture.png")))
+        for event in pygame.event.get():
+            app.handle(event)
+        while app.opening is not None:
+            app.tick(0.03)
+        assert app.session.lesson.title == load_lesson(LESSONS / "hello.yaml").title
+        assert "picture.png" in app.state.message
+    finally:
+        pygame.display.quit()
