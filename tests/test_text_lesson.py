@@ -33,7 +33,8 @@ def test_save_lesson_round_trips_and_passes_check(tmp_path, capsys):
 
 def test_text_settings_change_the_model(tmp_path):
     out = tmp_path / "gru.yaml"
-    assert main(["--text", "abcabd", "--cell", "gru", "--hidden", "5", "--iterations", "40", "--save-lesson", str(out)]) == 0
+    argv = ["--text", "abcabd", "--cell", "gru", "--hidden", "5", "--iterations", "40"]
+    assert main([*argv, "--save-lesson", str(out)]) == 0
     lesson = load_lesson(out)
     assert (lesson.model.cell, lesson.model.hidden_size, lesson.training.iterations) == ("gru", 5, 40)
 
