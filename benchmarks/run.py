@@ -25,6 +25,7 @@ for folder in (str(ROOT), str(HERE)):
         sys.path.insert(0, folder)
 
 import engine_bench  # noqa: E402  (needs the paths above)
+import limits_bench  # noqa: E402
 import panels_bench  # noqa: E402
 import window_bench  # noqa: E402
 
@@ -56,7 +57,9 @@ class Row:
 
 Section = Callable[[], list[dict[str, Any]]]
 #: name -> function returning rows (dicts of Row's fields). Later issues append here.
-SECTIONS: dict[str, Section] = dict(engine_bench.SECTIONS) | window_bench.SECTIONS | panels_bench.SECTIONS
+SECTIONS: dict[str, Section] = (
+    dict(engine_bench.SECTIONS) | window_bench.SECTIONS | panels_bench.SECTIONS | limits_bench.SECTIONS
+)
 
 
 def collect(names: Sequence[str]) -> list[Row]:

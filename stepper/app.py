@@ -3,6 +3,7 @@ a redraw only when something changed. Nothing here computes model values."""
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import time
@@ -18,7 +19,7 @@ import pygame
 from stepper.cells import CELLS
 from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
 from stepper.edits import Edit
-from stepper.files import OutputError, atomic_write, free_name, ready_to_write
+from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
 from stepper.render import Fonts, LayerCache
@@ -111,12 +112,17 @@ class StartAt:
         trace = session.trace(checkpoint, self.sequence, self.edits)
         panels = state.panels if self.panels is None else self.panels
         cursor = at_step(trace, self.phase, self.step)
+        note = state.message
+        if self.checkpoint is not None and self.checkpoint not in names:  # diverged before it
+            why = "training stopped" if session.result.divergence else "training did not diverge"
+            note = f"{self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
         return replace(
             state,
             checkpoint=checkpoint,
             sequence=self.sequence,
             cursor=cursor,
             panels=panels,
+            message=note,
             edits=self.edits,
         )
 
@@ -159,6 +165,7 @@ class App:
         self._entries: list[LessonEntry] | None = None
         self.session: Session | None = None
         self._compare_session: Session | None = None  # the lesson's second cell, trained on demand
+        self._compare_opening: Opening | None = None  # ... in slices between frames, like a lesson
         self.state: ViewState | None = None
         self.message = ""  # a lesson that could not open
         self.selection = 0
@@ -240,6 +247,7 @@ class App:
         forget_views()
         self.scene = None  # its cells and timeline columns belong to the lesson being closed
         self._compare_session = None
+        self._compare_opening = None
         first = session.checkpoint_names[0]
         trace = session.trace(first)
         self.session = session
@@ -374,6 +382,9 @@ class App:
             return
         if self.state is None or self.session is None:
             self._start_screen_command(command, key)
+            return
+        if self._compare_opening is not None and command is Command.BACK:
+            self._close_compare("side by side: training cancelled")
             return
         state = self.state
         if state.overlay == "lessons" and command in (
@@ -512,17 +523,66 @@ class App:
             panels = tuple(p for p in state.panels if p != "compare")
             self.set_state(replace(state, panels=panels, compare=kinds[0], message="side by side closed"))
 
-    def _partner(self, state: ViewState, trace) -> tuple[Frame, str]:
-        """The right-hand frame of side by side, and the label of the left one."""
+    def _compare_ready(self) -> Session | None:
+        """The lesson's second cell, trained: at once when headless; in the window, training
+        starts here and goes on in slices between frames (tick), with progress, and Esc
+        cancels it. None until it is done."""
+        assert self.session is not None
+        lesson = self.session.lesson
+        if self._compare_session is not None and self._compare_session.lesson.path == lesson.path:
+            return self._compare_session
+        other = lesson.compare_lesson()
+        assert other is not None
+        if self.headless:
+            self._compare_session = Session.open(other)
+            return self._compare_session
+        if self._compare_opening is None:
+            self._compare_opening = Opening(lesson.path, other, training(other.train_config(), other.data))
+            self.advance_compare(OPEN_AT_ONCE_SECONDS)  # a small model is ready at once
+        return self._compare_session if self._compare_opening is None else None
+
+    def advance_compare(self, budget: float) -> None:
+        """Train the compare cell for up to `budget` seconds; when done, side by side shows it."""
+        opening = self._compare_opening
+        if opening is None:
+            return
+        deadline = time.perf_counter() + budget
+        try:
+            while time.perf_counter() < deadline:
+                opening.done = next(opening.steps)
+        except StopIteration as finished:
+            self._compare_opening = None
+            self._compare_session = Session(opening.lesson, finished.value)
+        except Exception as exc:  # the app never dies on a lesson
+            self._compare_opening = None
+            self._close_compare(f"the {opening.lesson.model.cell} could not train ({type(exc).__name__})")
+        self.dirty = True
+
+    def _compare_progress(self) -> str:
+        o = self._compare_opening
+        assert o is not None
+        total = o.lesson.training.iterations
+        title = CELLS[o.lesson.model.cell].title
+        return f"Side by side: training the {title}, {min(o.done, total):,} of {total:,} (Esc cancels)"
+
+    def _close_compare(self, note: str) -> None:
+        self._compare_opening = None
+        if self.state is not None:
+            panels = tuple(p for p in self.state.panels if p != "compare")
+            self.set_state(replace(self.state, panels=panels, message=note))
+
+    def _partner(self, state: ViewState, trace) -> tuple[Frame | None, str]:
+        """The right-hand frame of side by side, and the label of the left one (while the
+        compare cell still trains: no frame, and the label says how far it is)."""
         assert self.session is not None
         session, lesson = self.session, self.session.lesson
         result = session.result
         here = f"{state.checkpoint}, iteration {result.checkpoint(state.checkpoint).iteration}"
         kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
         if kind == "cells":
-            if self._compare_session is None or self._compare_session.lesson.path != lesson.path:
-                self._compare_session = Session.open(lesson.compare_lesson())
-            other = self._compare_session
+            other = self._compare_ready()
+            if other is None:  # the diagram's title says how far it is
+                return None, self._compare_progress()
             names = other.checkpoint_names
             name = state.checkpoint if state.checkpoint in names else names[-1]
             trace_b = other.trace(name, state.sequence)
@@ -654,12 +714,11 @@ class App:
     def save_png(self, folder: Path | None = None) -> Path | None:
         """The frame on screen, drawn again off-screen without the status bar's passing notes."""
         try:
-            target = free_name(save_folder(folder), "rnn-stepper", ".png")
             surface = self.surface
             if self.state is not None:
                 surface = pygame.Surface(self.surface.get_size())
                 LayerCache().draw(self.build(self.state.exported()), surface, self.fonts)
-            path = save_surface(surface, target)
+            path = save_new(save_folder(folder), "rnn-stepper", ".png", lambda p: save_surface(surface, p))
             note = f"saved {path.name}"
         except OutputError as exc:
             path, note = None, str(exc)
@@ -678,7 +737,7 @@ class App:
             self.set_state(replace(self.state, message=f"saving {target.name}..."))
             self.render()  # say so before the window is busy for a few seconds
             data, count = pass_gif(self, self.state, trace, self.state.cursor.phase)
-            path = atomic_write(target, lambda tmp: tmp.write_bytes(data))
+            path = save_new(target.parent, "rnn-stepper", ".gif", lambda p: atomic_write(p, data_to(data)))
             note = f"saved {path.name} ({count} frames)"
         except (OutputError, ExportError) as exc:
             path, note = None, str(exc)
@@ -774,6 +833,11 @@ class App:
         if self.opening is not None:
             self.advance_opening(SLICE_SECONDS)
             return
+        if self._compare_opening is not None:
+            if self.state is None or self.state.compare != "cells" or "compare" not in self.state.panels:
+                self._compare_opening = None  # side by side moved on: the training is not needed
+            else:
+                self.advance_compare(SLICE_SECONDS)
         state = self.state
         if state is None or self.session is None:
             return
@@ -825,8 +889,19 @@ def save_folder(folder: Path | None) -> Path:
         raise OutputError(f"cannot save: the working folder is gone ({exc.strerror})") from None
 
 
+def data_to(data: bytes):
+    """A writer for atomic_write that puts these bytes in the temporary file."""
+    return lambda tmp: tmp.write_bytes(data)
+
+
 def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -> Path:
-    return atomic_write(path, lambda tmp: pygame.image.save(surface, str(tmp)), overwrite)
+    def write(tmp: Path) -> None:
+        try:
+            pygame.image.save(surface, str(tmp))
+        except pygame.error as exc:  # e.g. a pygame built without JPEG support
+            raise OSError(errno.EIO, f"pygame could not write it: {exc}") from None
+
+    return atomic_write(path, write, overwrite)
 
 
 def run_app(

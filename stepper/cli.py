@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from stepper.edits import Edit, EditError, edited, parse_edit, with_edit
-from stepper.files import OutputError, atomic_write_text
-from stepper.headless import ExportError
+from stepper.files import InputError, OutputError, atomic_write_text
+from stepper.headless import MAX_FRAMES, ExportError
 from stepper.lesson import COURSE, Lesson, LessonError, course_lesson, load_lesson
-from stepper.trace import PHASES
+from stepper.lesson.errors import one_line
+from stepper.lesson.load import RESERVED_CHECKPOINT
+from stepper.trace import FORWARD, PHASES
 from stepper.weights import WeightsError, load_weights, save_weights
 
 
@@ -19,10 +24,47 @@ class UsageError(Exception):
     """A bad argument value: printed as one line, exit status 2."""
 
 
+#: The formats pygame writes, by the extension that names them.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")
+
+#: Each thing a run can do (one a run), its flag, and the options it reads.
+ACTIONS = {
+    "check": ("--check", ()),
+    "save_lesson": ("--save-lesson", ()),
+    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", "edit")),
+    "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence", "edit")),
+    "export_weights": ("--export-weights", ("checkpoint", "edit")),
+    "screenshot": ("--screenshot", ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit")),
+    "export_frames": (
+        "--export-frames",
+        ("checkpoint", "sequence", "phase", "size", "panels", "every", "edit"),
+    ),
+    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", "edit")),
+}
+WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit")
+OPTION_FLAGS = {
+    "checkpoint": "--checkpoint",
+    "weights": "--weights",
+    "sequence": "--sequence",
+    "step": "--step",
+    "phase": "--pass",
+    "size": "--size",
+    "panels": "--panels",
+    "every": "--every",
+    "edit": "--edit",
+    "overwrite": "--overwrite",
+}
+#: --text's settings, and their flags: read only with --text.
+TEXT_FLAGS = {"cell": "--cell", "hidden": "--hidden", "iterations": "--iterations"}
+DEFAULT_SIZE = "1920x1080"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rnn-stepper",
-        description="Step through what a tiny recurrent network computes, one operation at a time.",
+        description="Step through what a tiny recurrent network computes, one operation at a time. "
+        "One action a run (the window, --check, or one export); an option the action does not "
+        "use is refused rather than ignored.",
     )
     p.add_argument(
         "lesson",
@@ -39,12 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--text",
         metavar="TEXT|FILE.txt",
-        help="make a lesson from this text (or a .txt file's): its characters are the vocabulary",
+        help="make a lesson from this text (or a .txt file's, line breaks as spaces) and open it "
+        "trained: its characters are the vocabulary (at most 32)",
     )
     p.add_argument("--cell", metavar="rnn|gru|lstm", help="with --text: the cell (default rnn)")
     p.add_argument("--hidden", type=int, metavar="N", help="with --text: hidden units (default 16)")
     p.add_argument("--iterations", type=int, metavar="N", help="with --text: iterations (default 1000)")
-    p.add_argument("--save-lesson", metavar="OUT.yaml", help="with --text: write its lesson, then exit")
+    p.add_argument(
+        "--save-lesson",
+        metavar="OUT.yaml",
+        help="write the lesson --text made as an ordinary lesson file, to refine and --check",
+    )
     p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
     p.add_argument(
         "--export-narration",
@@ -52,24 +99,56 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the caption shown at every place of both passes (every checkpoint, or --checkpoint)",
     )
     p.add_argument("--export-weights", metavar="OUT.npz", help="write the weights (torch names)")
-    p.add_argument("--screenshot", metavar="OUT.png", help="render one frame to PNG, no window")
-    p.add_argument("--export-frames", metavar="DIR", help="render every frame of the pass to PNGs")
+    p.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="render one frame, no window; the extension names the format: .png, .jpg, .bmp or .tga",
+    )
+    p.add_argument(
+        "--export-frames",
+        metavar="DIR",
+        help=f"render every op of the pass to DIR/frame-NNNN.png (NNNN: the step, from 1); at most "
+        f"{MAX_FRAMES:,} frames a run (a longer pass is refused: add --every N); on a terminal it "
+        "counts the frames as it goes. DIR must be empty, or, with --overwrite, hold only frames, "
+        "which are all replaced",
+    )
+    p.add_argument(
+        "--every",
+        type=int,
+        metavar="N",
+        help="with --export-frames: every Nth op only (steps 1, 1+N, ...), and the last",
+    )
     p.add_argument("--export-gif", metavar="OUT.gif", help="render the pass as an animated GIF")
     p.add_argument("--checkpoint", metavar="NAME", help="training checkpoint (default: the last)")
-    p.add_argument("--weights", metavar="IN.npz", help="use these weights instead of a checkpoint")
-    p.add_argument("--sequence", metavar="s1,s2,...", help="symbols to play (default: the lesson's)")
+    p.add_argument("--weights", metavar="IN.npz", help="with --export-trace: use these weights")
+    p.add_argument(
+        "--sequence",
+        metavar="SYMBOLS",
+        help="symbols to play (default: the lesson's): s1,s2,...; written together (hello) when "
+        'every symbol is one character; a JSON list (\'["a b", "c,d"]\') for symbols with commas or spaces',
+    )
+    p.add_argument(
+        "--step",
+        type=int,
+        metavar="K",
+        help="start at step K of the pass, counting from 1 as the status bar does (default: 1)",
+    )
     p.add_argument(
         "--edit",
         action="append",
-        default=[],
         metavar="NAME[i,j]=VALUE",
-        help="change one weight before every export or in the window, e.g. Whh[0,1]=0.5 (repeatable)",
+        help="change one weight of the checkpoint, e.g. Whh[0,1]=0.5 or by[2]=-1 (repeatable), "
+        "for the window and every export",
     )
-    p.add_argument("--step", type=int, default=0, metavar="K", help="op index within the pass")
-    p.add_argument("--pass", dest="phase", choices=PHASES, default="forward")
-    p.add_argument("--size", default="1920x1080", metavar="WxH")
-    p.add_argument("--panels", default="", metavar="NAME,...", help="panels to open")
-    p.add_argument("--overwrite", action="store_true", help="replace output files that exist")
+    p.add_argument("--pass", dest="phase", choices=PHASES, help="forward (default) or backward")
+    p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
+    p.add_argument("--panels", metavar="NAME,...", help="panels to open")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace output files that exist; only regular files are replaced (a symbolic link "
+        "to one is written through, the link kept); devices, FIFOs, sockets and folders are refused",
+    )
     return p
 
 
@@ -85,7 +164,14 @@ def lesson_path(text: str) -> Path:
 
 
 def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
-    symbols = [s.strip() for s in text.split(",")]
+    """s1,s2,...; or the symbols written together when each is one character; or a JSON list."""
+    if not text.strip():
+        raise UsageError("--sequence: empty; give the symbols to play, such as " + ",".join(lesson.vocab[:3]))
+    symbols = _json_symbols(text) if "[" not in lesson.vocab else None
+    if symbols is None and "," not in text and all(len(s) == 1 for s in lesson.vocab):
+        symbols = list(text)
+    elif symbols is None:
+        symbols = [s.strip() for s in text.split(",")]
     unknown = [s for s in symbols if s not in lesson.vocab]
     if unknown:
         vocab = ", ".join(lesson.vocab)
@@ -95,6 +181,20 @@ def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
     if len(symbols) > 1001:
         raise UsageError("--sequence: at most 1001 symbols (1000 steps)")
     return lesson.encode(symbols)
+
+
+def _json_symbols(text: str) -> list[str] | None:
+    """The JSON-list form of --sequence, if the text starts like one (a vocabulary holding
+    "[" itself reads it as a symbol instead)."""
+    if not text.lstrip().startswith("["):
+        return None
+    try:
+        symbols = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--sequence: not a JSON list ({exc.msg} at character {exc.pos + 1})") from None
+    if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
+        raise UsageError('--sequence: a JSON list must hold strings, such as ["a b", "c,d"]')
+    return symbols
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -107,10 +207,10 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def parse_edits(texts: Sequence[str], lesson: Lesson) -> tuple[Edit, ...]:
+def parse_edits(texts: Sequence[str] | None, lesson: Lesson) -> tuple[Edit, ...]:
     """Every --edit, checked against the lesson's weights; a later edit of a cell wins."""
     edits: tuple[Edit, ...] = ()
-    for text in texts:
+    for text in texts or ():
         try:
             edit = parse_edit(text, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
         except EditError as exc:
@@ -123,9 +223,9 @@ def _trace_for(args: argparse.Namespace, lesson: Lesson):
     from stepper.session import Session, record_sequence
 
     session = Session.open(lesson)
-    sequence = parse_sequence(args.sequence, lesson) if args.sequence else lesson.playback
+    sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else lesson.playback
     edits = parse_edits(args.edit, lesson)
-    if args.weights:
+    if args.weights is not None:
         params = load_weights(args.weights, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
         return session, record_sequence(edited(params, edits), lesson.vocab, sequence)
     checkpoint = _checkpoint_name(args, session)
@@ -153,128 +253,250 @@ def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
 
 
 def _checkpoint_name(args: argparse.Namespace, session) -> str:
-    names = session.checkpoint_names
-    if args.checkpoint is None:
-        return names[-1]
-    if args.checkpoint not in names:
-        raise UsageError(
-            f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {', '.join(names)}"
+    """--checkpoint, or the lesson's last; one that training never reached is refused."""
+    from stepper.headless import refuse_unreached
+
+    wanted = session.lesson.checkpoint_names[-1] if args.checkpoint is None else args.checkpoint
+    if wanted not in session.checkpoint_names and wanted not in session.lesson.checkpoint_names:
+        names = ", ".join(session.checkpoint_names)
+        raise UsageError(f"--checkpoint: no checkpoint {wanted!r}; this lesson has {names}")
+    refuse_unreached(session, wanted)
+    return wanted
+
+
+def _action(args: argparse.Namespace) -> str:
+    """The one thing this run does; two asked for at once is refused."""
+    chosen = [name for name in ACTIONS if getattr(args, name) is not None]
+    if len(chosen) > 1:
+        flags = " and ".join(ACTIONS[name][0] for name in chosen)
+        raise UsageError(f"{flags}: one action a run; run the command once for each")
+    return chosen[0] if chosen else "window"
+
+
+def validate(args: argparse.Namespace) -> str:
+    """Check every option's value, whatever else is given, then that the action uses it."""
+    action = _action(args)
+    if args.size is not None:
+        parse_size(args.size)
+    if args.panels is not None:
+        from stepper.headless import ExportError, parse_panels
+
+        try:
+            parse_panels(args.panels)
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+    if args.step is not None and args.step < 1:
+        raise UsageError(f"--step: {args.step}; steps count from 1, as the status bar's 'step k of n' does")
+    if args.every is not None and args.every < 1:
+        raise UsageError(f"--every: {args.every}; give a whole number from 1 (every op) up")
+    if args.sequence is not None and not args.sequence.strip():
+        raise UsageError("--sequence: empty; give the symbols to play, or leave it out for the lesson's own")
+    if args.screenshot:
+        suffix = Path(args.screenshot).suffix.lower()
+        if suffix not in IMAGE_SUFFIXES:
+            named = f"the extension {suffix!r}" if suffix else "no extension"
+            gif = " (an animation: --export-gif)" if suffix == ".gif" else ""
+            raise UsageError(
+                f"--screenshot: {args.screenshot} has {named}; name the file .png, .jpg, .bmp or .tga{gif}"
+            )
+    files = ("save_lesson", "export_trace", "export_narration", "export_weights", "screenshot", "export_gif")
+    out = getattr(args, action) if action in files else None
+    if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
+        raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
+    if action == "export_frames" and not args.export_frames.strip():
+        raise UsageError("--export-frames: an empty folder name; give one such as frames")
+    for source in (args.lesson, args.weights):
+        if out and source and _same_file(out, source):
+            raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")
+    if action == "check" and args.lesson:
+        raise UsageError(f"--check: give the lesson files after --check ({args.lesson} came before it)")
+    _validate_text(args, action)
+    if out and args.text and _same_file(out, args.text):
+        raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")
+    reads = WINDOW_READS if action == "window" else ACTIONS[action][1]
+    if action == "window" and not args.lesson and args.text is None:
+        reads = ("size",)
+    for name, flag in OPTION_FLAGS.items():
+        given = getattr(args, name) not in (None, False)
+        if not given or name in reads or (name == "overwrite" and action not in ("window", "check")):
+            continue
+        doing = (
+            "the start screen"
+            if action == "window" and not args.lesson
+            else ("the window" if action == "window" else ACTIONS[action][0])
         )
-    return args.checkpoint
+        if name == "weights":
+            raise UsageError(
+                "--weights: only --export-trace and --export-narration read a weights file; the window "
+                "and the other exports show the lesson's own checkpoints (--checkpoint NAME)"
+            )
+        if name == "step" and action in ("export_frames", "export_gif"):
+            raise UsageError(
+                f"--step: {doing} writes the whole pass; --step is for --screenshot and the window"
+            )
+        raise UsageError(f"{flag}: not used by {doing}; leave it out")
+    return action
+
+
+def _validate_text(args: argparse.Namespace, action: str) -> None:
+    """--text stands in for a lesson; its settings and --save-lesson need it."""
+    from stepper.lesson.text import settings_problem
+
+    if args.text is None:
+        given = [flag for name, flag in TEXT_FLAGS.items() if getattr(args, name) is not None]
+        if action == "save_lesson" or given:
+            flag = given[0] if given else "--save-lesson"
+            raise UsageError(f"{flag}: only with --text, which makes the lesson")
+        return
+    if args.lesson:
+        raise UsageError(f"--text: makes its own lesson; give either {args.lesson} or --text, not both")
+    if action == "check":
+        raise UsageError("--text: --check reads lesson files; write one with --save-lesson first")
+    if not args.text.strip():
+        raise UsageError("--text: empty; give some text, or a .txt file")
+    settings = _text_settings(args)
+    problem = settings_problem(settings.cell, settings.hidden_size, settings.iterations)
+    if problem:
+        raise UsageError(problem)
+
+
+def _text_settings(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from stepper.lesson.text import TextSettings
+
+    changed = {"cell": args.cell, "hidden_size": args.hidden, "iterations": args.iterations}
+    return replace(TextSettings(), **{k: v for k, v in changed.items() if v is not None})
+
+
+def _text_lesson(args: argparse.Namespace) -> tuple[Lesson, str]:
+    """The lesson --text makes (with --cell, --hidden, --iterations), and its file's text."""
+    from stepper.lesson.text import text_lesson
+
+    return text_lesson(args.text, _text_settings(args))
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (yet): not the same file
+        return False
 
 
 def run(args: argparse.Namespace) -> int:
     if args.lesson:
         args.lesson = str(lesson_path(args.lesson))
-    if args.check is not None:
+    action = validate(args)
+    if action == "check":
         from stepper.lesson.catalog import builtin_lessons
         from stepper.lesson.check import check_lessons
 
         return check_lessons([str(lesson_path(p)) for p in args.check] or [str(p) for p in builtin_lessons()])
-    if args.text is not None or args.save_lesson or (args.cell, args.hidden, args.iterations) != (None,) * 3:
-        lesson = _text_lesson(args)
-        if args.save_lesson:
+    if args.text is not None:
+        lesson, yaml_text = _text_lesson(args)
+        if action == "save_lesson":
+            print(f"wrote {one_line(str(atomic_write_text(args.save_lesson, yaml_text, args.overwrite)))}")
             return 0
     else:
         lesson = load_lesson(args.lesson) if args.lesson else None
-    headless = (
-        args.export_trace,
-        args.export_narration,
-        args.export_weights,
-        args.screenshot,
-        args.export_frames,
-        args.export_gif,
-    )
-    if any(headless) and lesson is None:
+    if action != "window" and lesson is None:
         raise UsageError("give a lesson file before the export options")
-    if args.weights and not (args.export_trace or args.export_narration):
-        raise UsageError(
-            "--weights: only --export-trace and --export-narration read a weights file; the window "
-            "and the other exports show the lesson's own checkpoints (--checkpoint NAME)"
-        )
-    if args.export_trace:
+    known = () if lesson is None else (*lesson.checkpoint_names, RESERVED_CHECKPOINT)
+    if lesson is not None and args.checkpoint is not None and args.checkpoint not in known:
+        names = ", ".join(lesson.checkpoint_names)  # said before any training
+        raise UsageError(f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {names}")
+    if lesson is not None and args.sequence is not None:
+        parse_sequence(args.sequence, lesson)  # before any training
+    if lesson is not None:
+        parse_edits(args.edit, lesson)
+    if action == "export_trace":
         from stepper.export import trace_json_text
 
         _, trace = _trace_for(args, lesson)
         out = atomic_write_text(args.export_trace, trace_json_text(trace), args.overwrite)
-        print(f"wrote {out}")
+        print(f"wrote {one_line(str(out))}")
         return 0
-    if args.export_narration:
+    if action == "export_narration":
         out = atomic_write_text(args.export_narration, _narration_json(args, lesson), args.overwrite)
-        print(f"wrote {out}")
+        print(f"wrote {one_line(str(out))}")
         return 0
-    if args.export_weights:
+    if action == "export_weights":
         from stepper.session import Session
 
         session = Session.open(lesson)
         params = edited(session.params(_checkpoint_name(args, session)), parse_edits(args.edit, lesson))
-        print(f"wrote {save_weights(args.export_weights, params, args.overwrite)}")
+        print(f"wrote {one_line(str(save_weights(args.export_weights, params, args.overwrite)))}")
         return 0
-    if args.screenshot or args.export_frames or args.export_gif:
+    size = parse_size(args.size or DEFAULT_SIZE)
+    if action != "window":
         from stepper.headless import export_images
 
         return export_images(args, lesson, _start_at(args, lesson))
     from stepper.app import run_app
 
     if lesson is None:
-        return run_app(size=parse_size(args.size))
-    return run_app(lesson.path, parse_size(args.size), _start_at(args, lesson), lesson)
+        return run_app(size=size)
+    return run_app(lesson.path, size, _start_at(args, lesson), lesson)
 
 
-def _text_lesson(args: argparse.Namespace) -> Lesson:
-    """--text (with --cell, --hidden, --iterations): the lesson it makes; --save-lesson writes it."""
-    from stepper.lesson.text import TextSettings, settings_problem, text_lesson
+def pass_length(lesson: Lesson, sequence: tuple[int, ...] | None, phase: str) -> int:
+    """How many steps a pass has: its shape depends on the cell and the length, not on the
+    weights, so the untrained weights tell it without training."""
+    from stepper.params import init_params
+    from stepper.session import record_sequence
 
-    if args.text is None:
-        given = "--save-lesson" if args.save_lesson else "--cell, --hidden and --iterations"
-        raise UsageError(f"{given}: only with --text")
-    if args.lesson:
-        raise UsageError("--text: give either a lesson or --text, not both")
-    defaults = TextSettings()
-    cell = defaults.cell if args.cell is None else args.cell
-    hidden = defaults.hidden_size if args.hidden is None else args.hidden
-    iterations = defaults.iterations if args.iterations is None else args.iterations
-    problem = settings_problem(cell, hidden, iterations)
-    if problem:
-        raise UsageError(problem)
-    settings = TextSettings(cell, hidden, iterations)
-    lesson, yaml_text = text_lesson(args.text, settings)
-    if args.save_lesson:
-        print(f"wrote {atomic_write_text(args.save_lesson, yaml_text, args.overwrite)}")
-    return lesson
+    m = lesson.model
+    params = init_params(m.cell, len(lesson.vocab), m.hidden_size, 0.0, 0)
+    trace = record_sequence(params, lesson.vocab, lesson.playback if sequence is None else sequence)
+    return len(trace.phase_range(phase))
 
 
 def _start_at(args: argparse.Namespace, lesson: Lesson):
     """Where --checkpoint, --pass, --step, --panels and --sequence put the first frame."""
     from stepper.app import StartAt
-    from stepper.headless import ExportError, parse_panels
+    from stepper.headless import parse_panels
 
-    if args.checkpoint is not None and args.checkpoint not in lesson.checkpoint_names:
-        names = ", ".join(lesson.checkpoint_names)
-        raise UsageError(f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {names}")
-    try:
-        panels = parse_panels(args.panels) if args.panels else None
-    except ExportError as exc:
-        raise UsageError(str(exc)) from None
-    sequence = parse_sequence(args.sequence, lesson) if args.sequence else None
-    return StartAt(args.checkpoint, args.phase, args.step, panels, sequence, parse_edits(args.edit, lesson))
+    panels = parse_panels(args.panels) if args.panels is not None else None
+    sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else None
+    phase = args.phase or FORWARD
+    step = args.step or 1
+    if args.step is not None:
+        n = pass_length(lesson, sequence, phase)
+        if step > n:
+            raise UsageError(f"--step: {step} is outside 1..{n} for the {phase} pass")
+    return StartAt(args.checkpoint, phase, step - 1, panels, sequence, parse_edits(args.edit, lesson))
+
+
+def _tolerant_output() -> None:
+    """A console that cannot encode a lesson's text (PYTHONIOENCODING=ascii, an old Windows
+    console) gets escapes instead of a UnicodeEncodeError, on every print path."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # closed or detached: nothing to protect
+                reconfigure(errors="backslashreplace")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_output()
     args = build_parser().parse_args(argv)
     try:
         return run(args)
     except LessonError as exc:
         print(exc, file=sys.stderr)
         return 1
-    except (WeightsError, OutputError, ExportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (WeightsError, OutputError, ExportError, InputError) as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except UsageError as exc:
-        print(f"rnn-stepper: {exc}", file=sys.stderr)
+        print(f"rnn-stepper: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `--check ... | head`: the reader left; nothing more to say
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 1
 
 
 if __name__ == "__main__":

@@ -96,3 +96,62 @@ def test_compare_from_the_command_line_panels(tmp_path):
         == 0
     )
     assert out.exists()
+
+
+# ----- the compare cell trains in slices, with progress, and Esc cancels -------------------
+
+
+@pytest.fixture
+def slow_compare(monkeypatch):
+    """gru-gates with nothing trained at once: every slice of the compare training is seen."""
+    from stepper import app as app_module
+
+    a = App(LESSONS / "gru-gates.yaml", size=(1920, 1080))
+    monkeypatch.setattr(app_module, "OPEN_AT_ONCE_SECONDS", 0.0)
+    monkeypatch.setattr(app_module, "SLICE_SECONDS", 1e-4)  # a slice or two of 16 iterations a tick
+    a.set_state(replace(a.state, panels=()))
+    a.render()
+    yield a
+    pygame.display.quit()
+
+
+def diagram_title(app) -> str:
+    (layer,) = [layer for layer in app.scene.layers if layer.name == "diagram"]
+    return next(i.text for i in layer.items if isinstance(i, Text))
+
+
+def test_the_compare_cell_trains_between_frames_with_progress(slow_compare):
+    app = slow_compare
+    press(app, "v", "v")
+    assert app.state.compare == "cells" and app.frame().partner is None, "not trained inside the draw"
+    assert "training the vanilla RNN" in diagram_title(app) and "Esc cancels" in diagram_title(app)
+    total = app.session.lesson.training.iterations
+    seen = []
+    for _ in range(10_000):
+        app.tick(0.016)
+        if app.frame().partner is not None:
+            break
+        seen.append(app._compare_opening.done)
+        press(app, "right")  # the window answers keys while it trains
+    frame = app.frame()
+    assert frame.partner is not None and frame.partner.trace.cell == "rnn"
+    assert seen == sorted(seen) and len(set(seen)) > 1 and seen[-1] <= total + 16
+    app.render()
+    assert "training the" not in diagram_title(app)
+
+
+def test_esc_cancels_the_compare_training_and_the_window_goes_on(slow_compare):
+    app = slow_compare
+    press(app, "v", "v")
+    app.tick(0.016)
+    assert app._compare_opening is not None
+    press(app, "escape")
+    assert app.running and "compare" not in app.state.panels
+    assert "cancelled" in app.state.message and app._compare_opening is None
+    press(app, "right", "v")  # side by side opens again, on checkpoints
+    assert app.state.compare == "checkpoints" and app.frame().partner is not None
+    press(app, "v")
+    assert app.state.compare == "cells" and app._compare_opening is not None, "training starts over"
+    press(app, "v")  # moving on to sequences: the training is dropped at the next tick
+    app.tick(0.016)
+    assert app._compare_opening is None and app.frame().partner is not None

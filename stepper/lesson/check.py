@@ -47,7 +47,7 @@ class Report:
         extra = f"; {self.compare} compare trained in {self.compare_seconds:.2f} s" if self.compare else ""
         narration = f"captions true at {self.places:,} places, longest {self.longest:,} characters"
         return [
-            f"{self.path}: ok (trained in {self.seconds:.2f} s, {len(self.results)} claims hold, "
+            f"{one_line(self.path)}: ok (trained in {self.seconds:.2f} s, {len(self.results)} claims hold, "
             f"{narration}{extra})"
         ]
 

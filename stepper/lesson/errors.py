@@ -24,9 +24,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        path = one_line(self.path)  # a file name may hold a newline; a problem stays one line
         if self.line <= 0:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+            return f"{path}: {self.message}"
+        return f"{path}:{self.line}:{self.column}: {self.message}"
 
 
 class LessonError(Exception):

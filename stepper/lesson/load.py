@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from stepper.cells import CELLS
+from stepper.files import InputError, read_regular
 from stepper.lesson.claims import ClaimError, parse_claim
 from stepper.lesson.claims import value_shapes as claim_shapes
+from stepper.lesson.cost import MAX_TRAINING_SECONDS, max_iterations, training_seconds
 from stepper.lesson.errors import LessonError, Problem, one_line, quote
 from stepper.lesson.fields import Reader, suggestion
 from stepper.lesson.guards import parse_guard, parse_slice, timesteps
@@ -34,8 +36,6 @@ MAX_SYMBOL_LENGTH = 8
 MAX_STEPS = 1000  # playback steps; the sequence holds one symbol more
 MAX_ITERATIONS = 200_000
 MAX_SEQ_LENGTH = 1000
-#: iterations x seq_length: about a minute of training for the largest models.
-MAX_TRAINING_SYMBOLS = 5_000_000
 MAX_DATA = 10_000
 MAX_CHECKPOINTS = 20
 MAX_CAPTIONS = 500
@@ -56,10 +56,9 @@ def load_lesson(path: str | Path) -> Lesson:
     """Read and validate one lesson file; LessonError lists all its problems."""
     shown = str(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise LessonError([Problem(shown, 0, 0, f"cannot read the file: {exc.strerror or exc}")]) from None
+        data = read_regular(path, MAX_BYTES)
+    except InputError as exc:
+        raise LessonError([Problem(shown, 0, 0, f"cannot read the file: {exc}")]) from None
     return parse_lesson(data, path)
 
 
@@ -100,6 +99,7 @@ class _LessonReader:
         self.hidden: int | None = None
         self.checkpoints: tuple[tuple[str, int], ...] | None = None
         self.steps: int | None = None  # playback timesteps
+        self.budget: tuple[Mark, int, int] | None = None  # where iterations stand, iterations, seq_length
 
     def lesson(self, root: Node, path: Path) -> Lesson | None:
         r = self.r
@@ -282,18 +282,10 @@ class _LessonReader:
             keys.get("seq_length"), lambda n: r.integer(n, "training.seq_length", 1, MAX_SEQ_LENGTH), 25
         )
         clip = self.optional(keys.get("clip"), self.read_clip, 5.0)
-        if (
-            iterations is not None
-            and seq_length is not None
-            and iterations * seq_length > MAX_TRAINING_SYMBOLS
-        ):
-            r.report(
-                keys["iterations"].mark,
-                "training",
-                f"iterations x seq_length is {iterations * seq_length:,}; at most {MAX_TRAINING_SYMBOLS:,} "
-                "so training stays under a minute",
-            )
-            iterations = None
+        if iterations is not None and seq_length is not None:
+            self.budget = (keys["iterations"].mark, iterations, seq_length)
+            if self.cell is not None and not self.affordable(self.cell, "training"):
+                iterations = None
         self.checkpoints = self.optional(
             keys.get("checkpoints"), lambda n: self.read_checkpoints(n, iterations)
         )
@@ -399,7 +391,29 @@ class _LessonReader:
                 keys["cell"].mark, "compare.cell", f"the lesson's model is already {cell}; name another cell"
             )
             return None
+        if cell is not None and not self.affordable(cell, "compare.cell", keys["cell"].mark):
+            return None
         return cell
+
+    def affordable(self, cell: str, where: str, mark: Mark | None = None) -> bool:
+        """Whether training this cell at the lesson's size fits the time limit (see cost.py);
+        if not, say how long it would take and how many iterations fit."""
+        if self.budget is None or self.hidden is None or self.vocab is None:
+            return True
+        at, iterations, seq_length = self.budget
+        vocab = len(self.vocab)
+        seconds = training_seconds(cell, vocab, self.hidden, iterations, seq_length)
+        if seconds <= MAX_TRAINING_SECONDS:
+            return True
+        fits = max_iterations(cell, vocab, self.hidden, seq_length)
+        self.r.report(
+            mark or at,
+            where,
+            f"{iterations:,} iterations x seq_length {seq_length} take about {seconds:.0f} s for this "
+            f"{cell} (hidden size {self.hidden}) on a 2-core machine; at most "
+            f"{MAX_TRAINING_SECONDS:.0f} s: use at most {fits:,} iterations at this seq_length",
+        )
+        return False
 
     # -- narration and claims ---------------------------------------------------------------
 
