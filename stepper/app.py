@@ -16,12 +16,14 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
+from stepper import places
 from stepper.cells import CELLS
-from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
+from stepper.commands import KEYMAPS, PANEL_COMMANDS, Command
 from stepper.edits import Edit
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
+from stepper.passes.sample import SampleSettings
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
@@ -56,7 +58,7 @@ NAV = (
     Command.PREV_T,
     Command.FIRST,
     Command.LAST,
-    Command.TOGGLE_PASS,
+    Command.NEXT_PASS,
 )
 
 
@@ -104,27 +106,30 @@ class StartAt:
     step: int = 0
     panels: tuple[str, ...] | None = None
     sequence: tuple[int, ...] | None = None
-    edits: tuple[Edit, ...] = ()
+    iteration: int | None = None  # --iteration K
+    sample: SampleSettings | None = None  # --sample, --temperature, --seed, --prime
+    edits: tuple[Edit, ...] = ()  # --edit
 
     def applied(self, state: ViewState, session: Session) -> ViewState:
         names = session.checkpoint_names
         checkpoint = self.checkpoint if self.checkpoint in names else state.checkpoint
-        trace = session.trace(checkpoint, self.sequence, self.edits)
         panels = state.panels if self.panels is None else self.panels
-        cursor = at_step(trace, self.phase, self.step)
         note = state.message
         if self.checkpoint is not None and self.checkpoint not in names:  # diverged before it
             why = "training stopped" if session.result.divergence else "training did not diverge"
             note = f"{self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
-        return replace(
+        placed = replace(
             state,
             checkpoint=checkpoint,
             sequence=self.sequence,
-            cursor=cursor,
             panels=panels,
-            message=note,
+            sample=self.sample,
             edits=self.edits,
         )
+        if self.iteration is not None:
+            placed = places.go_to_iteration(placed, session, self.iteration)
+        trace = places.trace_of(session, placed)
+        return replace(placed, cursor=at_step(trace, self.phase, self.step), message=note)
 
 
 @dataclass
@@ -238,9 +243,9 @@ class App:
             self._fail(f'Training of "{title}" was cancelled. Choose a lesson with L.')
 
     def trace_of(self, state: ViewState) -> Trace:
-        """The trace a state shows: its checkpoint with its edits, on its sequence."""
+        """The trace a state shows: its checkpoint on its sequence, or iteration K on its chunk."""
         assert self.session is not None
-        return self.session.trace(state.checkpoint, state.sequence, state.edits)
+        return places.trace_of(self.session, state)
 
     def _show(self, path: Path, session: Session) -> None:
         lesson = session.lesson
@@ -310,7 +315,7 @@ class App:
             state,
             self.session.lesson,
             self.trace_of(state),
-            checkpoint.iteration,
+            checkpoint.iteration if state.iteration is None else state.iteration,
             self.session.checkpoint_names,
             problem,
             loss_history=result.loss_history,
@@ -400,6 +405,9 @@ class App:
         if state.overlay == "notes" and command in NOTES_SCROLL:
             self.scroll_notes(command)
             return
+        if state.mode == "entry":
+            self._entry_command(command)
+            return
         trace = self.trace_of(state)
         if command in NAV:
             cursor = move(state.cursor, trace, command)
@@ -414,6 +422,14 @@ class App:
             self.set_state(replace(state, speed=SPEEDS[k], message=f"speed {SPEEDS[k]:g} ops/s"))
         elif command in (Command.TOGGLE_TRAINED, Command.PREV_CHECKPOINT, Command.NEXT_CHECKPOINT):
             self._switch_checkpoint(command)
+        elif command is Command.GO_TO_ITERATION:
+            pygame.key.start_text_input()
+            self.set_state(places.open_entry(state))
+        elif command in (Command.COOLER, Command.HOTTER):
+            direction = 1 if command is Command.HOTTER else -1
+            self.set_state(places.temperature_step(state, self.session, direction))
+        elif command is Command.RESEED:
+            self.set_state(places.reseed(state, self.session))
         elif command is Command.PANEL_COMPARE:
             self._cycle_compare()
         elif command in PANEL_COMMANDS:
@@ -619,8 +635,32 @@ class App:
         )
         return partner, left
 
+    def _entry_command(self, command: Command) -> None:
+        """The number entry's own table: Backspace, Enter, Esc (digits come as TEXTINPUT)."""
+        assert self.session is not None and self.state is not None
+        if command is Command.ENTRY_DELETE:
+            self.set_state(places.delete_last(self.state))
+            return
+        if command is Command.ENTRY_ACCEPT:
+            state = places.accept_entry(self.state, self.session)
+        else:
+            state = places.cancel_entry(self.state)
+        if state.mode != "entry":
+            pygame.key.stop_text_input()
+        self.set_state(state)
+
+    def go_to_iteration(self, k: int) -> None:
+        assert self.session is not None and self.state is not None
+        self.set_state(places.go_to_iteration(self.state, self.session, k))
+
     def _switch_checkpoint(self, command: Command) -> None:
         assert self.session is not None and self.state is not None
+        if self.state.iteration is not None and command is not Command.TOGGLE_TRAINED:
+            direction = 1 if command is Command.NEXT_CHECKPOINT else -1
+            moved = places.step_checkpoint(self.state, self.session, direction)
+            if moved is not None:
+                self.set_state(moved)
+                return
         names = self.session.checkpoint_names
         k = names.index(self.state.checkpoint)
         if command is Command.TOGGLE_TRAINED:
@@ -632,8 +672,8 @@ class App:
                 else names[min(len(names) - 1, k + 1)]
             )
         old = self.trace_of(self.state)
-        new = self.session.trace(target, self.state.sequence, self.state.edits)
-        self.set_state(replace(self.state, checkpoint=target, cursor=same_place(self.state.cursor, old, new)))
+        moved = replace(self.state, checkpoint=target, iteration=None)
+        self.set_state(replace(moved, cursor=same_place(self.state.cursor, old, self.trace_of(moved))))
 
     def _open_number(self, key: str) -> None:
         if key.isdigit() and 1 <= int(key) <= len(self.lesson_paths):
@@ -748,9 +788,12 @@ class App:
     def handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:
             self.running = False
+        elif event.type == pygame.TEXTINPUT and self.state is not None and self.state.mode == "entry":
+            self.set_state(places.typed(self.state, event.text))
         elif event.type == pygame.KEYDOWN:
             key = key_name(event)
-            command = KEYMAP.get(key)
+            mode = self.state.mode if self.state is not None else "step"
+            command = KEYMAPS[mode].get(key)
             if self.state is not None and self.state.quit_asked and command is not Command.BACK:
                 self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
             if command is not None:
@@ -768,6 +811,10 @@ class App:
             self.open_dropped(str(getattr(event, "file", "")))
         elif event.type == pygame.MOUSEMOTION:
             self.pointer(event.pos)
+            if getattr(event, "buttons", (0,))[0] and self.scene is not None and self.state is not None:
+                hit = self.scene.hit(*event.pos)  # dragging along the history's scrubber
+                if isinstance(hit, Hotspot) and hit.kind == "iteration" and not self.state.overlay:
+                    self.scrub(hit, event.pos)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             self.click(event.pos)
 
@@ -827,6 +874,13 @@ class App:
             t = int(hit.key)
             cursor = Cursor(self.state.cursor.phase, trace.timestep_range(self.state.cursor.phase, t).start)
             self.set_state(replace(self.state, cursor=cursor))
+        elif hit.kind == "iteration" and self.state is not None and not self.state.overlay:
+            self.scrub(hit, pos)
+
+    def scrub(self, hit: Hotspot, pos: tuple[int, int]) -> None:
+        """The history panel's scrubber: the iteration under the pointer, replayed."""
+        x0, x1, last = (int(v) for v in hit.key.split(":"))
+        self.go_to_iteration(round((pos[0] - x0) / max(1, x1 - x0) * last))
 
     def tick(self, seconds: float) -> None:
         """Advance training, the transition and playback; playback stops by itself at the end."""

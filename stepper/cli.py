@@ -15,8 +15,10 @@ from stepper.files import InputError, OutputError, atomic_write_text
 from stepper.headless import MAX_FRAMES, ExportError
 from stepper.lesson import COURSE, Lesson, LessonError, course_lesson, load_lesson
 from stepper.lesson.errors import one_line
-from stepper.lesson.load import RESERVED_CHECKPOINT
-from stepper.trace import FORWARD, PHASES
+from stepper.lesson.load import MAX_SAMPLE, RESERVED_CHECKPOINT
+from stepper.passes.sample import sample_listing
+from stepper.passes.update import update_listing
+from stepper.trace import FORWARD, PHASES, SAMPLE, UPDATE
 from stepper.weights import WeightsError, load_weights, save_weights
 
 
@@ -28,20 +30,25 @@ class UsageError(Exception):
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")
 
 #: Each thing a run can do (one a run), its flag, and the options it reads.
+#: Where in the learning loop: a training iteration, and how the sample pass writes.
+LOOP = ("iteration", "sample", "temperature", "seed", "prime")
 ACTIONS = {
     "check": ("--check", ()),
     "save_lesson": ("--save-lesson", ()),
-    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", "edit")),
+    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", "edit", *LOOP)),
     "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence", "edit")),
     "export_weights": ("--export-weights", ("checkpoint", "edit")),
-    "screenshot": ("--screenshot", ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit")),
+    "screenshot": (
+        "--screenshot",
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit", *LOOP),
+    ),
     "export_frames": (
         "--export-frames",
-        ("checkpoint", "sequence", "phase", "size", "panels", "every", "edit"),
+        ("checkpoint", "sequence", "phase", "size", "panels", "every", "edit", *LOOP),
     ),
-    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", "edit")),
+    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", "edit", *LOOP)),
 }
-WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit")
+WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit", *LOOP)
 OPTION_FLAGS = {
     "checkpoint": "--checkpoint",
     "weights": "--weights",
@@ -52,6 +59,11 @@ OPTION_FLAGS = {
     "panels": "--panels",
     "every": "--every",
     "edit": "--edit",
+    "iteration": "--iteration",
+    "sample": "--sample",
+    "temperature": "--temperature",
+    "seed": "--seed",
+    "prime": "--prime",
     "overwrite": "--overwrite",
 }
 #: --text's settings, and their flags: read only with --text.
@@ -134,13 +146,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="start at step K of the pass, counting from 1 as the status bar does (default: 1)",
     )
     p.add_argument(
+        "--pass", dest="phase", choices=PHASES, help="forward (default), backward, update or sample"
+    )
+    p.add_argument(
+        "--iteration",
+        type=int,
+        metavar="K",
+        help="training iteration K exactly as it happened: its chunk, carried state and update "
+        "(replayed from the nearest stored snapshot); with --export-trace adds chunk and update",
+    )
+    p.add_argument("--sample", type=int, metavar="N", help="symbols the sample pass writes")
+    p.add_argument("--temperature", type=float, metavar="T", help="sampling temperature; 0 is greedy")
+    p.add_argument("--seed", type=int, metavar="S", help="seed of the sample pass's draws")
+    p.add_argument(
+        "--prime", metavar="SYMBOLS", help="what the sample pass starts from (default: the playback's first)"
+    )
+    p.add_argument(
         "--edit",
         action="append",
         metavar="NAME[i,j]=VALUE",
         help="change one weight of the checkpoint, e.g. Whh[0,1]=0.5 or by[2]=-1 (repeatable), "
         "for the window and every export",
     )
-    p.add_argument("--pass", dest="phase", choices=PHASES, help="forward (default) or backward")
     p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
     p.add_argument(
@@ -163,7 +190,7 @@ def lesson_path(text: str) -> Path:
     return found
 
 
-def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
+def parse_sequence(text: str, lesson: Lesson, least: int = 2) -> tuple[int, ...]:
     """s1,s2,...; or the symbols written together when each is one character; or a JSON list."""
     if not text.strip():
         raise UsageError("--sequence: empty; give the symbols to play, such as " + ",".join(lesson.vocab[:3]))
@@ -176,7 +203,7 @@ def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
     if unknown:
         vocab = ", ".join(lesson.vocab)
         raise UsageError(f"--sequence: unknown symbol {unknown[0]!r}; the vocabulary is {vocab}")
-    if len(symbols) < 2:
+    if len(symbols) < least:
         raise UsageError("--sequence: needs at least two symbols (input s_t, target s_(t+1))")
     if len(symbols) > 1001:
         raise UsageError("--sequence: at most 1001 symbols (1000 steps)")
@@ -229,7 +256,38 @@ def _trace_for(args: argparse.Namespace, lesson: Lesson):
         params = load_weights(args.weights, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
         return session, record_sequence(edited(params, edits), lesson.vocab, sequence)
     checkpoint = _checkpoint_name(args, session)
-    return session, session.trace(checkpoint, sequence, edits)
+    iteration = checked_iteration(args, session)
+    settings = sample_settings(args, lesson)
+    return session, session.trace(checkpoint, sequence, iteration, settings, edits)
+
+
+def checked_iteration(args: argparse.Namespace, session) -> int | None:
+    if args.iteration is not None and args.iteration > session.last_iteration:
+        raise UsageError(f"--iteration: {args.iteration} is outside 0..{session.last_iteration}")
+    return args.iteration
+
+
+def sample_settings(args: argparse.Namespace, lesson: Lesson):
+    """--sample, --temperature, --seed and --prime over the lesson's own sample settings."""
+    from dataclasses import replace
+
+    from stepper.passes.sample import SampleSettings
+
+    s = lesson.sample
+    settings = SampleSettings(s.length, s.temperature, s.seed, s.prime)
+    prime = None
+    if args.prime is not None:
+        try:
+            prime = parse_sequence(args.prime, lesson, 1)
+        except UsageError as exc:
+            raise UsageError(str(exc).replace("--sequence", "--prime")) from None
+    return replace(
+        settings,
+        length=settings.length if args.sample is None else args.sample,
+        temperature=settings.temperature if args.temperature is None else args.temperature,
+        seed=settings.seed if args.seed is None else args.seed,
+        prime=settings.prime if prime is None else prime,
+    )
 
 
 def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
@@ -248,7 +306,8 @@ def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
     places = []
     for name in names:
         iteration = session.result.checkpoint(name).iteration
-        places += narration_places(lesson, session.trace(name, sequence, edits), name, iteration)
+        trace = session.trace(name, sequence, edits=edits)
+        places += narration_places(lesson, trace, name, iteration)
     return json.dumps(places, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -287,6 +346,16 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(str(exc)) from None
     if args.step is not None and args.step < 1:
         raise UsageError(f"--step: {args.step}; steps count from 1, as the status bar's 'step k of n' does")
+    if args.sample is not None and not 1 <= args.sample <= MAX_SAMPLE:
+        raise UsageError(f"--sample: {args.sample}; give from 1 to {MAX_SAMPLE} symbols")
+    if args.temperature is not None and not 0 <= args.temperature <= 5:
+        raise UsageError(f"--temperature: {args.temperature}; give 0 (greedy) to 5")
+    if args.seed is not None and not 0 <= args.seed < 2**32:
+        raise UsageError(f"--seed: {args.seed}; give a whole number from 0")
+    if args.iteration is not None and args.iteration < 0:
+        raise UsageError(f"--iteration: {args.iteration}; iterations count from 0")
+    if args.iteration is not None and args.weights is not None:
+        raise UsageError("--iteration: replays the lesson's own training; leave out --weights")
     if args.every is not None and args.every < 1:
         raise UsageError(f"--every: {args.every}; give a whole number from 1 (every op) up")
     if args.sequence is not None and not args.sequence.strip():
@@ -413,7 +482,9 @@ def run(args: argparse.Namespace) -> int:
         from stepper.export import trace_json_text
 
         _, trace = _trace_for(args, lesson)
-        out = atomic_write_text(args.export_trace, trace_json_text(trace), args.overwrite)
+        sampled = any(getattr(args, n) is not None for n in LOOP[1:])
+        text = trace_json_text(trace, sample=sampled)
+        out = atomic_write_text(args.export_trace, text, args.overwrite)
         print(f"wrote {one_line(str(out))}")
         return 0
     if action == "export_narration":
@@ -439,7 +510,9 @@ def run(args: argparse.Namespace) -> int:
     return run_app(lesson.path, size, _start_at(args, lesson), lesson)
 
 
-def pass_length(lesson: Lesson, sequence: tuple[int, ...] | None, phase: str) -> int:
+def pass_length(
+    lesson: Lesson, sequence: tuple[int, ...] | None, phase: str, length: int = 0, temperature: float = 1.0
+) -> int:
     """How many steps a pass has: its shape depends on the cell and the length, not on the
     weights, so the untrained weights tell it without training."""
     from stepper.params import init_params
@@ -448,6 +521,11 @@ def pass_length(lesson: Lesson, sequence: tuple[int, ...] | None, phase: str) ->
     m = lesson.model
     params = init_params(m.cell, len(lesson.vocab), m.hidden_size, 0.0, 0)
     trace = record_sequence(params, lesson.vocab, lesson.playback if sequence is None else sequence)
+    if phase == UPDATE:  # a line per parameter group and optimizer line, whatever the numbers
+        t = lesson.training
+        return len(update_listing(t.optimizer, t.learning_rate, t.clip).ops) * len(params)
+    if phase == SAMPLE:
+        return length * len(sample_listing(m.cell, temperature).ops)
     return len(trace.phase_range(phase))
 
 
@@ -460,11 +538,13 @@ def _start_at(args: argparse.Namespace, lesson: Lesson):
     sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else None
     phase = args.phase or FORWARD
     step = args.step or 1
+    sample = sample_settings(args, lesson)
     if args.step is not None:
-        n = pass_length(lesson, sequence, phase)
+        n = pass_length(lesson, sequence, phase, sample.length, sample.temperature)
         if step > n:
             raise UsageError(f"--step: {step} is outside 1..{n} for the {phase} pass")
-    return StartAt(args.checkpoint, phase, step - 1, panels, sequence, parse_edits(args.edit, lesson))
+    edits = parse_edits(args.edit, lesson)
+    return StartAt(args.checkpoint, phase, step - 1, panels, sequence, args.iteration, sample, edits)
 
 
 def _tolerant_output() -> None:

@@ -1,5 +1,8 @@
-"""Every user command and its keys, in ONE table: the app dispatches from it and the
-help overlay and status bar are drawn from it, so they can never disagree."""
+"""Every user command and its keys, in ONE table per mode: the app dispatches from it and
+the help overlay and status bar are drawn from it, so they can never disagree.
+
+A mode is what the keys mean right now: stepping (BINDINGS) or typing into an entry
+(ENTRY_BINDINGS, where text arrives as TEXTINPUT and only editing keys are bound)."""
 
 from __future__ import annotations
 
@@ -17,10 +20,14 @@ class Command(Enum):
     PLAY = "play / pause"
     FASTER = "faster"
     SLOWER = "slower"
-    TOGGLE_PASS = "forward / backward pass"
+    NEXT_PASS = "next pass: forward, backward, update, sample"
     TOGGLE_TRAINED = "untrained / trained"
     PREV_CHECKPOINT = "previous checkpoint"
     NEXT_CHECKPOINT = "next checkpoint"
+    GO_TO_ITERATION = "go to training iteration K"
+    COOLER = "sample: lower temperature (0: greedy)"
+    HOTTER = "sample: higher temperature"
+    RESEED = "sample: new seed, new draws"
     NUMBERS = "numbers in the code line"
     BIG_NUMBERS = "big numbers: this op alone"
     ANIMATE = "animations on / off"
@@ -46,6 +53,9 @@ class Command(Enum):
     WEIGHT_CHANGES = "weights changed since untrained"
     BACK = "close overlay / quit (asks)"
     SELECT = "choose"
+    ENTRY_DELETE = "delete the last character"
+    ENTRY_ACCEPT = "go there"
+    ENTRY_CANCEL = "cancel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +76,14 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.PLAY, ("space",), "Space", "Step"),
     Binding(Command.FASTER, ("+",), "+", "Step"),
     Binding(Command.SLOWER, ("-",), "-", "Step"),
-    Binding(Command.TOGGLE_PASS, ("b",), "B", "Model"),
+    Binding(Command.NEXT_PASS, ("b",), "B", "Model"),
     Binding(Command.TOGGLE_TRAINED, ("t",), "T", "Model"),
     Binding(Command.PREV_CHECKPOINT, ("[",), "[", "Model"),
     Binding(Command.NEXT_CHECKPOINT, ("]",), "]", "Model"),
+    Binding(Command.GO_TO_ITERATION, ("k",), "K", "Model"),
+    Binding(Command.COOLER, (",",), ",", "Model"),
+    Binding(Command.HOTTER, (".",), ".", "Model"),
+    Binding(Command.RESEED, ("x",), "X", "Model"),
     Binding(Command.NUMBERS, ("n",), "N", "Show"),
     Binding(Command.BIG_NUMBERS, ("z",), "Z", "Show"),
     Binding(Command.ANIMATE, ("a",), "A", "Show"),
@@ -101,9 +115,21 @@ BINDINGS: tuple[Binding, ...] = (
 QUIT_QUESTION = "press Esc again to quit"
 
 #: The three keys the status bar always shows.
-STATUS_HINTS = (Command.NEXT_OP, Command.TOGGLE_PASS, Command.HELP)
+STATUS_HINTS = (Command.NEXT_OP, Command.NEXT_PASS, Command.HELP)
 
-KEYMAP: dict[str, Command] = {key: b.command for b in BINDINGS for key in b.keys}
+#: Typing into an entry (the iteration number): text comes as TEXTINPUT, these keys edit.
+ENTRY_BINDINGS: tuple[Binding, ...] = (
+    Binding(Command.ENTRY_DELETE, ("backspace",), "Backspace", "Entry"),
+    Binding(Command.ENTRY_ACCEPT, ("return",), "Enter", "Entry"),
+    Binding(Command.ENTRY_CANCEL, ("escape",), "Esc", "Entry"),
+)
+
+#: Each mode's one table; ViewState.mode names the one in force.
+MODES: dict[str, tuple[Binding, ...]] = {"step": BINDINGS, "entry": ENTRY_BINDINGS}
+KEYMAPS: dict[str, dict[str, Command]] = {
+    mode: {key: b.command for b in table for key in b.keys} for mode, table in MODES.items()
+}
+KEYMAP = KEYMAPS["step"]
 
 
 #: Panel toggles, by the panel names lessons and --panels use.
@@ -120,7 +146,7 @@ PANEL_COMMANDS: dict[Command, str] = {
 
 
 def binding(command: Command) -> Binding:
-    for b in BINDINGS:
+    for b in (b for table in MODES.values() for b in table):
         if b.command is command:
             return b
     raise KeyError(command)

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from stepper.cells import CELLS
 from stepper.edits import Edit, edited
 from stepper.lesson.claims import claim_values, value_shapes
 from stepper.lesson.model import Lesson
 from stepper.lesson.notes import fill_notes, note_placeholders
+from stepper.optim import OptimizerState
 from stepper.params import Params
+from stepper.passes.sample import SampleSettings, with_sample
+from stepper.passes.update import with_update
 from stepper.record import record
-from stepper.trace import Trace
+from stepper.replay import Iteration, replay
+from stepper.trace import Chunk, Trace
 from stepper.train import TrainResult, train
 
-TRACES_KEPT = 48  # recorded traces a session keeps, oldest dropped first
+TRACES_KEPT = 48  # recorded traces a session keeps (each a few hundred kB at most)
 
 
 @dataclass
 class Session:
-    """Trains once; records each (weights, sequence) trace once and keeps it.
+    """Trains once; records each (weights, sequence) trace once and keeps the recent ones.
 
     `lesson` is the lesson as trained here: numbers its teacher notes name
     (`{min(prob) @ trained:.2f}`) are filled in from this training.
@@ -28,7 +34,8 @@ class Session:
 
     lesson: Lesson
     result: TrainResult
-    _traces: dict[tuple, Trace] = field(default_factory=dict, repr=False)
+    _traces: OrderedDict[tuple, Trace] = field(default_factory=OrderedDict, repr=False)
+    _iterations: OrderedDict[int, Iteration] = field(default_factory=OrderedDict, repr=False)
 
     def __post_init__(self) -> None:
         if note_placeholders(self.lesson.teacher_notes):
@@ -57,18 +64,95 @@ class Session:
     def params(self, checkpoint: str) -> Params:
         return self.result.checkpoint(checkpoint).params
 
+    @property
+    def last_iteration(self) -> int:
+        """The last iteration that can be replayed: one whose update the trainer made."""
+        return self.result.last.iteration - 1
+
+    def iteration(self, k: int) -> Iteration:
+        """Training iteration k exactly as it happened (replayed, kept for a while)."""
+        if not 0 <= k <= self.last_iteration:
+            raise ValueError(f"iteration {k} is outside 0..{self.last_iteration}")
+        found = self._iterations.get(k)
+        if found is None:
+            config = self.lesson.train_config()
+            found = replay(config, self.lesson.data, self.result.snapshots, k)
+            self._iterations[k] = found
+            if len(self._iterations) > TRACES_KEPT:
+                self._iterations.popitem(last=False)
+        return found
+
     def trace(
-        self, checkpoint: str, sequence: tuple[int, ...] | None = None, edits: tuple[Edit, ...] = ()
+        self,
+        checkpoint: str,
+        sequence: tuple[int, ...] | None = None,
+        iteration: int | None = None,
+        sample: SampleSettings | None = None,
+        edits: tuple[Edit, ...] = (),
     ) -> Trace:
-        """A checkpoint's weights (with a student's edits, if any) on a sequence."""
+        """Every pass at a place: a checkpoint's weights on a sequence (the lesson's
+        playback by default), or training iteration `iteration` on its own chunk; with a
+        student's `edits` to those weights, if any."""
+        settings = sample or self.sample_settings()
         seq = self.lesson.playback if sequence is None else sequence
-        key = (checkpoint, seq, edits)
-        if key not in self._traces:
-            if len(self._traces) >= TRACES_KEPT:  # edits and typed sequences make many keys
-                self._traces.pop(next(iter(self._traces)))
+        key = (checkpoint, seq, iteration, settings, edits)
+        found = self._traces.get(key)
+        if found is None:
+            base_key = (checkpoint, seq, iteration, edits)
+            base = self._traces.get(base_key)
+            if base is None:
+                base = self._record(checkpoint, seq, iteration, edits)
+                self._keep(base_key, base)
+            found = self._sampled(base, settings)
+            self._keep(key, found)
+        self._traces.move_to_end(key)
+        return found
+
+    def sample_settings(self) -> SampleSettings:
+        s = self.lesson.sample
+        return SampleSettings(s.length, s.temperature, s.seed, s.prime)
+
+    def _keep(self, key: tuple, trace: Trace) -> None:
+        self._traces[key] = trace
+        while len(self._traces) > TRACES_KEPT:
+            self._traces.popitem(last=False)
+
+    def _record(
+        self, checkpoint: str, sequence: tuple[int, ...], iteration: int | None, edits: tuple[Edit, ...]
+    ) -> Trace:
+        config = self.lesson.train_config()
+        if iteration is not None:
+            it = self.iteration(iteration)
+            trace = record(edited(it.params, edits), self.lesson.vocab, it.inputs, it.targets, it.h0)
+            trace = replace(trace, chunk=Chunk(iteration, it.h0))
+            # Edited weights have gradients of their own: the update reads the trace's.
+            state, grad = it.optimizer, None if edits else it.grad
+        else:
             params = edited(self.params(checkpoint), edits)
-            self._traces[key] = record_sequence(params, self.lesson.vocab, seq)
-        return self._traces[key]
+            trace = record_sequence(params, self.lesson.vocab, sequence)
+            state, grad = self._optimizer_at(self.result.checkpoint(checkpoint).iteration), None
+        return with_update(trace, config.optimizer, config.learning_rate, config.clip, state, grad)
+
+    def _optimizer_at(self, k: int) -> OptimizerState:
+        """The optimizer's state before iteration k (the state the last update left at the end)."""
+        if k <= self.last_iteration:
+            return self.iteration(k).optimizer
+        if k == 0:  # nothing trained at all
+            config = self.lesson.train_config()
+            size = self.result.last.params.flat.size
+            v = np.zeros(size) if config.optimizer == "adam" else None
+            return OptimizerState(0, np.zeros(size), v)
+        return self.iteration(k - 1).optimizer_after
+
+    def _sampled(self, trace: Trace, settings: SampleSettings) -> Trace:
+        prime = settings.prime or trace.inputs[:1]
+        cell = CELLS[trace.cell]
+        if len(prime) > 1:  # the state after all but the last prime symbol
+            warm = record(trace.params, trace.vocab, prime[:-1], prime[1:])
+            state = tuple(warm.summary[s][-1] for s in cell.state)
+        else:
+            state = tuple(np.zeros(trace.hidden_size) for _ in cell.state)
+        return with_sample(trace, replace(settings, prime=tuple(prime)), state)
 
 
 def record_sequence(params: Params, vocab: tuple[str, ...], sequence: tuple[int, ...]) -> Trace:

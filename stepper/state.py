@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from stepper.edits import Edit
 from stepper.navigation import Cursor
+from stepper.passes.sample import SampleSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,10 @@ class ViewState:
     weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint
     selection: int = 0  # highlighted row of the lesson list
     notes_scroll: int = 0  # first line of the teacher notes shown
+    iteration: int | None = None  # a training iteration replayed on its own chunk (K), or None
+    sample: SampleSettings | None = None  # how the sample pass writes; None: the lesson's own
+    mode: str = "step"  # whose key table is in force: "step" or "entry" (stepper.commands.MODES)
+    entry: str = ""  # what has been typed into the open entry
     edits: tuple[Edit, ...] = ()  # the student's changes to the checkpoint's weights
     selected: tuple[str, tuple[int, ...]] | None = None  # the weight cell the arrows and wheel nudge
 

@@ -17,7 +17,7 @@ MOVES = [
     Command.PREV_T,
     Command.FIRST,
     Command.LAST,
-    Command.TOGGLE_PASS,
+    Command.NEXT_PASS,
 ]
 
 
@@ -71,10 +71,10 @@ def test_next_timestep_lands_on_first_op_of_the_next():
 def test_pass_switch_keeps_the_timestep():
     trace = trace_of()
     cursor = move(move(start(trace), trace, Command.NEXT_T), trace, Command.NEXT_OP)
-    other = move(cursor, trace, Command.TOGGLE_PASS)
+    other = move(cursor, trace, Command.NEXT_PASS)
     assert other.phase == BACKWARD and trace.steps[other.index].t == trace.steps[cursor.index].t
     assert (
-        position(move(other, trace, Command.TOGGLE_PASS), trace)[0]
+        position(move(other, trace, Command.NEXT_PASS), trace)[0]
         == position(Cursor(FORWARD, trace.timestep_range(FORWARD, 1).start), trace)[0]
     )
 

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from stepper.commands import QUIT_QUESTION, STATUS_HINTS, binding
+from stepper.commands import MODES, QUIT_QUESTION, STATUS_HINTS, binding
 from stepper.navigation import position
 from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.theme import RGB, Theme, ink_on, mix
-from stepper.trace import BACKWARD, FORWARD
+from stepper.trace import BACKWARD, FORWARD, SAMPLE, UPDATE
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.text import fit, wrap
 
@@ -194,10 +194,15 @@ def caption_lines(frame: Frame) -> list[str]:
 
     step = frame.step
     state = frame.state
-    found = narration_at(frame.lesson, frame.trace, frame.cursor.index, state.checkpoint, frame.iteration)
+    checkpoint = state.checkpoint if state.iteration is None else None  # a chunk is no checkpoint's
+    found = narration_at(frame.lesson, frame.trace, frame.cursor.index, checkpoint, frame.iteration)
     if found:
         return found
     line = frame.trace.listing(step.phase).lines[step.line]
+    if step.phase == UPDATE:
+        return [f"{tuple(frame.trace.params)[step.t]}:  {line.source.strip()}   -  {step.note}"]
+    if step.phase == SAMPLE:
+        return [f"symbol {step.t + 1}:  {line.source.strip()}   -  {step.note.partition(')')[2].strip()}"]
     shape, _, meaning = step.note.partition(")")
     meaning = meaning.strip() or "computed"
     return [f"t = {step.t}:  {line.source.strip()}   -  {meaning}, shape {shape})"]
@@ -227,12 +232,22 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.status, None, tag="status")]
     k, n = position(frame.cursor, frame.trace)
     checkpoint = frame.state.checkpoint
-    phase = "backward" if frame.cursor.phase == BACKWARD else "forward"
-    parts = [
-        frame.lesson.title,
-        f"{checkpoint} (iteration {frame.iteration})",
-        f"{phase}  step {k} of {n}  t = {frame.step.t}",
-    ]
+    phase = frame.cursor.phase
+    where = f"t = {frame.step.t}"
+    if phase == UPDATE:
+        where = f"group {tuple(frame.trace.params)[frame.step.t]}"
+    elif phase == SAMPLE:
+        where = f"symbol {frame.step.t + 1}"
+    place = (
+        f"iteration {frame.iteration} on its own chunk"
+        if frame.state.iteration is not None
+        else f"{checkpoint} (iteration {frame.iteration})"
+    )
+    parts = [frame.lesson.title, place, f"{phase}  step {k} of {n}  {where}"]
+    if frame.state.mode == "entry":
+        keys = "  ".join(f"{b.label} {b.command.value}" for b in MODES["entry"])
+        last = frame.marks[-1][1] - 1 if frame.marks else 0
+        parts.insert(0, f"go to iteration (0..{last}): {frame.state.entry}_   {keys}")
     if frame.state.playing:
         parts.append(f"playing {frame.state.speed:g}/s")
     size = theme.size("small")

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from stepper.scene import Layer, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
+from stepper.trace import SAMPLE, UPDATE
 from stepper.views.bars import build_caption, build_status, build_timeline, p_known
 from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
@@ -13,8 +14,10 @@ from stepper.views.diagram import build_diagram
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.panels import PANELS
+from stepper.views.sample import build_sample, build_sample_timeline
 from stepper.views.text import fit
 from stepper.views.tooltip import build_tooltip
+from stepper.views.update import build_update, build_update_timeline
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
 MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
@@ -97,15 +100,18 @@ def build_screen(
     ]
     if frame.state.overlay == "big":  # the current op alone, over the whole window but the status bar
         return _big_numbers_screen(frame, width, height, theme, measure, layers)
+    phase = frame.cursor.phase
     builders = {
-        "diagram": build_diagram,
+        "diagram": DIAGRAMS.get(phase, build_diagram),
         "code": build_code,
         "caption": build_caption,
-        "timeline": build_timeline,
+        "timeline": TIMELINES.get(phase, build_timeline),
         "status": build_status,
         **PANELS,
     }
-    panels = tuple(p for p in frame.state.panels if p in PANELS)
+    # The update and sample passes need the room for their own numbers; the panels (about the
+    # played sequence) wait for the forward and backward passes, and the diagram says so.
+    panels = tuple(p for p in frame.state.panels if p in PANELS and phase not in DIAGRAMS)
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
@@ -119,7 +125,8 @@ def build_screen(
         if frame.partner.partner_first:
             sides.reverse()
         boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
-        builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m)
+        partner_diagram = DIAGRAMS.get(frame.partner.cursor.phase, build_diagram)
+        builders["diagram-b"] = lambda f, b, t, m: partner_diagram(f.partner, b, t, m)
     for name, box in boxes.items():
         minimum = (
             MIN_PANEL
@@ -164,6 +171,11 @@ def build_screen(
     return Scene(width, height, tuple(layers))
 
 
+#: The passes whose diagram and timeline are their own (forward and backward share the cell's).
+DIAGRAMS = {UPDATE: build_update, SAMPLE: build_sample}
+TIMELINES = {UPDATE: build_update_timeline, SAMPLE: build_sample_timeline}
+
+
 def _big_numbers_screen(
     frame: Frame, width: int, height: int, theme: Theme, measure: Measure, layers: list[Layer]
 ) -> Scene:
@@ -201,7 +213,9 @@ def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, bui
         numbers = step.index if state.numbers else None  # not `numbers and index`: index 0 == False
         key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
-        key = (name, frame.trace, step.t, p_known(frame))
+        key = (name, frame.trace, step.phase, step.t, p_known(frame))
+        if step.phase in TIMELINES:  # what they show moves with every op
+            key += (frame.cursor.index,)
     elif name in ("diagram", "diagram-b"):
         shown = frame if name == "diagram" else frame.partner
         s = shown.state

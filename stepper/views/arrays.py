@@ -1,0 +1,139 @@
+"""Arrays laid out left to right as grids of numbered cells, wrapping to new rows: what the
+update and sample views draw their operands and results with. The largest sizes that fit
+win; the current op's arrays come first in size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from stepper.scene import Cell, Primitive, Rect, Text
+from stepper.theme import Theme, ink_on
+from stepper.views.frame import Box, Measure
+
+#: (size of the current op's numbers, size of the others) tried in turn, at zoom 1.
+SIZES = ((30, 20), (26, 20), (24, 18), (24, 16), (20, 16), (16, 16))
+
+
+@dataclass(frozen=True)
+class Shown:
+    title: str  # "W before", "dW", "mem"...
+    name: str  # the array's name for hover and tags
+    value: np.ndarray | None  # None: not computed yet at the cursor
+    role: str = ""  # "operand" | "result" | "" (context)
+
+
+def number_text(value: float) -> str:
+    """Three decimals, or a short exponent for tiny steps that three decimals would hide."""
+    if value != value:
+        return "NaN"
+    if value == 0 or 0.001 <= abs(value) < 1e4:
+        return f"{value:.3f}"
+    return f"{value:.1e}"
+
+
+def _cells(value: np.ndarray | None, shape: tuple[int, ...]) -> tuple[int, int]:
+    rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0] if shape else 1)
+    return rows, cols
+
+
+def _layout(arrays, width, theme, measure, big, small):
+    """Positions (x, y, cell w, cell h, size) per array, and the height used."""
+    gap = theme.px(18)
+    x, y, row_h, placed = 0, 0, 0, []
+    for a in arrays:
+        size = theme.px(big if a.role else small)
+        shape = a.shape
+        rows, cols = _cells(None, shape)
+        labels = ["-0.000"] if a.value is None else [number_text(float(v)) for v in np.ravel(a.value)]
+        cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(10)
+        ch = int(size * 1.5)
+        title_h = int(theme.size("small") * 1.4)
+        w = max(cols * cw, measure(a.title, theme.size("small"), "sans", True))
+        h = title_h + rows * ch
+        if x and x + w > width:
+            x, y, row_h = 0, y + row_h + gap, 0
+        placed.append((x, y, cw, ch, size, title_h))
+        x += w + gap
+        row_h = max(row_h, h)
+    return placed, y + row_h
+
+
+@dataclass(frozen=True)
+class _Entry:
+    title: str
+    name: str
+    value: np.ndarray | None
+    role: str
+    shape: tuple[int, ...]
+
+
+def draw_arrays(
+    shown: list[Shown], shapes: list[tuple[int, ...]], box: Box, theme: Theme, measure: Measure, scale: float
+) -> tuple[list[Primitive], int] | None:
+    """The arrays in `box` at the largest sizes that fit, or None if even the smallest do not."""
+    entries = [
+        _Entry(s.title, s.name, s.value, s.role, shape) for s, shape in zip(shown, shapes, strict=True)
+    ]
+    for big, small in SIZES:
+        placed, used = _layout(entries, box.w, theme, measure, big, small)
+        if used <= box.h:
+            break
+    else:
+        return None
+    items: list[Primitive] = []
+    for e, (x, y, cw, ch, size, title_h) in zip(entries, placed, strict=True):
+        x, y = box.x + x, box.y + y
+        color = theme.result if e.role == "result" else theme.text
+        items.append(Text(x, y, e.title, theme.size("small"), color, bold=True, tag=f"array-title:{e.name}"))
+        rows, cols = _cells(e.value, e.shape)
+        grid = None if e.value is None else np.asarray(e.value, dtype=np.float64).reshape(rows, cols)
+        top = y + title_h
+        for r in range(rows):
+            for c in range(cols):
+                v = None if grid is None else float(grid[r, c])
+                fill = theme.blank if v is None else theme.diverging(v, scale)
+                label = "" if v is None else number_text(v)
+                index = (r, c) if len(e.shape) == 2 else (c,)
+                items.append(
+                    Cell(
+                        x + c * cw,
+                        top + r * ch,
+                        cw - 2,
+                        ch - 2,
+                        fill,
+                        label,
+                        size,
+                        ink_on(fill),
+                        e.name,
+                        index,
+                        v,
+                    )
+                )
+        if e.role:
+            outline = theme.result if e.role == "result" else theme.operand
+            items.append(
+                Rect(
+                    x - 3,
+                    top - 3,
+                    cols * cw + 4,
+                    rows * ch + 4,
+                    None,
+                    outline,
+                    theme.px(3),
+                    tag=f"{e.role}:{e.name}",
+                )
+            )
+    return items, used
+
+
+def panels_waiting(frame_panels: tuple[str, ...], phase: str) -> str:
+    """The line a pass with its own diagram shows about the open panels it leaves out."""
+    waiting = [p for p in frame_panels if p != "compare"]
+    if not waiting:
+        return ""
+    return (
+        f"Open panels ({', '.join(waiting)}) show the played sequence, so they wait in the "
+        f"forward and backward passes (B); the {phase} pass needs the room for its numbers."
+    )
