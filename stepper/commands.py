@@ -20,7 +20,7 @@ class Command(Enum):
     PLAY = "play / pause"
     FASTER = "faster"
     SLOWER = "slower"
-    NEXT_PASS = "next pass: forward, backward, update, sample"
+    NEXT_PASS = "cycle the passes"
     TOGGLE_TRAINED = "untrained / trained"
     PREV_CHECKPOINT = "previous checkpoint"
     NEXT_CHECKPOINT = "next checkpoint"

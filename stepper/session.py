@@ -66,8 +66,9 @@ class Session:
 
     @property
     def last_iteration(self) -> int:
-        """The last iteration that can be replayed: one whose update the trainer made."""
-        return self.result.last.iteration - 1
+        """The last iteration that can be replayed: one whose update the trainer made (none
+        without the trainer's snapshots, as for a result made outside stepper.train)."""
+        return self.result.last.iteration - 1 if self.result.snapshots else -1
 
     def iteration(self, k: int) -> Iteration:
         """Training iteration k exactly as it happened (replayed, kept for a while)."""
@@ -137,7 +138,7 @@ class Session:
         """The optimizer's state before iteration k (the state the last update left at the end)."""
         if k <= self.last_iteration:
             return self.iteration(k).optimizer
-        if k == 0:  # nothing trained at all
+        if k == 0 or not self.result.snapshots:  # nothing trained, or nothing to replay from
             config = self.lesson.train_config()
             size = self.result.last.params.flat.size
             v = np.zeros(size) if config.optimizer == "adam" else None

@@ -1,0 +1,75 @@
+"""The learning loop's figures: time to reach an arbitrary training iteration K (replayed
+from the nearest snapshot and recorded, every pass), and recording the update and sample passes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from stepper.lesson import load_lesson
+from stepper.passes.sample import SampleSettings, with_sample
+from stepper.passes.update import with_update
+from stepper.session import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+REACH_TARGET_MS = 100.0
+
+
+def _row(name: str, value: float | None, unit: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, **extra}
+
+
+def reach_iteration() -> list[dict[str, Any]]:
+    """Worst case over a spread of K per built-in lesson, each K fresh (nothing cached)."""
+    rows = []
+    for path in sorted((ROOT / "lessons").glob("*.yaml")):
+        session = Session.open(load_lesson(path))
+        last = session.last_iteration
+        worst = 0.0
+        for k in sorted({0, last // 3, last // 2, last - 1, last}):
+            session._traces.clear()
+            session._iterations.clear()
+            start = time.perf_counter()
+            session.trace(session.checkpoint_names[-1], iteration=k)
+            worst = max(worst, (time.perf_counter() - start) * 1000)
+        snapshots = len(session.result.snapshots)
+        rows.append(
+            _row(
+                f"reach iteration K, {path.stem} (worst)",
+                worst,
+                "ms",
+                target=f"<= {REACH_TARGET_MS:g} ms",
+                passed=worst <= REACH_TARGET_MS,
+                key=f"reach_iteration_ms.{path.stem}",
+                note=f"{path.stem}: {snapshots} snapshots stored, {last + 1} iterations",
+            )
+        )
+    return rows
+
+
+def record_passes() -> list[dict[str, Any]]:
+    """Recording the update pass and a 100-symbol sample pass on the largest built-in lesson."""
+    session = Session.open(load_lesson(ROOT / "lessons" / "lstm-gates.yaml"))
+    trace = session.trace(session.checkpoint_names[-1])
+    config = session.lesson.train_config()
+    state = session.iteration(0).optimizer
+    start = time.perf_counter()
+    for _ in range(5):
+        with_update(trace, config.optimizer, config.learning_rate, config.clip, state)
+    update_ms = (time.perf_counter() - start) * 200
+    start = time.perf_counter()
+    for _ in range(5):
+        with_sample(
+            trace,
+            SampleSettings(100, 1.0, 0, trace.inputs[:1]),
+            (trace.summary["h"][0] * 0, trace.summary["h"][0] * 0),
+        )
+    sample_ms = (time.perf_counter() - start) * 200
+    return [
+        _row("record the update pass (lstm-gates)", update_ms, "ms", key="record_update_ms"),
+        _row("record a 100-symbol sample pass (lstm-gates)", sample_ms, "ms", key="record_sample_ms"),
+    ]
+
+
+SECTIONS = {"learning loop: reach K": reach_iteration, "learning loop: record passes": record_passes}
