@@ -16,18 +16,21 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper import places
+from stepper import changes, places
 from stepper.cells import CELLS
 from stepper.commands import KEYMAPS, PANEL_COMMANDS, Command
-from stepper.edits import Edit
+from stepper.edits import Edit, edited
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
+from stepper.live import LIVE, LiveRun, LiveSettings
 from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
+from stepper.params import init_params
 from stepper.passes.sample import SampleSettings
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
 from stepper.state import Hover, ViewState
+from stepper.symbols import written
 from stepper.theme import ZOOM_STEPS, Theme, zoom_step
 from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
@@ -35,11 +38,14 @@ from stepper.views.frame import Box, Frame
 from stepper.views.overlays import LessonEntry, notes_view
 from stepper.views.screen import build_progress, build_screen, build_start
 from stepper.views.screen import forget as forget_views
+from stepper.weights import save_weights as write_weights
 
 DEFAULT_SIZE = (1920, 1080)
 MIN_SIZE = (640, 360)
 OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progress screen
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
+LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
+DOUBLE_CLICK_SECONDS = 0.4
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
@@ -60,6 +66,20 @@ NAV = (
     Command.LAST,
     Command.NEXT_PASS,
 )
+LIVE_COMMANDS = (
+    Command.TRAIN_LIVE,
+    Command.FRESH_WEIGHTS,
+    Command.NEXT_OPTIMIZER,
+    Command.RATE_UP,
+    Command.RATE_DOWN,
+    Command.KEEP_LIVE,
+)
+NUDGES = {
+    Command.NUDGE_UP: changes.NUDGES["small"],
+    Command.NUDGE_DOWN: -changes.NUDGES["small"],
+    Command.NUDGE_UP_LARGE: changes.NUDGES["large"],
+    Command.NUDGE_DOWN_LARGE: -changes.NUDGES["large"],
+}
 
 
 def key_name(event: pygame.event.Event) -> str:
@@ -181,6 +201,10 @@ class App:
         self._fullscreen = False
         self._windowed = size
         self.opening: Opening | None = None
+        self.live: LiveRun | None = None  # training in the window (F5), paused or running
+        self.live_settings: LiveSettings | None = None
+        self._swallow = ""  # the character of the key that opened an entry: not typed into it
+        self._last_click: tuple[float, tuple] = (0.0, ())
         self.start_at = start_at
         self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
         if lesson_path is not None:
@@ -253,6 +277,9 @@ class App:
         self.scene = None  # its cells and timeline columns belong to the lesson being closed
         self._compare_session = None
         self._compare_opening = None
+        self.live = None
+        config = lesson.train_config()
+        self.live_settings = LiveSettings(config.optimizer, config.learning_rate)
         first = session.checkpoint_names[0]
         trace = session.trace(first)
         self.session = session
@@ -278,9 +305,17 @@ class App:
         self.scene = None
         self._compare_session = None
         self.opening = None
+        self.live = None  # its weights stay as the checkpoint "live"; F5 goes on from them
+        config = session.lesson.train_config()
+        self.live_settings = LiveSettings(config.optimizer, config.learning_rate)
         self.session, self.message = session, ""
         self.state = replace(
             state,
+            training=False,
+            mode="step",
+            entry="",
+            entry_kind="",
+            selected=None,
             overlay="",
             zoom=self.theme.zoom,
             playing=False,
@@ -304,7 +339,12 @@ class App:
         if self.session is None or state is None:
             return None
         result = self.session.result
-        checkpoint = result.checkpoint(state.checkpoint)
+        checkpoint = self.session.checkpoint(state.checkpoint)
+        history = result.loss_history
+        marks = tuple((c.name, c.iteration) for c in result.checkpoints)
+        kept = self.session.kept.get(state.checkpoint)
+        if kept is not None:  # trained in the window: its own loss curve
+            history, marks = kept.history, kept.marks
         problem = ""
         if result.divergence is not None:
             problem = (
@@ -318,8 +358,8 @@ class App:
             checkpoint.iteration if state.iteration is None else state.iteration,
             self.session.checkpoint_names,
             problem,
-            loss_history=result.loss_history,
-            marks=tuple((c.name, c.iteration) for c in result.checkpoints),
+            loss_history=history,
+            marks=marks,
             baseline=self.session.trace(self.session.checkpoint_names[0], state.sequence),
         )
         if "compare" in state.panels:
@@ -407,6 +447,11 @@ class App:
             return
         if state.mode == "entry":
             self._entry_command(command)
+            return
+        if state.mode == "weight":
+            self._weight_command(command)
+            return
+        if self._change_command(command):
             return
         trace = self.trace_of(state)
         if command in NAV:
@@ -635,6 +680,162 @@ class App:
         )
         return partner, left
 
+    def _change_command(self, command: Command) -> bool:
+        """The keys that change what the lesson computes; False if `command` is not one."""
+        assert self.session is not None and self.state is not None
+        state, session, trace_of = self.state, self.session, places.trace_of
+        if command is Command.TYPE_SEQUENCE:
+            played = state.sequence or session.lesson.playback
+            pygame.key.start_text_input()
+            opened = places.open_entry(state, "sequence", written(played, session.lesson.vocab))
+            self.set_state(opened)
+        elif command is Command.EDIT_WEIGHT:
+            hover = state.hover
+            if hover is None or hover.kind != "cell" or hover.name not in self.trace_of(state).params:
+                self.set_state(replace(state, message="point at a weight or bias cell first, or click one"))
+            else:
+                pygame.key.start_text_input()
+                selected = replace(state, selected=(hover.name, hover.index))
+                self.set_state(places.open_entry(selected, "weight"))
+        elif command is Command.UNDO:
+            self.set_state(changes.undo(state, session, trace_of))
+        elif command is Command.RESTORE_WEIGHTS:
+            self.set_state(changes.restore(state, session, trace_of))
+        elif command in LIVE_COMMANDS:
+            self._live_command(command)
+        elif command is Command.SAVE_WEIGHTS:
+            self.save_weights()
+        else:
+            return False
+        return True
+
+    def _weight_command(self, command: Command) -> None:
+        """A selected weight's own table: nudge it, type its value, undo, restore, done."""
+        assert self.session is not None and self.state is not None
+        state = self.state
+        if command in NUDGES:
+            self.set_state(changes.nudge(state, self.session, places.trace_of, NUDGES[command]))
+        elif command is Command.EDIT_WEIGHT:
+            pygame.key.start_text_input()
+            self.set_state(places.open_entry(state, "weight"))
+        elif command is Command.UNDO:
+            self.set_state(changes.undo(state, self.session, places.trace_of))
+        elif command is Command.RESTORE_WEIGHTS:
+            self.set_state(changes.restore(state, self.session, places.trace_of))
+        elif command is Command.WEIGHT_DONE:
+            self.set_state(replace(state, mode="step", selected=None, message=""))
+
+    def _live_command(self, command: Command) -> None:
+        """F5 trains or pauses; before a run, F6 draws fresh weights and F7 F8 F9 set how
+        the next run trains; Ctrl+K keeps what was trained as a checkpoint."""
+        assert self.session is not None and self.state is not None and self.live_settings is not None
+        state, session, settings = self.state, self.session, self.live_settings
+        if command is Command.TRAIN_LIVE:
+            if state.training:
+                self.set_state(replace(state, training=False, message=self._live_words("paused")))
+                return
+            if self.live is None or state.checkpoint != LIVE:
+                self._start_live(state)
+            self.set_state(replace(self.state, training=True, playing=False))
+            return
+        if state.training:
+            self.set_state(replace(state, message="pause the training first (F5)"))
+            return
+        if command is Command.KEEP_LIVE:
+            if state.checkpoint != LIVE:
+                self.set_state(replace(state, message="nothing trained live to keep: F5 trains"))
+                return
+            name = f"kept {sum(1 for n in session.kept if n != LIVE) + 1}"
+            live = session.kept[LIVE]
+            marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
+            session.keep(replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks))
+            note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
+            self.set_state(replace(state, checkpoint=name, message=note))
+            return
+        if command is Command.FRESH_WEIGHTS:
+            seed = session.lesson.model.seed if settings.seed is None else settings.seed + 1
+            self.live_settings = settings = replace(settings, seed=seed)
+            m = session.lesson.model
+            start_params = init_params(m.cell, len(session.lesson.vocab), m.hidden_size, m.init_scale, seed)
+            self.live = LiveRun(session.lesson.train_config(), session.lesson.data, start_params, settings)
+            session.keep(self.live.kept())
+            moved = self._moved_to_live(state)
+            note = f"fresh weights, seed {seed}: F5 trains them ({settings.words()})"
+            self.set_state(replace(moved, message=note))
+            return
+        if command is Command.NEXT_OPTIMIZER:
+            self.live_settings = settings.next_optimizer()
+        else:
+            self.live_settings = settings.rate_step(1 if command is Command.RATE_UP else -1)
+        self.live = None  # the next F5 starts a run with these settings from the shown weights
+        note = f"live training will use {self.live_settings.words()}: F5 starts"
+        self.set_state(replace(state, message=note))
+
+    def _start_live(self, state: ViewState) -> None:
+        """A new run from the weights on screen (the checkpoint with its edits)."""
+        assert self.session is not None and self.live_settings is not None
+        session = self.session
+        base = session.checkpoint(state.checkpoint)
+        kept = session.kept.get(state.checkpoint)
+        if kept is not None:
+            history, marks = kept.history, kept.marks[:-1] if state.checkpoint == LIVE else kept.marks
+        else:
+            history = session.result.loss_history
+            reached = (c for c in session.result.checkpoints if c.iteration <= base.iteration)
+            marks = tuple((c.name, c.iteration) for c in reached)
+        start_params = edited(base.params, state.edits)
+        self.live = LiveRun(
+            session.lesson.train_config(),
+            session.lesson.data,
+            start_params,
+            self.live_settings,
+            base.iteration,
+            history,
+            marks,
+        )
+        session.keep(self.live.kept())
+        self.state = self._moved_to_live(state)
+
+    def _moved_to_live(self, state: ViewState) -> ViewState:
+        assert self.session is not None
+        old = places.trace_of(self.session, state)
+        moved = replace(state, checkpoint=LIVE, edits=(), iteration=None, mode="step", selected=None)
+        new = places.trace_of(self.session, moved)
+        return replace(moved, cursor=changes.closest_place(state.cursor, old, new))
+
+    def _live_words(self, doing: str) -> str:
+        assert self.live is not None
+        run = self.live
+        loss = f", loss {run.losses[-1]:.3f}" if run.losses else ""
+        return f"{doing}: iteration {run.iteration}{loss} ({run.settings.words()})"
+
+    def advance_live(self, seconds: float = LIVE_SLICE_SECONDS) -> None:
+        """One frame of live training: a slice of iterations, then the new weights shown."""
+        assert self.session is not None and self.state is not None
+        if self.live is None:
+            self.set_state(replace(self.state, training=False))
+            return
+        self.live.run(seconds)
+        self.session.keep(self.live.kept())
+        state = replace(self.state, hover=None)  # the number under the pointer has changed
+        if self.live.stopped:
+            self.set_state(replace(state, training=False, message=f"training stopped: {self.live.stopped}"))
+        else:
+            self.set_state(replace(state, message=self._live_words("training live")))
+        self.dirty = True  # the weights changed under the same state
+
+    def save_weights(self, folder: Path | None = None) -> Path | None:
+        """Ctrl+S: the shown weights (the checkpoint with its edits) as a .npz, torch names."""
+        assert self.session is not None and self.state is not None
+        params = edited(self.session.params(self.state.checkpoint), self.state.edits)
+        try:
+            path = save_new(save_folder(folder), "rnn-stepper", ".npz", lambda p: write_weights(p, params))
+            note = f"saved {path.name} (weights of {self.state.checkpoint})"
+        except OutputError as exc:
+            path, note = None, str(exc)
+        self.set_state(replace(self.state, message=note))
+        return path
+
     def _entry_command(self, command: Command) -> None:
         """The number entry's own table: Backspace, Enter, Esc (digits come as TEXTINPUT)."""
         assert self.session is not None and self.state is not None
@@ -789,8 +990,12 @@ class App:
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.TEXTINPUT and self.state is not None and self.state.mode == "entry":
+            if self._swallow and event.text == self._swallow:  # the key that opened the entry
+                self._swallow = ""
+                return
             self.set_state(places.typed(self.state, event.text))
         elif event.type == pygame.KEYDOWN:
+            self._swallow = ""
             key = key_name(event)
             mode = self.state.mode if self.state is not None else "step"
             command = KEYMAPS[mode].get(key)
@@ -798,6 +1003,12 @@ class App:
                 self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
             if command is not None:
                 self.command(command, key)
+                if mode != "entry" and self.state is not None and self.state.mode == "entry":
+                    self._swallow = getattr(event, "unicode", "")
+        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.mode == "weight":
+            amount = changes.NUDGES["small"] * int(getattr(event, "y", 0))
+            if amount and self.session is not None:
+                self.set_state(changes.nudge(self.state, self.session, places.trace_of, amount))
         elif event.type == pygame.VIDEORESIZE and not self.headless:
             w, h = max(MIN_SIZE[0], event.w), max(MIN_SIZE[1], event.h)
             self.surface = pygame.display.get_surface() or pygame.display.set_mode((w, h), pygame.RESIZABLE)
@@ -862,6 +1073,9 @@ class App:
         if self.scene is None:
             return
         hit = self.scene.hit(*pos)
+        if isinstance(hit, Cell | Raster):
+            self.select_weight(hit, pos)
+            return
         if not isinstance(hit, Hotspot):
             return
         if hit.kind == "lesson":
@@ -876,6 +1090,30 @@ class App:
             self.set_state(replace(self.state, cursor=cursor))
         elif hit.kind == "iteration" and self.state is not None and not self.state.overlay:
             self.scrub(hit, pos)
+
+    def select_weight(self, hit: Cell | Raster, pos: tuple[int, int]) -> None:
+        """A click on a weight or bias cell selects it (the arrows and the wheel nudge it); a
+        second click on it soon after (a double-click) opens its value entry."""
+        state = self.state
+        if state is None or self.session is None or state.overlay or state.mode == "entry":
+            return
+        index = hit.index if isinstance(hit, Cell) else hit.index_at(*pos)
+        if hit.name not in self.trace_of(state).params or index is None:
+            return
+        cell = (hit.name, tuple(index))
+        now = time.monotonic()
+        then, before = self._last_click
+        double = before == cell and now - then < DOUBLE_CLICK_SECONDS
+        self._last_click = (now, cell)
+        selected = replace(state, mode="weight", selected=cell, playing=False)
+        if double:
+            pygame.key.start_text_input()
+            self.set_state(places.open_entry(selected, "weight"))
+            return
+        value = edits_value(self.session, state, cell)
+        where = f"{cell[0]}[{','.join(map(str, cell[1]))}] = {value:.4g}"
+        note = f"{where}: ↑ ↓ or the wheel nudge it, = types a value, Esc done"
+        self.set_state(replace(selected, message=note))
 
     def scrub(self, hit: Hotspot, pos: tuple[int, int]) -> None:
         """The history panel's scrubber: the iteration under the pointer, replayed."""
@@ -895,6 +1133,9 @@ class App:
         state = self.state
         if state is None or self.session is None:
             return
+        if state.training:
+            self.advance_live()
+            state = self.state
         if state.progress < 1.0:
             state = replace(state, progress=min(1.0, state.progress + seconds / TRANSITION_SECONDS))
             self.set_state(state)
@@ -924,6 +1165,12 @@ class App:
             clock.tick(60)
         pygame.quit()
         return 0
+
+
+def edits_value(session: Session, state: ViewState, cell: tuple[str, tuple[int, ...]]) -> float:
+    from stepper.edits import value_at
+
+    return value_at(session.params(state.checkpoint), state.edits, *cell)
 
 
 def varied_sequence(sequence: tuple[int, ...], vocab_size: int) -> tuple[int, ...]:

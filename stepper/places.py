@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from stepper import changes
 from stepper.navigation import Cursor, same_place, start
 from stepper.passes.sample import TEMPERATURES
 from stepper.session import Session
@@ -12,6 +13,7 @@ from stepper.state import ViewState
 from stepper.trace import SAMPLE
 
 ENTRY_DIGITS = 7  # iterations go up to 200,000
+ENTRY_CHARS = 4 * 1001  # a typed sequence: 1001 symbols, comma-separated
 
 
 def trace_of(session: Session, state: ViewState):
@@ -19,12 +21,15 @@ def trace_of(session: Session, state: ViewState):
     return session.trace(state.checkpoint, state.sequence, state.iteration, state.sample, state.edits)
 
 
-def open_entry(state: ViewState) -> ViewState:
-    return replace(state, mode="entry", entry="", playing=False, message="")
+def open_entry(state: ViewState, kind: str = "iteration", text: str = "") -> ViewState:
+    return replace(state, mode="entry", entry=text, entry_kind=kind, playing=False, message="")
 
 
 def typed(state: ViewState, text: str) -> ViewState:
-    """TEXTINPUT in the entry: digits are kept, anything else is refused with a word why."""
+    """TEXTINPUT in the entry: a sequence or a value keeps whatever is typed (read at Enter);
+    the iteration keeps digits, anything else is refused with a word why."""
+    if state.entry_kind != "iteration":
+        return replace(state, entry=(state.entry + text)[:ENTRY_CHARS])
     digits = "".join(c for c in text if c.isdigit())
     if digits != text:
         return replace(state, message="the iteration is a number: type digits")
@@ -36,18 +41,25 @@ def delete_last(state: ViewState) -> ViewState:
 
 
 def cancel_entry(state: ViewState) -> ViewState:
-    return replace(state, mode="step", entry="", message="")
+    """Esc: back to the table the entry was opened from (a selected weight keeps its own)."""
+    mode = "weight" if state.entry_kind == "weight" and state.selected is not None else "step"
+    return replace(state, mode=mode, entry="", entry_kind="", message="")
 
 
 def accept_entry(state: ViewState, session: Session) -> ViewState:
-    """Enter: go to the typed iteration (refused with the range if it is outside)."""
+    """Enter: go to the typed iteration (refused with the range if it is outside), play the
+    typed sequence, or set the selected weight."""
+    if state.entry_kind == "sequence":
+        return changes.accept_sequence(state, session, trace_of)
+    if state.entry_kind == "weight":
+        return changes.accept_weight(state, session, trace_of)
     last = session.last_iteration
     if not state.entry:
         return cancel_entry(state)
     k = int(state.entry)
     if not 0 <= k <= last:
         return replace(state, message=f"iteration {k} is outside 0..{last}: type again or Esc")
-    return go_to_iteration(replace(state, mode="step", entry=""), session, k)
+    return go_to_iteration(replace(state, mode="step", entry="", entry_kind=""), session, k)
 
 
 def go_to_iteration(state: ViewState, session: Session, k: int) -> ViewState:

@@ -19,9 +19,21 @@ from stepper.passes.update import with_update
 from stepper.record import record
 from stepper.replay import Iteration, replay
 from stepper.trace import Chunk, Trace
-from stepper.train import TrainResult, train
+from stepper.train import Checkpoint, TrainResult, train
 
 TRACES_KEPT = 48  # recorded traces a session keeps (each a few hundred kB at most)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Weights trained in the window: the checkpoint, and how its run would go on."""
+
+    checkpoint: Checkpoint
+    optimizer: str
+    learning_rate: float
+    state: OptimizerState = field(repr=False)
+    history: np.ndarray = field(repr=False)  # loss per iteration, from the run's first weights
+    marks: tuple[tuple[str, int], ...] = ()  # checkpoints on that history
 
 
 @dataclass
@@ -36,6 +48,7 @@ class Session:
     result: TrainResult
     _traces: OrderedDict[tuple, Trace] = field(default_factory=OrderedDict, repr=False)
     _iterations: OrderedDict[int, Iteration] = field(default_factory=OrderedDict, repr=False)
+    kept: dict[str, Kept] = field(default_factory=dict, repr=False)  # trained in the window, by name
 
     def __post_init__(self) -> None:
         if note_placeholders(self.lesson.teacher_notes):
@@ -59,10 +72,23 @@ class Session:
 
     @property
     def checkpoint_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.result.checkpoints)
+        return (*(c.name for c in self.result.checkpoints), *self.kept)
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        """A checkpoint of the lesson's training, or weights trained in the window."""
+        return self.kept[name].checkpoint if name in self.kept else self.result.checkpoint(name)
 
     def params(self, checkpoint: str) -> Params:
-        return self.result.checkpoint(checkpoint).params
+        return self.checkpoint(checkpoint).params
+
+    def keep(self, kept: Kept) -> None:
+        """Weights trained in the window, shown and exported like any checkpoint; a name kept
+        again (the live run, every frame) replaces the old weights and forgets their traces."""
+        name = kept.checkpoint.name
+        if name in self.kept:
+            for key in [k for k in self._traces if k[0] == name]:
+                del self._traces[key]
+        self.kept[name] = kept
 
     @property
     def last_iteration(self) -> int:
@@ -131,6 +157,9 @@ class Session:
         else:
             params = edited(self.params(checkpoint), edits)
             trace = record_sequence(params, self.lesson.vocab, sequence)
+            if checkpoint in self.kept:  # the update the window's own training would make next
+                k = self.kept[checkpoint]
+                return with_update(trace, k.optimizer, k.learning_rate, config.clip, k.state)
             state, grad = self._optimizer_at(self.result.checkpoint(checkpoint).iteration), None
         return with_update(trace, config.optimizer, config.learning_rate, config.clip, state, grad)
 

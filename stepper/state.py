@@ -41,10 +41,13 @@ class ViewState:
     notes_scroll: int = 0  # first line of the teacher notes shown
     iteration: int | None = None  # a training iteration replayed on its own chunk (K), or None
     sample: SampleSettings | None = None  # how the sample pass writes; None: the lesson's own
-    mode: str = "step"  # whose key table is in force: "step" or "entry" (stepper.commands.MODES)
+    mode: str = "step"  # whose key table is in force: "step", "entry", "weight" (commands.MODES)
     entry: str = ""  # what has been typed into the open entry
+    entry_kind: str = ""  # what the entry is for: "iteration" (K), "sequence", "weight" (a value)
     edits: tuple[Edit, ...] = ()  # the student's changes to the checkpoint's weights
     selected: tuple[str, tuple[int, ...]] | None = None  # the weight cell the arrows and wheel nudge
+    training: bool = False  # training live (F5): a slice of iterations every frame
+    undo: tuple = ()  # (sequence, edits) before each change, oldest first (Ctrl+Z)
 
     def exported(self) -> ViewState:
         """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without

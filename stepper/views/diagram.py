@@ -419,6 +419,7 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     if frame.cursor.phase != BACKWARD:  # the forward wiring; it would mislead going back
         items[1:1] = _connectors(frame, placed, theme)  # after the title, beneath the cells
     items += _current_op(frame, placed, theme)
+    items += _edit_marks(frame, placed, theme)
     items += _hover_links(frame, placed, theme)
     # The colour legend shares the title's line: the height goes to the cells.
     legend_x = box.x + gap + measure(title, theme.size("title"), "sans", True) + 3 * gap
@@ -426,6 +427,27 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     weights = scales.get(next(iter(trace.params)), 1.0)
     changed = frame.state.weight_changes and frame.baseline is not None
     items += _legend(legend, theme, weights, changed, measure)
+    return items
+
+
+def _edit_marks(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
+    """A ring on each weight the student changed, a thicker one on the selected weight."""
+    state = frame.state
+    cells = [(e.name, e.index, "edited") for e in state.edits]
+    if state.selected is not None and state.mode in ("weight", "entry"):
+        cells.append((*state.selected, "selected"))
+    items: list[Primitive] = []
+    for name, index, kind in cells:
+        at = placed.get(name)
+        if at is None:
+            continue
+        i, j = (index[0], index[1]) if len(index) == 2 else (index[0], 0)
+        x, y = at.x + j * at.cw, at.y + i * at.ch
+        width = theme.px(3) if kind == "selected" else theme.px(2)
+        color = theme.result if kind == "selected" else theme.text
+        pad = width // 2
+        w, h = at.cw + 2 * pad, at.ch + 2 * pad
+        items.append(Rect(x - pad, y - pad, w, h, None, color, width, tag=f"{kind}:{name}"))
     return items
 
 
