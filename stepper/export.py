@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from stepper.cells import CELLS
 from stepper.trace import Trace
 from stepper.weights import torch_arrays
 
@@ -64,7 +65,8 @@ def _named(params) -> dict[str, Any]:
 
 def _sequence_json(trace: Trace) -> dict[str, Any]:
     s = trace.summary
-    gates = {"gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o")}.get(trace.cell, ())
+    cell = CELLS[trace.cell]
+    gates = cell.gates
     steps = []
     for t in range(trace.length):
         step: dict[str, Any] = {
@@ -79,7 +81,7 @@ def _sequence_json(trace: Trace) -> dict[str, Any]:
         }
         if gates:
             step["gates"] = {g: _list(s[g][t]) for g in gates}
-        if trace.cell == "lstm":
+        if "c" in cell.state:
             step["c"] = _list(s["c"][t])
         steps.append(step)
     grads = torch_arrays(trace.grads)

@@ -44,7 +44,7 @@ FUNCTIONS: Mapping[str, object] = {
 #: Names a line may read that are bookkeeping, not operands worth outlining: the loop's
 #: own, the optimizer's settings, the sampler's temperature and its draw.
 CONTEXT_NAMES = frozenset(
-    {"inputs", "targets", "t", "T", "V", "H", "lr", "b1", "b2", "n", "temperature", "uniform"}
+    {"inputs", "targets", "t", "T", "V", "H", "lr", "b1", "b2", "steps", "temperature", "uniform"}
 )
 LOOP_INDENT = "    "
 

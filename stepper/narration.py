@@ -26,7 +26,7 @@ import numpy as np
 from stepper.cells import CELLS
 from stepper.lesson.guards import check_guard, timesteps
 from stepper.params import layout
-from stepper.trace import BACKWARD, FORWARD, PHASES, SAMPLE, UPDATE, Trace
+from stepper.trace import BACKWARD, FORWARD, SAMPLE, UPDATE, Trace
 
 if TYPE_CHECKING:
     from stepper.lesson.model import Caption, Lesson
@@ -428,10 +428,10 @@ def narration_at(
 def narration_places(
     lesson: Lesson, trace: Trace, checkpoint: str | None, iteration: int
 ) -> list[dict[str, object]]:
-    """Every place of both passes with the narration shown there (None where no caption
+    """Every place of every pass with the narration shown there (None where no caption
     shows and the bar falls back to the line's comment): what --export-narration writes."""
     places: list[dict[str, object]] = []
-    for phase in PHASES:
+    for phase in trace.pass_names:
         span = trace.phase_range(phase)
         for index in span:
             step = trace.steps[index]

@@ -102,7 +102,7 @@ def test_export_frames_draw_no_notes(window, monkeypatch):
     noisy(window)
     built = record_scenes(window, monkeypatch)
     trace = window.trace_of(window.state)
-    frames = list(pass_frames(window, window.state, trace, "backward", every_op=True))
+    frames = list(pass_frames(window, window.state, trace, "backward"))
     assert len(frames) == len(built) == len(trace.phase_range("backward"))
     for scene in built:
         assert not any(note in status_texts(scene) for note in NOTES)

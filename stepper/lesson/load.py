@@ -28,13 +28,14 @@ from stepper.lesson.notes import note_placeholders, placeholder_problems
 from stepper.narration import caption_problems
 from stepper.optim import OPTIMIZERS
 from stepper.params import CELL_NAMES, GATES
-from stepper.trace import BACKWARD, FORWARD, PHASES
+from stepper.trace import BACKWARD, FORWARD, PHASES, SAMPLE, UPDATE
 
 MAX_HIDDEN = 64
 VOCAB_SIZES = (2, 32)  # 32: a lowercase sentence with spaces and punctuation
 MAX_SYMBOL_LENGTH = 8
 MAX_STEPS = 1000  # playback steps; the sequence holds one symbol more
 MAX_SAMPLE = 200  # symbols the sample pass writes
+OWN_PASSES = (UPDATE, SAMPLE)  # passes whose captions name only the pass
 MAX_ITERATIONS = 200_000
 MAX_SEQ_LENGTH = 1000
 MAX_DATA = 10_000
@@ -485,7 +486,17 @@ class _LessonReader:
         condition = self.optional(keys.get("if"), lambda n: self.guard(n, f"{where}.if"))
         if len(r.problems) > before or text is None:
             return None
-        if op is not None:  # an op belongs to one pass, so it implies the phase
+        if phase in OWN_PASSES:  # update and sample have no timesteps or sequence ops
+            extra = [k for k in ("t", "op", "when", "if") if k in keys]
+            if extra:
+                r.report(
+                    keys[extra[0]].mark,
+                    f"{where}.{extra[0]}",
+                    f"a {phase} caption takes no {extra[0]}: t, op and guards speak of the played "
+                    "sequence; use the pass's placeholders ({written}, {loss_after}...) instead",
+                )
+                return None
+        elif op is not None:  # an op belongs to one pass, so it implies the phase
             phase = FORWARD if op in self.ops(FORWARD) else BACKWARD
         if self.cell is not None:
             vocab_size, hidden, _ = self.sizes()

@@ -30,8 +30,8 @@ _LINES = {
     "adam": (
         "    m = b1 * m + (1 - b1) * dW             # first moment: running mean of dW",
         "    v = b2 * v + (1 - b2) * dW * dW        # second moment: running mean of dW squared",
-        "    m_hat = m / (1 - b1 ** n)              # bias correction: m starts at zero",
-        "    v_hat = v / (1 - b2 ** n)              # bias correction: v starts at zero",
+        "    m_hat = m / (1 - b1 ** steps)          # bias correction: m starts at zero",
+        "    v_hat = v / (1 - b2 ** steps)          # bias correction: v starts at zero",
         "    W -= lr * m_hat / (sqrt(v_hat) + 1e-8) # the step",
     ),
 }
@@ -46,7 +46,7 @@ def _number(value: float) -> str:
 def update_listing(optimizer: str, learning_rate: float, clip: float | None) -> Listing:
     head = [f"lr = {_number(learning_rate)}".ljust(43) + f"# {TITLES[optimizer]}'s learning rate"]
     if optimizer == "adam":
-        head.append(f"b1, b2 = {BETA1}, {BETA2}                    # n counts the steps, this one included")
+        head.append(f"b1, b2 = {BETA1}, {BETA2}                    # steps: how many, this one included")
     lines = [*head, _HEAD]
     if clip is not None:
         c = _number(clip)
@@ -83,7 +83,7 @@ def _with_update(
     arrays = {"mem": state.m, "m": state.m, "v": state.v}
     before = {name: Params(*shape, arrays[name]) for name in names}
     n = state.steps + 1
-    context = {**FUNCTIONS, "lr": learning_rate, "b1": BETA1, "b2": BETA2, "n": n}
+    context = {**FUNCTIONS, "lr": learning_rate, "b1": BETA1, "b2": BETA2, "steps": n}
     rec = Recorder(trace)
     rec.begin(UPDATE, f"update ({TITLES[optimizer]})", update_listing(optimizer, learning_rate, clip))
     after = params.zeros_like()
