@@ -161,6 +161,16 @@ class Opening:
     steps: Generator[int, None, TrainResult]
     done: int = 0  # iterations trained so far
 
+    def advance(self, budget: float) -> TrainResult | None:
+        """Train for up to `budget` seconds: the result once training is done, else None."""
+        deadline = time.perf_counter() + budget
+        try:
+            while time.perf_counter() < deadline:
+                self.done = next(self.steps)
+        except StopIteration as finished:
+            return finished.value
+        return None
+
 
 class App:
     """One window (or one off-screen surface when headless)."""
@@ -248,13 +258,11 @@ class App:
         opening = self.opening
         if opening is None:
             return
-        deadline = time.perf_counter() + budget
         try:
-            while time.perf_counter() < deadline:
-                opening.done = next(opening.steps)
-        except StopIteration as finished:
-            self.opening = None
-            self._show(opening.path, Session(opening.lesson, finished.value))
+            result = opening.advance(budget)
+            if result is not None:
+                self.opening = None
+                self._show(opening.path, Session(opening.lesson, result))
         except Exception as exc:  # the app never dies on a lesson
             self.opening = None
             self._fail(f"{opening.path}: training failed ({type(exc).__name__}: {exc})")
@@ -607,13 +615,11 @@ class App:
         opening = self._compare_opening
         if opening is None:
             return
-        deadline = time.perf_counter() + budget
         try:
-            while time.perf_counter() < deadline:
-                opening.done = next(opening.steps)
-        except StopIteration as finished:
-            self._compare_opening = None
-            self._compare_session = Session(opening.lesson, finished.value)
+            result = opening.advance(budget)
+            if result is not None:
+                self._compare_opening = None
+                self._compare_session = Session(opening.lesson, result)
         except Exception as exc:  # the app never dies on a lesson
             self._compare_opening = None
             self._close_compare(f"the {opening.lesson.model.cell} could not train ({type(exc).__name__})")

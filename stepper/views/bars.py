@@ -318,9 +318,9 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     hints = "   ".join(f"{binding(c).label} {binding(c).command.value}" for c in STATUS_HINTS)
     hints = fit(hints, box.w // 3, size, measure)
     hint_w = measure(hints, size, "sans", False)
+    if frame.state.message:  # what just happened comes first, so a narrow window never cuts it
+        parts = [frame.state.message, *parts[1:], parts[0]]
     left = "   |   ".join(parts)
-    if frame.state.message:
-        left += "   |   " + frame.state.message
     room = box.w - hint_w - theme.px(40)
     x = box.x + theme.px(12)
     if frame.state.quit_asked:  # first and bold, so no narrow window cuts it off
