@@ -304,13 +304,11 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
         if frame.state.iteration is not None
         else f"{checkpoint} (iteration {frame.iteration})"
     )
-    parts = [frame.lesson.title, place, f"{phase}  step {k} of {n}  {where}"]
-    if frame.state.mode in ("entry", "weight"):
-        parts.insert(0, _mode_prompt(frame))
-    if frame.state.edits:
-        n = len(frame.state.edits)
+    if frame.state.edits:  # how far the weights shown are from the checkpoint's
+        count = len(frame.state.edits)
         restore = binding(Command.RESTORE_WEIGHTS).label
-        parts.append(f"{n} weight{'s' if n != 1 else ''} edited ({restore} restores)")
+        place += f", {count} weight{'s' if count != 1 else ''} edited ({restore} restores)"
+    parts = [frame.lesson.title, place, f"{phase}  step {k} of {n}  {where}"]
     if frame.state.playing:
         parts.append(f"playing {frame.state.speed:g}/s")
     size = theme.size("small")
@@ -320,6 +318,8 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     hint_w = measure(hints, size, "sans", False)
     if frame.state.message:  # what just happened comes first, so a narrow window never cuts it
         parts = [frame.state.message, *parts[1:], parts[0]]
+    if frame.state.mode in ("entry", "weight"):  # before it: what the keys do now
+        parts.insert(0, _mode_prompt(frame))
     left = "   |   ".join(parts)
     room = box.w - hint_w - theme.px(40)
     x = box.x + theme.px(12)
