@@ -46,6 +46,7 @@ OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progre
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
 DOUBLE_CLICK_SECONDS = 0.4
+HEADLESS_LIVE_ITERATIONS = 20  # per frame off-screen: a count, not a time, so exports repeat
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
@@ -821,7 +822,10 @@ class App:
         if self.live is None:
             self.set_state(replace(self.state, training=False))
             return
-        self.live.run(seconds)
+        if self.headless:  # exports (--keys) come out the same on every machine
+            self.live.run(iterations=HEADLESS_LIVE_ITERATIONS)
+        else:
+            self.live.run(seconds)
         self.session.keep(self.live.kept())
         state = replace(self.state, hover=None)  # the number under the pointer has changed
         if self.live.stopped:

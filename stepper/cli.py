@@ -35,12 +35,12 @@ LOOP = ("iteration", "sample", "temperature", "seed", "prime")
 ACTIONS = {
     "check": ("--check", ()),
     "save_lesson": ("--save-lesson", ()),
-    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", "edit", *LOOP)),
+    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", "edit", "keys", *LOOP)),
     "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence", "edit")),
-    "export_weights": ("--export-weights", ("checkpoint", "edit")),
+    "export_weights": ("--export-weights", ("checkpoint", "edit", "keys")),
     "screenshot": (
         "--screenshot",
-        ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit", *LOOP),
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit", "keys", *LOOP),
     ),
     "export_frames": (
         "--export-frames",
@@ -59,6 +59,7 @@ OPTION_FLAGS = {
     "panels": "--panels",
     "every": "--every",
     "edit": "--edit",
+    "keys": "--keys",
     "iteration": "--iteration",
     "sample": "--sample",
     "temperature": "--temperature",
@@ -144,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="K",
         help="start at step K of the pass, counting from 1 as the status bar does (default: 1)",
+    )
+    p.add_argument(
+        "--keys",
+        metavar="'KEY KEY ...'",
+        help="with --screenshot, --export-trace or --export-weights: replay input first, e.g. "
+        "'t right*5 e backspace*2 text:lo return click:Whh[0,1] up f5 frames:60 f5' "
+        "(keys as the help names them; text: types, point:/click: a weight cell, wheel:N, frames:N)",
     )
     p.add_argument(
         "--pass", dest="phase", choices=PHASES, help="forward (default), backward, update or sample"
@@ -380,6 +388,13 @@ def validate(args: argparse.Namespace) -> str:
     if action == "check" and args.lesson:
         raise UsageError(f"--check: give the lesson files after --check ({args.lesson} came before it)")
     _validate_text(args, action)
+    if args.keys is not None:
+        from stepper.keys import KeysError, parse_keys
+
+        try:
+            parse_keys(args.keys)
+        except KeysError as exc:
+            raise UsageError(f"--keys: {exc}") from None
     if out and args.text and _same_file(out, args.text):
         raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")
     reads = WINDOW_READS if action == "window" else ACTIONS[action][1]
@@ -481,7 +496,15 @@ def run(args: argparse.Namespace) -> int:
     if action == "export_trace":
         from stepper.export import trace_json_text
 
-        _, trace = _trace_for(args, lesson)
+        if args.keys is not None and args.weights is not None:
+            raise UsageError("--keys: drives the lesson's own checkpoints; leave out --weights")
+        if args.keys is not None:
+            from stepper.headless import keyed_app
+
+            app = keyed_app(args, lesson, _start_at(args, lesson))
+            trace = app.trace_of(app.state)
+        else:
+            _, trace = _trace_for(args, lesson)
         sampled = any(getattr(args, n) is not None for n in LOOP[1:])
         text = trace_json_text(trace, sample=sampled)
         out = atomic_write_text(args.export_trace, text, args.overwrite)
@@ -494,8 +517,14 @@ def run(args: argparse.Namespace) -> int:
     if action == "export_weights":
         from stepper.session import Session
 
-        session = Session.open(lesson)
-        params = edited(session.params(_checkpoint_name(args, session)), parse_edits(args.edit, lesson))
+        if args.keys is not None:
+            from stepper.headless import keyed_app
+
+            app = keyed_app(args, lesson, _start_at(args, lesson))
+            params = edited(app.session.params(app.state.checkpoint), app.state.edits)
+        else:
+            session = Session.open(lesson)
+            params = edited(session.params(_checkpoint_name(args, session)), parse_edits(args.edit, lesson))
         print(f"wrote {one_line(str(save_weights(args.export_weights, params, args.overwrite)))}")
         return 0
     size = parse_size(args.size or DEFAULT_SIZE)

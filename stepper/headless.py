@@ -66,6 +66,8 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
     if app.state is None or app.session is None:
         raise OutputError(app.message or "the lesson could not open")
     refuse_unreached(app.session, wanted)
+    if args.keys:
+        replay_keys(app, args.keys)
     base = replace(app.state, animate=False).exported()
     trace = app.trace_of(base)
     phase = start_at.phase
@@ -89,6 +91,36 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
         out = atomic_write(args.export_gif, lambda tmp: tmp.write_bytes(data), args.overwrite)
         print(f"wrote {one_line(str(out))} ({count} frames)")
     return 0
+
+
+def replay_keys(app, text: str) -> None:
+    """--keys into the app, as the events a keyboard and mouse send."""
+    from stepper.keys import KeysError, parse_keys, replay
+
+    try:
+        replay(app, parse_keys(text))
+    except KeysError as exc:
+        raise ExportError(f"--keys: {exc}") from None
+    if app.state is not None and app.state.mode == "entry":  # what was typed was never accepted
+        why = f" ({app.state.message})" if app.state.message else ""
+        kind = app.state.entry_kind
+        raise ExportError(f"--keys: ends with the {kind} entry still open{why}; end it with return")
+
+
+def keyed_app(args: argparse.Namespace, lesson: Lesson, start_at: StartAt):
+    """A headless app at --checkpoint etc. with --keys replayed: what --export-trace and
+    --export-weights read when keys changed the sequence, the weights or trained live."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from stepper.app import App
+    from stepper.files import OutputError
+
+    wanted = start_at.checkpoint or lesson.checkpoint_names[-1]
+    app = App(lesson.path, headless=True, start_at=replace(start_at, checkpoint=wanted), lesson=lesson)
+    if app.state is None or app.session is None:
+        raise OutputError(app.message or "the lesson could not open")
+    refuse_unreached(app.session, wanted)
+    replay_keys(app, args.keys)
+    return app
 
 
 def write_frames(app, first, trace, phase: str, ops: list[int], folder: Path, overwrite: bool) -> int:

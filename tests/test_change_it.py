@@ -210,3 +210,55 @@ def test_settings_change_only_before_a_run(app):
     assert "pause" in app.state.message and app.live_settings.learning_rate == 0.3
     press(app, "f5")
     assert app.live.settings.optimizer == "adam"
+
+
+# ----- the same, headless: --keys before an export ------------------------------------------
+
+
+def test_keys_typing_a_sequence_export_the_sequence_options_trace(tmp_path, capsys):
+    from stepper.cli import main
+
+    hello = str(LESSONS / "hello.yaml")
+    typed, given = tmp_path / "typed.json", tmp_path / "given.json"
+    assert main([hello, "--keys", "e backspace*5 text:hellllo return", "--export-trace", str(typed)]) == 0
+    assert main([hello, "--sequence", "hellllo", "--export-trace", str(given)]) == 0
+    assert typed.read_text() == given.read_text()
+
+
+def test_keys_editing_a_weight_export_the_edit_options_trace(tmp_path):
+    from stepper.cli import main
+
+    hello = str(LESSONS / "hello.yaml")
+    keyed, edited = tmp_path / "keyed.json", tmp_path / "edited.json"
+    keys = "click:Whh[0,1] = text:-3 return down escape"
+    assert main([hello, "--keys", keys, "--export-trace", str(keyed)]) == 0
+    assert main([hello, "--edit", "Whh[0,1]=-3.1", "--export-trace", str(edited)]) == 0
+    assert keyed.read_text() == edited.read_text()
+
+
+def test_keys_training_live_export_train_weights(tmp_path):
+    from stepper.app import HEADLESS_LIVE_ITERATIONS
+    from stepper.cli import main
+    from stepper.lesson import load_lesson
+
+    out = tmp_path / "w.npz"
+    assert main([str(LESSONS / "hello.yaml"), "--keys", "f6 f5 frames:7 f5", "--export-weights", str(out)]) == 0
+    lesson = load_lesson(LESSONS / "hello.yaml")
+    n = 7 * HEADLESS_LIVE_ITERATIONS
+    config = replace(lesson.train_config(), iterations=n, checkpoints={"end": n})
+    m = lesson.model
+    assert load_weights(out, m.cell, len(lesson.vocab), m.hidden_size) == train(config, lesson.data).last.params
+
+
+@pytest.mark.parametrize(
+    "keys",
+    ["bogus", "right*0", "click:Whh", "frames:x", "'unclosed", "e text:q return", "click:Whh[9,9]"],
+)
+def test_bad_keys_are_refused_in_one_line(keys, tmp_path, capsys):
+    from stepper.cli import main
+
+    out = tmp_path / "t.json"
+    assert main([str(LESSONS / "hello.yaml"), "--keys", keys, "--export-trace", str(out)]) in (1, 2)
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--keys" in err
+    assert not out.exists()
