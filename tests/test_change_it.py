@@ -242,12 +242,14 @@ def test_keys_training_live_export_train_weights(tmp_path):
     from stepper.lesson import load_lesson
 
     out = tmp_path / "w.npz"
-    assert main([str(LESSONS / "hello.yaml"), "--keys", "f6 f5 frames:7 f5", "--export-weights", str(out)]) == 0
+    keys = "f6 f5 frames:7 f5"
+    assert main([str(LESSONS / "hello.yaml"), "--keys", keys, "--export-weights", str(out)]) == 0
     lesson = load_lesson(LESSONS / "hello.yaml")
     n = 7 * HEADLESS_LIVE_ITERATIONS
     config = replace(lesson.train_config(), iterations=n, checkpoints={"end": n})
     m = lesson.model
-    assert load_weights(out, m.cell, len(lesson.vocab), m.hidden_size) == train(config, lesson.data).last.params
+    want = train(config, lesson.data).last.params
+    assert load_weights(out, m.cell, len(lesson.vocab), m.hidden_size) == want
 
 
 @pytest.mark.parametrize(
