@@ -644,8 +644,7 @@ class App:
         compare cell still trains: no frame, and the label says how far it is)."""
         assert self.session is not None
         session, lesson = self.session, self.session.lesson
-        result = session.result
-        here = f"{state.checkpoint}, iteration {result.checkpoint(state.checkpoint).iteration}"
+        here = f"{state.checkpoint}, iteration {session.checkpoint(state.checkpoint).iteration}"
         kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
         if kind == "cells":
             other = self._compare_ready()
@@ -655,7 +654,7 @@ class App:
             name = state.checkpoint if state.checkpoint in names else names[-1]
             trace_b = other.trace(name, state.sequence)
             left = f"{CELLS[lesson.model.cell].title}  ({here})"
-            iteration = other.result.checkpoint(name).iteration
+            iteration = other.checkpoint(name).iteration
             label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
         elif kind == "sequences":
             other, name = session, state.checkpoint
@@ -669,13 +668,13 @@ class App:
             name = names[-1] if state.checkpoint != names[-1] else names[0]
             trace_b = session.trace(name, state.sequence)
             left = here
-            label = f"{name}, iteration {result.checkpoint(name).iteration}"
+            label = f"{name}, iteration {session.checkpoint(name).iteration}"
         cursor = corresponding(state.cursor, trace, trace_b)
         partner_state = replace(
             state, checkpoint=name, cursor=cursor, hover=None, numbers=False, edits=(), selected=None
         )
-        iteration = other.result.checkpoint(name).iteration
-        earlier = kind == "checkpoints" and iteration < result.checkpoint(state.checkpoint).iteration
+        iteration = other.checkpoint(name).iteration
+        earlier = kind == "checkpoints" and iteration < session.checkpoint(state.checkpoint).iteration
         partner = Frame(
             partner_state,
             other.lesson,
@@ -743,7 +742,10 @@ class App:
                 return
             if self.live is None or state.checkpoint != LIVE:
                 self._start_live(state)
-            self.set_state(replace(self.state, training=True, playing=False))
+            old = self.trace_of(self.state)
+            running = replace(self.state, training=True, playing=False)
+            cursor = changes.closest_place(running.cursor, old, self.trace_of(running))
+            self.set_state(replace(running, cursor=cursor))
             return
         if state.training:
             self.set_state(replace(state, message="pause the training first (F5)"))

@@ -18,6 +18,8 @@ ENTRY_CHARS = 4 * 1001  # a typed sequence: 1001 symbols, comma-separated
 
 def trace_of(session: Session, state: ViewState):
     """The trace a state shows: a checkpoint on its sequence, or iteration K on its chunk."""
+    if state.training:  # redrawn every frame: the passes that change as it trains
+        return session.forward_backward(state.checkpoint, state.sequence)
     return session.trace(state.checkpoint, state.sequence, state.iteration, state.sample, state.edits)
 
 

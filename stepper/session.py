@@ -135,6 +135,17 @@ class Session:
         self._traces.move_to_end(key)
         return found
 
+    def forward_backward(self, checkpoint: str, sequence: tuple[int, ...] | None = None) -> Trace:
+        """Only the forward and backward passes: what live training redraws every frame
+        (its update and sample passes are recorded once it pauses)."""
+        seq = self.lesson.playback if sequence is None else sequence
+        key = (checkpoint, seq, "forward and backward")
+        found = self._traces.get(key)
+        if found is None:
+            found = record_sequence(self.params(checkpoint), self.lesson.vocab, seq)
+            self._keep(key, found)
+        return found
+
     def sample_settings(self) -> SampleSettings:
         s = self.lesson.sample
         return SampleSettings(s.length, s.temperature, s.seed, s.prime)
