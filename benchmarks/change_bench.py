@@ -65,9 +65,10 @@ def _edit_ms(app: App, kind: str) -> float:
         app.render()
     for k in range(EDITS):
         if kind == "sequence":
-            varied = ((played[0] + k + 1) % len(vocab), *played[1:])
+            varied = list(played)
+            varied[k % len(varied)] = (varied[k % len(varied)] + 1) % len(vocab)  # a new sequence
             if k % 2:
-                varied = (*varied, played[-1])  # a new length too
+                varied.append(played[-1])  # a new length too
             app.set_state(places.open_entry(app.state, "sequence", written(varied, vocab)))
             app.render()
         start = time.perf_counter()

@@ -369,7 +369,7 @@ class App:
             problem,
             loss_history=history,
             marks=marks,
-            baseline=self.session.trace(self.session.checkpoint_names[0], state.sequence),
+            baseline=self.session.trace(self.session.checkpoint_names[0]),  # its weights: any sequence
         )
         if "compare" in state.panels:
             partner, label = self._partner(state, frame.trace)
