@@ -478,7 +478,7 @@ class App:
             self._switch_checkpoint(command)
         elif command is Command.GO_TO_ITERATION:
             pygame.key.start_text_input()
-            self.set_state(places.open_entry(state))
+            self.set_state(places.open_entry(state, "iteration"))
         elif command in (Command.COOLER, Command.HOTTER):
             direction = 1 if command is Command.HOTTER else -1
             self.set_state(places.temperature_step(state, self.session, direction))

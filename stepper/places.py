@@ -6,14 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from stepper import changes
+from stepper.entries import ENTRIES
 from stepper.navigation import Cursor, same_place, start
 from stepper.passes.sample import TEMPERATURES
 from stepper.session import Session
 from stepper.state import ViewState
 from stepper.trace import SAMPLE
-
-ENTRY_DIGITS = 7  # iterations go up to 200,000
-ENTRY_CHARS = 4 * 1001  # a typed sequence: 1001 symbols, comma-separated
 
 
 def trace_of(session: Session, state: ViewState):
@@ -23,19 +21,17 @@ def trace_of(session: Session, state: ViewState):
     return session.trace(state.checkpoint, state.sequence, state.iteration, state.sample, state.edits)
 
 
-def open_entry(state: ViewState, kind: str = "iteration", text: str = "") -> ViewState:
-    return replace(state, mode="entry", entry=text, entry_kind=kind, playing=False, message="")
+def open_entry(state: ViewState, kind: str, text: str = "") -> ViewState:
+    """An entry of `kind`, holding `text` to start from (a sequence: the one played now)."""
+    return replace(state, mode="entry", entry_kind=kind, entry=text, playing=False, message="")
 
 
 def typed(state: ViewState, text: str) -> ViewState:
-    """TEXTINPUT in the entry: a sequence or a value keeps whatever is typed (read at Enter);
-    the iteration keeps digits, anything else is refused with a word why."""
-    if state.entry_kind != "iteration":
-        return replace(state, entry=(state.entry + text)[:ENTRY_CHARS])
-    digits = "".join(c for c in text if c.isdigit())
-    if digits != text:
-        return replace(state, message="the iteration is a number: type digits")
-    return replace(state, entry=(state.entry + digits)[:ENTRY_DIGITS], message="")
+    """TEXTINPUT in the entry: what its kind keeps is kept; anything else is refused, with why."""
+    kind = ENTRIES[state.entry_kind]
+    if not all(kind.keeps(c) for c in text):
+        return replace(state, message=kind.refusal)
+    return replace(state, entry=(state.entry + text)[: kind.longest], message="")
 
 
 def delete_last(state: ViewState) -> ViewState:

@@ -42,8 +42,8 @@ class ViewState:
     iteration: int | None = None  # a training iteration replayed on its own chunk (K), or None
     sample: SampleSettings | None = None  # how the sample pass writes; None: the lesson's own
     mode: str = "step"  # whose key table is in force: "step", "entry", "weight" (commands.MODES)
-    entry: str = ""  # what has been typed into the open entry
-    entry_kind: str = ""  # what the entry is for: "iteration" (K), "sequence", "weight" (a value)
+    entry_kind: str = ""  # what the open entry is for (stepper.entries.ENTRIES)
+    entry: str = ""  # what has been typed into it
     edits: tuple[Edit, ...] = ()  # the student's changes to the checkpoint's weights
     selected: tuple[str, tuple[int, ...]] | None = None  # the weight cell the arrows and wheel nudge
     training: bool = False  # training live (F5): a slice of iterations every frame

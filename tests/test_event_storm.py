@@ -234,6 +234,9 @@ class Storm:
         elif r < 0.58:
             out = [self.unbound_key()]
             kind = "key" if key_name(out[0]) in KEYMAP else "unbound key"
+        elif r < 0.60:
+            kind = "text"  # typed text: digits into an open entry (K), anything else refused
+            out = [pygame.event.Event(pygame.TEXTINPUT, text=rng.choice(("7", "42", "0", "x", "é", "")))]
         elif r < 0.62:
             kind = "key up"
             out = [pygame.event.Event(pygame.KEYUP, key=rng.choice((pygame.K_RIGHT, pygame.K_a)), mod=0)]
@@ -310,7 +313,7 @@ def check_cursor(app: App, history) -> None:
     if state is None or session is None:
         return
     assert state.checkpoint in session.checkpoint_names, recent(history)
-    span = session.trace(state.checkpoint).phase_range(state.cursor.phase)
+    span = app.trace_of(state).phase_range(state.cursor.phase)  # a checkpoint's, or iteration K's
     assert state.cursor.index in span, f"{state.cursor} outside {span}; last events:\n" + recent(history)
 
 
@@ -360,7 +363,7 @@ def forward_back_identity(app: App, rng: random.Random) -> int | None:
     app.running = True
     if app.state is None or app.session is None:
         return None
-    trace = app.session.trace(app.state.checkpoint)
+    trace = app.trace_of(app.state)
     span = trace.phase_range(app.state.cursor.phase)
     n = min(rng.randint(1, 24), span.stop - 1 - app.state.cursor.index)
     if n <= 0:

@@ -91,7 +91,7 @@ def _with_sample(trace: Trace, settings: SampleSettings, prime_state: tuple[np.n
     }
     named = {name: params[name] for name in params}
     rec = Recorder(trace)
-    rec.begin(SAMPLE, f"sample (temperature {temperature:g})", sample_listing(params.cell, temperature))
+    rec.begin(SAMPLE, "sample", sample_listing(params.cell, temperature))
     state = {f"{s}_prev": frozen_array(v) for s, v in zip(cell.state, prime_state, strict=True)}
     x = frozen_array(np.eye(params.vocab_size)[prime[-1]])
     symbols, draws, probs = [], [], []

@@ -1,6 +1,7 @@
 """Arrays laid out left to right as grids of numbered cells, wrapping to new rows: what the
-update and sample views draw their operands and results with. The largest sizes that fit
-win; the current op's arrays come first in size."""
+update and sample views draw their operands and results with. The current op's arrays come
+first: the largest sizes that fit win, and where not everything fits at 24 px, context
+arrays (the ones the current line neither reads nor writes) give way, and are named."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from stepper.theme import Theme, ink_on
 from stepper.views.frame import Box, Measure
 
 #: (size of the current op's numbers, size of the others) tried in turn, at zoom 1.
-SIZES = ((30, 20), (26, 20), (24, 18), (24, 16), (20, 16), (16, 16))
+SIZES = ((30, 20), (26, 20), (24, 18), (24, 16))
+#: ... and once context arrays have given way, smaller sizes for the current op's own.
+LAST_RESORT = ((20, 16), (16, 16))
+PROJECTOR_PX = 24  # the current op's numbers at zoom 1, when they fit at all
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ def number_text(value: float) -> str:
         return "NaN"
     if value == 0 or 0.001 <= abs(value) < 1e4:
         return f"{value:.3f}"
-    return f"{value:.1e}"
+    return f"{value:.1e}".replace("e-0", "e-").replace("e+0", "e+")  # 9.9e-5: narrow columns
 
 
 def _cells(value: np.ndarray | None, shape: tuple[int, ...]) -> tuple[int, int]:
@@ -40,7 +44,7 @@ def _cells(value: np.ndarray | None, shape: tuple[int, ...]) -> tuple[int, int]:
 
 def _layout(arrays, width, theme, measure, big, small):
     """Positions (x, y, cell w, cell h, size) per array, and the height used."""
-    gap = theme.px(18)
+    gap = theme.px(14)
     x, y, row_h, placed = 0, 0, 0, []
     for a in arrays:
         size = theme.px(big if a.role else small)
@@ -48,8 +52,8 @@ def _layout(arrays, width, theme, measure, big, small):
         rows, cols = _cells(None, shape)
         labels = ["-0.000"] if a.value is None else [number_text(float(v)) for v in np.ravel(a.value)]
         cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(10)
-        ch = int(size * 1.5)
-        title_h = int(theme.size("small") * 1.4)
+        ch = int(size * 1.25)
+        title_h = int(theme.size("small") * 1.25)
         w = max(cols * cw, measure(a.title, theme.size("small"), "sans", True))
         h = title_h + rows * ch
         if x and x + w > width:
@@ -69,19 +73,40 @@ class _Entry:
     shape: tuple[int, ...]
 
 
+def _fitting(entries: list[_Entry], box: Box, theme: Theme, measure: Measure):
+    """(entries kept, placements, height used) at the largest sizes that fit; context arrays
+    drop out from the end before the current op's numbers go below 24 px; None if nothing fits."""
+    kept = list(entries)
+    while True:
+        for big, small in SIZES:
+            placed, used = _layout(kept, box.w, theme, measure, big, small)
+            if used <= box.h:
+                return kept, placed, used
+        context = [k for k, e in enumerate(kept) if not e.role]
+        if not context:
+            break
+        del kept[context[-1]]
+    for big, small in LAST_RESORT:
+        placed, used = _layout(kept, box.w, theme, measure, big, small)
+        if used <= box.h:
+            return kept, placed, used
+    return None
+
+
 def draw_arrays(
     shown: list[Shown], shapes: list[tuple[int, ...]], box: Box, theme: Theme, measure: Measure, scale: float
-) -> tuple[list[Primitive], int] | None:
-    """The arrays in `box` at the largest sizes that fit, or None if even the smallest do not."""
+) -> tuple[list[Primitive], int, list[str]] | None:
+    """The arrays in `box`, the height used and the titles of context arrays left out for
+    room; None if even the current op's arrays do not fit at the smallest size."""
     entries = [
         _Entry(s.title, s.name, s.value, s.role, shape) for s, shape in zip(shown, shapes, strict=True)
     ]
-    for big, small in SIZES:
-        placed, used = _layout(entries, box.w, theme, measure, big, small)
-        if used <= box.h:
-            break
-    else:
+    fitting = _fitting(entries, box, theme, measure)
+    if fitting is None:
         return None
+    kept, placed, used = fitting
+    left_out = [e.title for e in entries if not any(e is k for k in kept)]
+    entries = kept
     items: list[Primitive] = []
     for e, (x, y, cw, ch, size, title_h) in zip(entries, placed, strict=True):
         x, y = box.x + x, box.y + y
@@ -89,12 +114,13 @@ def draw_arrays(
         items.append(Text(x, y, e.title, theme.size("small"), color, bold=True, tag=f"array-title:{e.name}"))
         rows, cols = _cells(e.value, e.shape)
         grid = None if e.value is None else np.asarray(e.value, dtype=np.float64).reshape(rows, cols)
+        whole = e.value is not None and np.asarray(e.value).dtype.kind in "iu"  # a symbol's index
         top = y + title_h
         for r in range(rows):
             for c in range(cols):
                 v = None if grid is None else float(grid[r, c])
                 fill = theme.blank if v is None else theme.diverging(v, scale)
-                label = "" if v is None else number_text(v)
+                label = "" if v is None else str(int(v)) if whole else number_text(v)
                 index = (r, c) if len(e.shape) == 2 else (c,)
                 items.append(
                     Cell(
@@ -125,7 +151,7 @@ def draw_arrays(
                     tag=f"{e.role}:{e.name}",
                 )
             )
-    return items, used
+    return items, used, left_out
 
 
 def panels_waiting(frame_panels: tuple[str, ...], phase: str) -> str:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from stepper.commands import MODES, QUIT_QUESTION, STATUS_HINTS, Command, binding
+from stepper.entries import ENTRIES
 from stepper.navigation import position
 from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.symbols import read_sequence
@@ -242,14 +243,15 @@ def _mode_prompt(frame: Frame) -> str:
     if state.mode == "weight" and state.selected is not None:
         value = float(frame.trace.params[state.selected[0]][state.selected[1]])
         return f"{_cell_name(state.selected)} = {value:.4g} selected   {keys}"
-    if state.entry_kind == "sequence":
-        shown = state.entry if len(state.entry) <= 40 else "…" + state.entry[-39:]
-        return f"new sequence: {shown}_   {keys}"
+    prompt, shown = ENTRIES[state.entry_kind].prompt, state.entry
+    if state.entry_kind == "sequence" and len(shown) > 40:
+        shown = "…" + shown[-39:]
     if state.entry_kind == "weight" and state.selected is not None:
         value = float(frame.trace.params[state.selected[0]][state.selected[1]])
-        return f"{_cell_name(state.selected)} (now {value:.4g}) = {state.entry}_   {keys}"
-    last = frame.marks[-1][1] - 1 if frame.marks else 0
-    return f"go to iteration (0..{last}): {state.entry}_   {keys}"
+        prompt = f"{_cell_name(state.selected)} (now {value:.4g})"
+    if state.entry_kind == "iteration" and frame.marks:
+        prompt += f" (0..{frame.marks[-1][1] - 1})"
+    return f"{prompt}: {shown}_   {keys}"
 
 
 def _sequence_entry(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:

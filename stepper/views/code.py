@@ -44,7 +44,8 @@ def equation(frame: Frame) -> tuple[str, tuple[str | Operand, ...]]:
     trace = frame.trace
     values = dict(step.inputs)
     # The loop's bookkeeping names too: one_hot(inputs[t], V) reads as one_hot(1, 2).
-    rhs = rhs.replace("inputs[t]", str(trace.inputs[step.t]))
+    if "inputs[t]" in rhs:
+        rhs = rhs.replace("inputs[t]", str(trace.inputs[step.t]))
     sizes = {"V": len(trace.vocab), "H": trace.hidden_size}
     name = lhs.strip()
     expr = rhs.strip()

@@ -45,7 +45,7 @@ def value_scales(trace: Trace) -> dict[str, float]:
     weights = float(np.max(np.abs(trace.params.flat))) if trace.params.flat.size else 1.0
     for name in trace.params:
         scales[name] = weights
-    for step in trace.steps:
+    for step in trace.steps[: trace.phase_range(BACKWARD).stop]:  # the sequence's own passes
         m = float(np.max(np.abs(step.output))) if step.output.size else 0.0
         if math.isfinite(m):
             scales[step.op] = max(scales.get(step.op, 0.0), m)

@@ -43,8 +43,9 @@ def _card(box: Box, theme: Theme, title: str, measure: Measure) -> tuple[list[Pr
     return items, inner
 
 
-#: Every mode's table: the help shows what each key does in each mode.
-HELP_BINDINGS = tuple(b for table in MODES.values() for b in table)
+#: The help overlay opens while stepping: it draws the stepping table. The entry mode's
+#: own table is drawn in the status bar while an entry is open (stepper.views.bars).
+HELP_BINDINGS = MODES["step"]
 
 
 def build_help(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:

@@ -34,7 +34,7 @@ def build_sample(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
         if sample.temperature == 0
         else f"temperature {sample.temperature:g}, seed {sample.seed}"
     )
-    title = f"Sample: the model writes  -  {how}, symbol {step.t + 1} of {len(sample.symbols)}"
+    title = f"Sample  -  {how}  -  symbol {step.t + 1} of {len(sample.symbols)}"
     items.append(
         Text(
             box.x + pad,
@@ -85,19 +85,17 @@ def build_sample(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
         )
         y += int(small * 1.5)
     # The bars: p per symbol, then the cumulative sum with u on it.
-    bars_h = min(theme.px(230), (box.bottom - pad - y) // 2) if "p" in env else 0
-    arrays_box = Box(box.x + pad, y, box.w - 2 * pad, box.bottom - pad - y - bars_h)
-    reads = {name for name, _ in step.inputs}
-    arrays = [
-        Shown(name, name, np.asarray(value), "operand") for name, value in step.inputs if np.size(value) <= 64
-    ]
+    bars_least = theme.px(190) if "p" in env else 0  # the bars take what the arrays leave
+    arrays_box = Box(box.x + pad, y, box.w - 2 * pad, box.bottom - pad - y - bars_least)
+    arrays = [Shown(name, name, np.asarray(value), "operand") for name, value in step.inputs]
     arrays.append(Shown(step.op, step.op, np.asarray(step.output), "result"))
     shapes = [np.shape(a.value) for a in arrays]
     scale = max((float(np.nanmax(np.abs(a.value))) for a in arrays if np.size(a.value)), default=1.0) or 1.0
     drawn = draw_arrays(arrays, shapes, arrays_box, theme, measure, scale)
-    if drawn is not None:
+    if drawn is not None:  # every array here is the current line's: none is left out
         items += drawn[0]
-    elif reads:
+        y += drawn[1] + theme.px(16)
+    else:
         items.append(
             Text(
                 arrays_box.x,
@@ -108,8 +106,9 @@ def build_sample(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
             )
         )
     if "p" in env:
+        bars_top = max(y, box.bottom - pad - theme.px(300))  # bars no taller than they need be
         items += _bars(
-            frame, Box(box.x + pad, box.bottom - pad - bars_h, box.w - 2 * pad, bars_h), theme, measure
+            frame, Box(box.x + pad, bars_top, box.w - 2 * pad, box.bottom - pad - bars_top), theme, measure
         )
     return items
 

@@ -66,44 +66,55 @@ def build_update(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     for name in ("m_hat", "v_hat"):
         if name in env and name in done:
             shown.append(Shown(name, name, np.asarray(env[name]), role(name)))
+    # What the line read, where the group's arrays now show something newer (dW before the
+    # clip, mem before `mem += ...`): drawn beside them, so every operand's numbers are on screen.
+    for name, value in step.inputs:
+        if not any(s.name == name and s.value is not None and np.array_equal(s.value, value) for s in shown):
+            shown.append(Shown(f"{name} (read)", f"{name} read", np.asarray(value), "operand"))
     after = np.asarray(env["W"]) if "W" in done else None
     shown.append(Shown(f"{group} after", "W after", after, "result" if step.op == "W" else ""))
     shapes = [np.shape(base["W"])] * len(shown)  # every array of a group has the weight's shape
     values = [s.value for s in shown if s.value is not None]
     scale = max((float(np.nanmax(np.abs(v))) for v in values if np.size(v)), default=1.0) or 1.0
-    size = theme.size("text")
-    line_h = int(size * 1.4)
-    waiting = panels_waiting(frame.state.panels, step.phase)
-    small = theme.size("small")
-    waiting_lines = wrap(waiting, box.w - 2 * pad, small, measure)[:2] if waiting else []
-    footer_h = 2 * line_h + pad + len(waiting_lines) * int(small * 1.3)
-    area = Box(
-        box.x + pad, box.y + pad + theme.px(44), box.w - 2 * pad, box.h - 2 * pad - theme.px(44) - footer_h
-    )
-    drawn = draw_arrays(shown, shapes, area, theme, measure, scale)
-    if drawn is None:
-        items.append(
-            Text(area.x, area.y, "update: needs a larger window", size, theme.dim, tag="update-too-small")
-        )
-    else:
-        items += drawn[0]
+    size, small = theme.size("text"), theme.size("small")
     last = frame.cursor.index == trace.phase_range(step.phase).stop - 1
+    width = box.w - 2 * pad
+    footer: list[tuple[str, int, tuple[int, int, int], str]] = []  # text, size, colour, tag
     if last:
         change = record.loss_after - record.loss_before
         text = (
             f"What this step bought: the loss of this sequence was {record.loss_before:.4f} with the weights "
             f"before and is {record.loss_after:.4f} after ({change:+.4f}, computed by running it again)."
         )
-        color = theme.text
+        footer += [(line, size, theme.text, "update-loss") for line in wrap(text, width, size, measure)[:2]]
     else:
         text = "After the last group's last line: this sequence's loss before and after the update."
-        color = theme.dim
-    y = box.bottom - pad - footer_h + pad
-    for k, line in enumerate(wrap(text, box.w - 2 * pad, size, measure)[:2]):
-        items.append(Text(box.x + pad, y + k * line_h, line, size, color, tag="update-loss"))
-    for k, line in enumerate(waiting_lines):
-        y_note = box.bottom - pad - (len(waiting_lines) - k) * int(small * 1.3)
-        items.append(Text(box.x + pad, y_note, line, small, theme.dim, tag="panels-waiting"))
+        footer.append((fit(text, width, small, measure), small, theme.dim, "update-loss"))
+    waiting = panels_waiting(frame.state.panels, step.phase)
+    if waiting:
+        footer.append((fit(waiting, width, small, measure), small, theme.dim, "panels-waiting"))
+    top = box.y + pad + theme.px(40)
+    heights = [int(s * 1.35) for _, s, _, _ in footer]
+    area = Box(box.x + pad, top, width, box.bottom - pad - sum(heights) - theme.px(4) - top)
+    drawn = draw_arrays(shown, shapes, area, theme, measure, scale)
+    note_h = int(small * 1.35)
+    if drawn is not None and drawn[2]:  # something gives way: leave a line to name it
+        area = Box(area.x, area.y, area.w, area.h - note_h)
+        drawn = draw_arrays(shown, shapes, area, theme, measure, scale)
+    if drawn is None:
+        items.append(
+            Text(area.x, area.y, "update: needs a larger window", size, theme.dim, tag="update-too-small")
+        )
+    else:
+        items += drawn[0]
+        if drawn[2]:
+            note = f"Left out for room (a larger window shows them): {', '.join(drawn[2])}"
+            footer.insert(0, (fit(note, width, small, measure), small, theme.dim, "left-out"))
+            heights.insert(0, note_h)
+    y = box.bottom - pad - sum(heights)
+    for (line, s, color, tag), h in zip(footer, heights, strict=True):
+        items.append(Text(box.x + pad, y, line, s, color, tag=tag))
+        y += h
     return items
 
 
