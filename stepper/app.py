@@ -46,6 +46,7 @@ OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progre
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
 DOUBLE_CLICK_SECONDS = 0.4
+KEPT_LIMIT = 9  # checkpoints kept from live training per lesson: memory stays bounded
 HEADLESS_LIVE_ITERATIONS = 20  # per frame off-screen: a count, not a time, so exports repeat
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -754,7 +755,11 @@ class App:
             if state.checkpoint != LIVE:
                 self.set_state(replace(state, message="nothing trained live to keep: F5 trains"))
                 return
-            name = f"kept {sum(1 for n in session.kept if n != LIVE) + 1}"
+            count = sum(1 for n in session.kept if n != LIVE)
+            if count >= KEPT_LIMIT:
+                self.set_state(replace(state, message=f"{KEPT_LIMIT} checkpoints kept already"))
+                return
+            name = f"kept {count + 1}"
             live = session.kept[LIVE]
             marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
             session.keep(replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks))
@@ -815,7 +820,7 @@ class App:
     def _live_words(self, doing: str) -> str:
         assert self.live is not None
         run = self.live
-        loss = f", loss {run.losses[-1]:.3f}" if run.losses else ""
+        loss = f", loss {run.losses[-1]:.3f}" if run.losses.size else ""
         return f"{doing}: iteration {run.iteration}{loss} ({run.settings.words()})"
 
     def advance_live(self, seconds: float = LIVE_SLICE_SECONDS) -> None:

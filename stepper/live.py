@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from stepper.cells import CELLS
+from stepper.lesson.load import MAX_ITERATIONS
 from stepper.optim import OPTIMIZERS, Optimizer
 from stepper.params import Params
 from stepper.session import Kept
@@ -71,7 +72,10 @@ class LiveRun:
         self.pointer = 0
         self.done = 0  # iterations this run has made
         self.first = first_iteration  # the iteration its first weights stood at
-        self.losses: list[float] = [] if history is None else [float(v) for v in history[:first_iteration]]
+        start_losses = np.zeros(0) if history is None else np.asarray(history[:first_iteration], dtype=float)
+        self._losses = np.empty(max(1024, 2 * start_losses.size))  # grown by doubling
+        self._losses[: start_losses.size] = start_losses
+        self._count = start_losses.size
         self.marks = marks
         self.stopped = ""  # why the run cannot go on (NaN or inf), or ""
         self._backup = np.empty_like(self.params.flat)
@@ -84,6 +88,9 @@ class LiveRun:
         params, grads, optimizer = self.params, self.grads, self.optimizer
         with np.errstate(all="ignore"):
             while not self.stopped and self.done < goal:
+                if self.iteration >= MAX_ITERATIONS:
+                    self.stopped = f"{MAX_ITERATIONS:,} iterations, a lesson's most"
+                    break
                 pointer, state, inputs, targets = next_chunk(
                     self.stream, self.pointer, self.seq, self.state, self.zero_state
                 )
@@ -98,7 +105,10 @@ class LiveRun:
                     self.stopped = f"a weight became NaN or inf at iteration {self.iteration + 1}"
                     break
                 self.pointer, self.state = pointer + self.seq, state
-                self.losses.append(loss / self.seq)
+                if self._count == self._losses.size:
+                    self._losses = np.concatenate([self._losses, np.empty(self._losses.size)])
+                self._losses[self._count] = loss / self.seq
+                self._count += 1
                 self.done += 1
                 made += 1
                 if made % CHECK_EVERY == 0 and time.perf_counter() >= deadline:
@@ -106,14 +116,20 @@ class LiveRun:
         return made
 
     @property
+    def losses(self) -> np.ndarray:
+        """Loss per iteration from the run's first weights (a read-only view: never rewritten)."""
+        view = self._losses[: self._count]
+        view.setflags(write=False)
+        return view
+
+    @property
     def iteration(self) -> int:
         return self.first + self.done
 
     def kept(self, name: str = LIVE) -> Kept:
         """The run's weights now, as a checkpoint the session shows and exports."""
-        loss = self.losses[-1] if self.losses else math.nan
-        history = np.array(self.losses)
-        history.setflags(write=False)
+        history = self.losses
+        loss = float(history[-1]) if history.size else math.nan
         return Kept(
             Checkpoint(name, self.iteration, self.params.frozen(), loss),
             self.settings.optimizer,
