@@ -739,7 +739,7 @@ class App:
         state, session, settings = self.state, self.session, self.live_settings
         if command is Command.TRAIN_LIVE:
             if state.training:
-                self.set_state(replace(state, training=False, message=self._live_words("paused")))
+                self._pause_live(state)
                 return
             if self.live is None or state.checkpoint != LIVE:
                 self._start_live(state)
@@ -762,7 +762,8 @@ class App:
             name = f"kept {count + 1}"
             live = session.kept[LIVE]
             marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
-            session.keep(replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks))
+            renamed = replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks, next=None)
+            session.keep(renamed)
             note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
             self.set_state(replace(state, checkpoint=name, message=note))
             return
@@ -784,6 +785,18 @@ class App:
         self.live = None  # the next F5 starts a run with these settings from the shown weights
         note = f"live training will use {self.live_settings.words()}: F5 starts"
         self.set_state(replace(state, message=note))
+
+    def _pause_live(self, state: ViewState) -> None:
+        """Paused on an iteration: the weights it reached, and the iteration it makes next
+        on its own chunk (forward, backward and the update to step through)."""
+        assert self.session is not None
+        old = self.trace_of(state)
+        if self.live is not None and state.checkpoint == LIVE:
+            self.session.keep(self.live.kept(paused=True))
+        paused = replace(state, training=False)
+        cursor = changes.closest_place(state.cursor, old, self.trace_of(paused))
+        note = self._live_words("paused") + ": B steps through the next iteration on its own chunk"
+        self.set_state(replace(paused, cursor=cursor, message=note))
 
     def _start_live(self, state: ViewState) -> None:
         """A new run from the weights on screen (the checkpoint with its edits)."""

@@ -15,7 +15,7 @@ from stepper.cells import CELLS
 from stepper.lesson.load import MAX_ITERATIONS
 from stepper.optim import OPTIMIZERS, Optimizer
 from stepper.params import Params
-from stepper.session import Kept
+from stepper.session import Kept, NextChunk
 from stepper.train import Checkpoint, TrainConfig, next_chunk, training_stream
 
 LIVE = "live"  # the checkpoint name of the run in progress
@@ -126,8 +126,9 @@ class LiveRun:
     def iteration(self) -> int:
         return self.first + self.done
 
-    def kept(self, name: str = LIVE) -> Kept:
-        """The run's weights now, as a checkpoint the session shows and exports."""
+    def kept(self, name: str = LIVE, paused: bool = False) -> Kept:
+        """The run's weights now, as a checkpoint the session shows and exports; paused,
+        with the iteration it makes next (its chunk, carried state and gradient)."""
         history = self.losses
         loss = float(history[-1]) if history.size else math.nan
         return Kept(
@@ -137,4 +138,16 @@ class LiveRun:
             self.optimizer.snapshot(),
             history,
             (*self.marks, (name, self.iteration)),
+            self.next_chunk() if paused and self.done and not self.stopped else None,
         )
+
+    def next_chunk(self) -> NextChunk:
+        chunk = next_chunk(self.stream, self.pointer, self.seq, self.state, self.zero_state)
+        _, state, inputs, targets = chunk
+        grads = self.params.zeros_like()
+        with np.errstate(all="ignore"):
+            self.cell.loss_and_grads(self.params, grads, inputs, targets, state)
+        h0 = tuple(np.array(s, dtype=np.float64) for s in state)
+        for s in h0:
+            s.setflags(write=False)
+        return NextChunk(tuple(int(i) for i in inputs), tuple(int(i) for i in targets), h0, grads.frozen())

@@ -21,6 +21,7 @@ from stepper.replay import Iteration, replay
 from stepper.trace import Chunk, Trace
 from stepper.train import Checkpoint, TrainResult, train
 
+NEXT = ("the next chunk",)  # in a trace's key: a paused run's own chunk, not a sequence
 TRACES_KEPT = 48  # recorded traces a session keeps (each a few hundred kB at most)
 
 
@@ -34,6 +35,19 @@ class Kept:
     state: OptimizerState = field(repr=False)
     history: np.ndarray = field(repr=False)  # loss per iteration, from the run's first weights
     marks: tuple[tuple[str, int], ...] = ()  # checkpoints on that history
+    next: NextChunk | None = None  # a paused run: the iteration it makes next, to step through
+
+
+@dataclass(frozen=True)
+class NextChunk:
+    """The chunk a paused run trains on next, the state it carries in, and the gradient the
+    trainer's own code computes there (the update pass starts from it, so its last line
+    lands on the run's next weights bit for bit)."""
+
+    inputs: tuple[int, ...]
+    targets: tuple[int, ...]
+    h0: tuple[np.ndarray, ...] = field(repr=False)
+    grad: Params = field(repr=False)
 
 
 @dataclass
@@ -122,6 +136,9 @@ class Session:
         student's `edits` to those weights, if any."""
         settings = sample or self.sample_settings()
         seq = self.lesson.playback if sequence is None else sequence
+        kept = self.kept.get(checkpoint)
+        if kept is not None and kept.next is not None and sequence is None and iteration is None:
+            seq = NEXT  # a paused run shows the iteration it makes next, on its own chunk
         key = (checkpoint, seq, iteration, settings, edits)
         found = self._traces.get(key)
         if found is None:
@@ -159,6 +176,15 @@ class Session:
         self, checkpoint: str, sequence: tuple[int, ...], iteration: int | None, edits: tuple[Edit, ...]
     ) -> Trace:
         config = self.lesson.train_config()
+        if sequence is NEXT:
+            k = self.kept[checkpoint]
+            assert k.next is not None
+            chunk = k.next
+            params = edited(k.checkpoint.params, edits)
+            trace = record(params, self.lesson.vocab, chunk.inputs, chunk.targets, chunk.h0)
+            trace = replace(trace, chunk=Chunk(k.checkpoint.iteration, chunk.h0))
+            grad = None if edits else chunk.grad
+            return with_update(trace, k.optimizer, k.learning_rate, config.clip, k.state, grad)
         if iteration is not None:
             it = self.iteration(iteration)
             trace = record(edited(it.params, edits), self.lesson.vocab, it.inputs, it.targets, it.h0)

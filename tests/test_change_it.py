@@ -264,3 +264,20 @@ def test_bad_keys_are_refused_in_one_line(keys, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--keys" in err
     assert not out.exists()
+
+
+def test_a_paused_run_steps_through_the_iteration_it_makes_next(app):
+    """Pausing shows the next iteration on its own chunk; the update pass's last line lands
+    on the weights one more iteration of the run makes, bit for bit."""
+    press(app, "f6", "f5")
+    while app.live.iteration < 16:
+        app.tick(1 / 60)
+    press(app, "f5")
+    trace = app.trace_of(app.state)
+    assert trace.chunk is not None and trace.chunk.iteration == app.live.iteration
+    assert "update" in trace.pass_names and trace.update is not None
+    assert trace.update.before == app.session.params(LIVE)
+    app.live.run(iterations=1)
+    assert trace.update.after == app.live.params
+    status = next(t.text for t in app.scene.of(Text) if t.tag == "status-text")
+    assert f"live: iteration {app.live.iteration - 1} on its own chunk" in status

@@ -304,6 +304,8 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     place = (
         f"iteration {frame.iteration} on its own chunk"
         if frame.state.iteration is not None
+        else f"{checkpoint}: iteration {frame.iteration} on its own chunk"
+        if frame.trace.chunk is not None  # a paused live run: the iteration it makes next
         else f"{checkpoint} (iteration {frame.iteration})"
     )
     if frame.state.edits:  # how far the weights shown are from the checkpoint's
