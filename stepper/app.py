@@ -795,7 +795,7 @@ class App:
             self.session.keep(self.live.kept(paused=True))
         paused = replace(state, training=False)
         cursor = changes.closest_place(state.cursor, old, self.trace_of(paused))
-        note = self._live_words("paused") + ": B steps through the next iteration on its own chunk"
+        note = self._live_words("paused") + "; its next iteration is shown"
         self.set_state(replace(paused, cursor=cursor, message=note))
 
     def _start_live(self, state: ViewState) -> None:
