@@ -76,6 +76,14 @@ LIVE_COMMANDS = (
     Command.RATE_DOWN,
     Command.KEEP_LIVE,
 )
+#: Commands that change the weights, the sequence or the place in training: live training pauses.
+PAUSING = (
+    Command.TYPE_SEQUENCE,
+    Command.EDIT_WEIGHT,
+    Command.UNDO,
+    Command.RESTORE_WEIGHTS,
+    Command.GO_TO_ITERATION,
+)
 NUDGES = {
     Command.NUDGE_UP: changes.NUDGES["small"],
     Command.NUDGE_DOWN: -changes.NUDGES["small"],
@@ -455,6 +463,9 @@ class App:
         if state.overlay == "notes" and command in NOTES_SCROLL:
             self.scroll_notes(command)
             return
+        if state.training and command in PAUSING:  # a change to weights that keep changing: pause first
+            self._pause_live(state)
+            state = self.state
         if state.mode == "entry":
             self._entry_command(command)
             return
@@ -765,7 +776,9 @@ class App:
             renamed = replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks, next=None)
             session.keep(renamed)
             note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
-            self.set_state(replace(state, checkpoint=name, message=note))
+            kept = replace(state, checkpoint=name, message=note)
+            cursor = changes.closest_place(state.cursor, self.trace_of(state), self.trace_of(kept))
+            self.set_state(replace(kept, cursor=cursor))
             return
         if command is Command.FRESH_WEIGHTS:
             seed = session.lesson.model.seed if settings.seed is None else settings.seed + 1
@@ -773,8 +786,9 @@ class App:
             m = session.lesson.model
             start_params = init_params(m.cell, len(session.lesson.vocab), m.hidden_size, m.init_scale, seed)
             self.live = LiveRun(session.lesson.train_config(), session.lesson.data, start_params, settings)
+            old = self.trace_of(state)  # before "live" is replaced under it
             session.keep(self.live.kept())
-            moved = self._moved_to_live(state)
+            moved = self._moved_to_live(state, old)
             note = f"fresh weights, seed {seed}: F5 trains them ({settings.words()})"
             self.set_state(replace(moved, message=note))
             return
@@ -795,7 +809,7 @@ class App:
             self.session.keep(self.live.kept(paused=True))
         paused = replace(state, training=False)
         cursor = changes.closest_place(state.cursor, old, self.trace_of(paused))
-        note = self._live_words("paused") + "; its next iteration is shown"
+        note = self._live_words("paused") + "; its next iteration is shown" if self.live else "paused"
         self.set_state(replace(paused, cursor=cursor, message=note))
 
     def _start_live(self, state: ViewState) -> None:
@@ -820,12 +834,12 @@ class App:
             history,
             marks,
         )
+        old = self.trace_of(state)  # before "live" is replaced under it
         session.keep(self.live.kept())
-        self.state = self._moved_to_live(state)
+        self.state = self._moved_to_live(state, old)
 
-    def _moved_to_live(self, state: ViewState) -> ViewState:
+    def _moved_to_live(self, state: ViewState, old: Trace) -> ViewState:
         assert self.session is not None
-        old = places.trace_of(self.session, state)
         moved = replace(state, checkpoint=LIVE, edits=(), iteration=None, mode="step", selected=None)
         new = places.trace_of(self.session, moved)
         return replace(moved, cursor=changes.closest_place(state.cursor, old, new))
@@ -1082,6 +1096,7 @@ class App:
             else:
                 self.message, self.dirty = str(exc.problems[0]), True
             return
+        self.start_at = StartAt(lesson.checkpoint_names[-1])  # a text opens trained
         self.open_lesson(lesson.path, lesson)
 
     def pointer(self, pos: tuple[int, int]) -> None:
@@ -1135,6 +1150,9 @@ class App:
         then, before = self._last_click
         double = before == cell and now - then < DOUBLE_CLICK_SECONDS
         self._last_click = (now, cell)
+        if state.training:  # weights that keep changing cannot be edited: pause first
+            self._pause_live(state)
+            state = self.state
         selected = replace(state, mode="weight", selected=cell, playing=False)
         if double:
             pygame.key.start_text_input()

@@ -573,7 +573,10 @@ def _start_at(args: argparse.Namespace, lesson: Lesson):
         if step > n:
             raise UsageError(f"--step: {step} is outside 1..{n} for the {phase} pass")
     edits = parse_edits(args.edit, lesson)
-    return StartAt(args.checkpoint, phase, step - 1, panels, sequence, args.iteration, sample, edits)
+    checkpoint = args.checkpoint
+    if checkpoint is None and args.text is not None:  # your own text opens trained
+        checkpoint = lesson.checkpoint_names[-1]
+    return StartAt(checkpoint, phase, step - 1, panels, sequence, args.iteration, sample, edits)
 
 
 def _tolerant_output() -> None:

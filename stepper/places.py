@@ -16,7 +16,7 @@ from stepper.trace import SAMPLE
 
 def trace_of(session: Session, state: ViewState):
     """The trace a state shows: a checkpoint on its sequence, or iteration K on its chunk."""
-    if state.training:  # redrawn every frame: the passes that change as it trains
+    if state.training and state.iteration is None and not state.edits:  # redrawn every frame
         return session.forward_backward(state.checkpoint, state.sequence)
     return session.trace(state.checkpoint, state.sequence, state.iteration, state.sample, state.edits)
 

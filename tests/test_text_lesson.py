@@ -77,6 +77,7 @@ def test_dropping_a_text_or_a_lesson_opens_it(tmp_path):
         while app.opening is not None:
             app.tick(0.03)
         assert app.session is not None and app.session.lesson.vocab == ("a", "b", "c", "d")
+        assert app.state.checkpoint == "trained"  # your own text opens trained
         pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(LESSONS / "hello.yaml")))
         pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(tmp_path / "picture.png")))
         for event in pygame.event.get():
