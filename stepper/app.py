@@ -223,7 +223,7 @@ class App:
         self.opening: Opening | None = None
         self.live: LiveRun | None = None  # training in the window (F5), paused or running
         self.live_settings: LiveSettings | None = None
-        self._swallow = ""  # the character of the key that opened an entry: not typed into it
+        self._opener_text = ""  # the text of the key that just opened an entry
         self._last_click: tuple[float, tuple] = (0.0, ())
         self.start_at = start_at
         self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
@@ -657,6 +657,8 @@ class App:
         assert self.session is not None
         session, lesson = self.session, self.session.lesson
         here = f"{state.checkpoint}, iteration {session.checkpoint(state.checkpoint).iteration}"
+        if state.iteration is not None:
+            here = f"iteration {state.iteration} on its own chunk"
         kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
         if kind == "cells":
             other = self._compare_ready()
@@ -664,7 +666,7 @@ class App:
                 return None, self._compare_progress()
             names = other.checkpoint_names
             name = state.checkpoint if state.checkpoint in names else names[-1]
-            trace_b = other.trace(name, state.sequence)
+            trace_b = other.trace(name, state.sequence, sample=state.sample)
             left = f"{CELLS[lesson.model.cell].title}  ({here})"
             iteration = other.checkpoint(name).iteration
             label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
@@ -672,13 +674,13 @@ class App:
             other, name = session, state.checkpoint
             played = state.sequence or lesson.playback
             sequence = varied_sequence(played, len(lesson.vocab))
-            trace_b = session.trace(name, sequence)
+            trace_b = session.trace(name, sequence, sample=state.sample)
             left = "sequence " + ",".join(lesson.vocab[s] for s in played)
             label = "sequence " + ",".join(lesson.vocab[s] for s in sequence)
         else:
             other, names = session, session.checkpoint_names
             name = names[-1] if state.checkpoint != names[-1] else names[0]
-            trace_b = session.trace(name, state.sequence)
+            trace_b = session.trace(name, state.sequence, sample=state.sample)
             left = here
             label = f"{name}, iteration {session.checkpoint(name).iteration}"
         cursor = corresponding(state.cursor, trace, trace_b)
@@ -1033,22 +1035,22 @@ class App:
     def handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:
             self.running = False
-        elif event.type == pygame.TEXTINPUT and self.state is not None and self.state.mode == "entry":
-            if self._swallow and event.text == self._swallow:  # the key that opened the entry
-                self._swallow = ""
-                return
-            self.set_state(places.typed(self.state, event.text))
+        elif event.type == pygame.TEXTINPUT:
+            opener, self._opener_text = self._opener_text, ""
+            if self.state is not None and self.state.mode == "entry" and event.text != opener:
+                self.set_state(places.typed(self.state, event.text))
         elif event.type == pygame.KEYDOWN:
-            self._swallow = ""
             key = key_name(event)
             mode = self.state.mode if self.state is not None else "step"
             command = KEYMAPS[mode].get(key)
+            self._opener_text = ""
             if self.state is not None and self.state.quit_asked and command is not Command.BACK:
                 self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
             if command is not None:
                 self.command(command, key)
                 if mode != "entry" and self.state is not None and self.state.mode == "entry":
-                    self._swallow = getattr(event, "unicode", "")
+                    # The key that opened the entry (K, E, =) arrives as text right after: not typed.
+                    self._opener_text = getattr(event, "unicode", "")
         elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.mode == "weight":
             amount = changes.NUDGES["small"] * int(getattr(event, "y", 0))
             if amount and self.session is not None:

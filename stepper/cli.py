@@ -493,6 +493,11 @@ def run(args: argparse.Namespace) -> int:
         parse_sequence(args.sequence, lesson)  # before any training
     if lesson is not None:
         parse_edits(args.edit, lesson)
+    if lesson is not None and args.iteration is not None and args.iteration >= lesson.training.iterations:
+        last = lesson.training.iterations - 1  # an iteration K makes the weights of K + 1
+        raise UsageError(f"--iteration: {args.iteration} is outside 0..{last}")
+    if lesson is not None and args.prime is not None:
+        sample_settings(args, lesson)  # a bad --prime, before any training
     if action == "export_trace":
         from stepper.export import trace_json_text
 

@@ -67,7 +67,7 @@ def go_to_iteration(state: ViewState, session: Session, k: int) -> ViewState:
     old = trace_of(session, state)
     checkpoints = session.result.checkpoints
     before = [c.name for c in checkpoints if c.iteration <= k] or [checkpoints[0].name]
-    moved = replace(state, iteration=k, checkpoint=before[-1], message=f"iteration {k}: its own chunk")
+    moved = replace(state, iteration=k, checkpoint=before[-1], message="")
     new = trace_of(session, moved)
     cursor = same_place(state.cursor, old, new) if state.cursor.phase in new.pass_names else start(new)
     return replace(moved, cursor=cursor)

@@ -8,6 +8,7 @@ function that feeds it blocks; see stepper/passes/.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -26,6 +27,7 @@ class Recorder:
         self.starts: list[int] = list(trace.block_starts) if trace else []
         self.passes: list[Pass] = list(trace.passes) if trace else []
         self._open: tuple[str, str, Listing, int] | None = None
+        self._frozen = len(self.bases)  # a trace's bases are read-only already
 
     def begin(self, name: str, title: str, listing: Listing) -> None:
         self._open = (name, title, listing, len(self.bases))
@@ -59,7 +61,8 @@ class Recorder:
         return env
 
     def frozen_bases(self) -> tuple[Mapping[str, np.ndarray], ...]:
-        return tuple(b if _all_frozen(b) else frozen_mapping(b) for b in self.bases)
+        new = (b if _all_frozen(b) else frozen_mapping(b) for b in self.bases[self._frozen :])
+        return (*self.bases[: self._frozen], *new)
 
 
 def record(
@@ -99,7 +102,8 @@ def _record(
     start = h0 if h0 is not None else tuple(np.zeros(size_h) for _ in cell.state)
     state = {f"{s}_prev": frozen_array(v) for s, v in zip(cell.state, start, strict=True)}
     forward_values: list[dict[str, np.ndarray]] = []
-    rec.begin(FORWARD, "forward", cell.forward)
+    carried = h0 is not None and any(np.any(v) for v in h0)
+    rec.begin(FORWARD, "forward", _carried_start(cell.forward, cell.state) if carried else cell.forward)
     for t, target in enumerate(targets):
         known = {**named, **state, "target": _frozen_index(target)}
         env = rec.block(t, known, context)
@@ -135,6 +139,16 @@ def _record(
         grads=grad_params,
         loss=float(summary["loss"].sum()) if len(targets) else 0.0,
     )
+
+
+def _carried_start(listing: Listing, state: tuple[str, ...]) -> Listing:
+    """The forward listing whose first line says where a carried start state comes from:
+    `h = zeros(H)` would not be true of a training chunk that starts where the last ended."""
+    names = ", ".join(state)
+    text = f"{names} = {', '.join(f'{s}0' for s in state)}".ljust(len(listing.lines[0].source) + 2)
+    note = "the state the trainer carried in"
+    first = replace(listing.lines[0], text=f"{text}# {note}", comment=note)
+    return Listing((first, *listing.lines[1:]))
 
 
 def _frozen_index(value: int) -> np.ndarray:

@@ -43,7 +43,7 @@ class Pass:
     """One pass of a trace: its listing and the blocks (indices into Trace.bases) it ran."""
 
     name: str
-    title: str  # the code panel's heading: "forward", "backward (BPTT)", "update (Adagrad)"
+    title: str  # the code panel's heading: "forward", "backward (BPTT)", "update", "sample"
     listing: Listing
     blocks: range
 

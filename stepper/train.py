@@ -90,9 +90,10 @@ SLICE = 16
 
 
 def snapshot_every(iterations: int) -> int:
-    """Iterations between stored snapshots: nine at most per lesson, and never so far
-    apart that replaying to any iteration (stepper/replay.py) takes long on a small lesson."""
-    return max(32, math.ceil(iterations / 8))
+    """Iterations between stored snapshots: seventeen at most per lesson (memory stays a
+    few copies of the weights), and on a small lesson so close that replaying to any
+    iteration (stepper/replay.py) is a matter of milliseconds."""
+    return max(16, math.ceil(iterations / 16))
 
 
 def next_chunk(

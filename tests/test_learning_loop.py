@@ -12,7 +12,7 @@ from stepper.lesson import load_lesson
 from stepper.navigation import move, start
 from stepper.passes.sample import SampleSettings
 from stepper.session import Session
-from stepper.trace import PHASES, SAMPLE, UPDATE
+from stepper.trace import PHASES, UPDATE
 from stepper.train import train
 
 
@@ -121,20 +121,23 @@ def test_greedy_sampling_is_the_argmax_chain_and_hello_writes_hello() -> None:
 
 
 def test_draws_match_p_at_temperature_one() -> None:
-    """Chi-square over 10,000 seeded draws from one state: the recorded draw rule follows p."""
+    """Chi-square of 10,000 recorded draws at a fixed seed against the p each was drawn from
+    (expected count of a symbol: the sum of its p over the draws; 3 degrees of freedom)."""
     from stepper.listing import first_index
 
     session = _session("hello")
-    trace = session.trace("untrained", sample=SampleSettings(1, 1.0, 0, None))
-    p = trace.sample.p[0]
-    rng = np.random.default_rng(1234)
-    counts = np.bincount([first_index(np.cumsum(p) > rng.random()) for _ in range(10_000)], minlength=len(p))
-    expected = 10_000 * p
+    trace = session.trace("untrained", sample=SampleSettings(10_000, 1.0, 11, None))
+    sample = trace.sample
+    counts = np.bincount(sample.symbols, minlength=len(trace.vocab))
+    expected = sample.p.sum(axis=0)
     chi2 = float(((counts - expected) ** 2 / expected).sum())
-    assert chi2 < 16.27  # 3 degrees of freedom, p = 0.001
-    # and the recorded pass draws with that rule: its symbol is the first bar past its u
-    step_s = next(s for s in trace.steps if s.phase == SAMPLE and s.op == "s")
-    assert int(step_s.output) == first_index(np.cumsum(p) > trace.sample.u[0])
+    assert chi2 < 16.27, (counts, expected)  # p = 0.001
+    # each recorded symbol is the first bar whose running sum passes its u
+    for u, p, s in zip(sample.u[:500], sample.p[:500], sample.symbols[:500], strict=True):
+        assert s == first_index(np.cumsum(p) > u)
+    # and a biased sampler would fail: the same counts against a skewed p do not pass
+    skewed = expected * np.array([1.2, 0.9, 0.9, 1.0])
+    assert float(((counts - skewed) ** 2 / skewed).sum()) > 16.27
 
 
 def test_sampling_is_bit_identical_across_runs() -> None:
@@ -153,3 +156,60 @@ def test_b_cycles_through_every_pass() -> None:
         seen.append(cursor.phase)
         cursor = move(cursor, trace, Command.NEXT_PASS)
     assert seen == [*PHASES, PHASES[0]]
+
+
+def test_one_one_zero_continues_its_pattern_as_its_notes_say() -> None:
+    session = _session("one-one-zero")
+    trace = session.trace("trained")  # the lesson's own sample settings: greedy, from a 1
+    sample = trace.sample
+    assert sample.temperature == 0
+    text = "".join(trace.vocab[s] for s in (*sample.prime, *sample.symbols))
+    assert text == ("110" * 10)[: len(text)]
+    hello = _session("hello").trace("trained")
+    written = (*hello.sample.prime, *hello.sample.symbols)
+    assert "".join(hello.vocab[s] for s in written) == ("hello" * 3)[:15]
+
+
+def test_vanishing_gradients_sample_pass_says_what_its_notes_say() -> None:
+    """Its notes: the trained RNN counts 1 to 8, then p splits evenly between a and b, and the
+    lesson's seed draws b."""
+    session = _session("vanishing-gradients")
+    trace = session.trace("trained")
+    sample = trace.sample
+    written = [trace.vocab[s] for s in (*sample.prime, *sample.symbols)]
+    assert written == ["a", "1", "2", "3", "4", "5", "6", "7", "8", "b", written[-1]]
+    p_after_8 = sample.p[8]
+    assert 0.4 < p_after_8[0] < 0.6 and 0.4 < p_after_8[1] < 0.6
+    draws = [session.trace("trained", sample=SampleSettings(9, 1.0, seed, None)) for seed in range(40)]
+    wrote_a = sum(t.vocab[t.sample.symbols[8]] == "a" for t in draws)
+    assert 10 <= wrote_a <= 30  # about half of the draws
+
+
+LONG_TEXT_LESSON = """
+title: long text
+summary: a text longer than a chunk, so the trainer carries its state across chunks
+vocab: [a, b, c]
+model: {cell: CELL, hidden_size: 3, seed: 3}
+data: {text: abcabbacbcaabcbacbabcabacbbcabcacb}
+training: {optimizer: adagrad, learning_rate: 0.1, iterations: 12, seq_length: 5,
+           checkpoints: {untrained: 0, trained: 12}}
+playback: {sequence: abcab}
+"""
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_a_chunk_that_starts_where_the_last_ended_says_so_and_lands_exactly(cell: str) -> None:
+    from stepper.lesson import parse_lesson
+
+    lesson = parse_lesson(LONG_TEXT_LESSON.replace("CELL", cell).encode(), "long.yaml")
+    session = Session.open(lesson)
+    trace = session.trace("trained", iteration=2)  # the third chunk: the state carried twice
+    h0 = trace.chunk.h0
+    assert any(np.any(v) for v in h0)
+    first = trace.steps[0]
+    assert first.phase == "forward"
+    assert np.array_equal(trace.env(0)["h_prev"], h0[0])
+    header = trace.listing("forward").lines[0]
+    assert header.source.startswith("h = h0" if cell == "rnn" else "h, c = h0, c0")
+    oracle = train(replace(lesson.train_config(), iterations=3, checkpoints={"next": 3}), lesson.data)
+    assert np.array_equal(trace.update.after.flat, oracle.checkpoints[0].params.flat)

@@ -53,3 +53,6 @@ def test_out_of_range_and_conflicting_options_are_refused(tmp_path, capsys):
     assert main([hello, "--export-trace", out, "--prime", "hz"]) == 2
     assert "'z'" in capsys.readouterr().err
     assert main([hello, "--export-weights", out, "--iteration", "3"]) == 2
+    png = str(tmp_path / "x.png")
+    assert main([hello, "--screenshot", png, "--iteration", "200"]) == 2  # refused before training
+    assert "0..199" in capsys.readouterr().err

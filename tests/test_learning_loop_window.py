@@ -52,6 +52,16 @@ def test_k_opens_an_entry_that_takes_digits_and_goes_to_that_iteration(app):
     assert np.array_equal(app.trace_of(app.state).env(app.state.cursor.index)["W"], it.after["by"])
 
 
+def test_the_key_that_opens_the_entry_is_not_typed_into_it(app):
+    """SDL sends K's own text right after its key press, as on a real keyboard."""
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_k, mod=0, unicode="k", scancode=0))
+    pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text="k"))
+    pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text="5"))
+    for event in pygame.event.get():
+        app.handle(event)
+    assert app.state.mode == "entry" and app.state.entry == "5" and not app.state.message
+
+
 def test_the_entry_refuses_an_iteration_out_of_range_and_esc_cancels(app):
     last = app.session.last_iteration
     press(app, "k")

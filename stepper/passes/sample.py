@@ -20,7 +20,6 @@ from stepper.trace import SAMPLE, SampleRecord, Trace, frozen_array
 
 #: Temperatures the keys step through; 0 is greedy (argmax).
 TEMPERATURES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
-MAX_LENGTH = 200  # as lessons allow (stepper.lesson.load.MAX_SAMPLE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ _LINES = {
     "sgd": ("    W -= lr * dW                           # a step against the gradient",),
     "adagrad": (
         "    mem += dW * dW                         # Adagrad's memory: squared gradients so far",
-        "    W -= lr * dW / sqrt(mem + 1e-8)        # big where gradients were small, and back",
+        "    W -= lr * dW / sqrt(mem + 1e-8)        # smaller steps where gradients were large",
     ),
     "adam": (
         "    m = b1 * m + (1 - b1) * dW             # first moment: running mean of dW",
@@ -85,7 +85,7 @@ def _with_update(
     n = state.steps + 1
     context = {**FUNCTIONS, "lr": learning_rate, "b1": BETA1, "b2": BETA2, "steps": n}
     rec = Recorder(trace)
-    rec.begin(UPDATE, f"update ({TITLES[optimizer]})", update_listing(optimizer, learning_rate, clip))
+    rec.begin(UPDATE, "update", update_listing(optimizer, learning_rate, clip))
     after = params.zeros_like()
     after_state = {name: params.zeros_like() for name in names}
     for k, group in enumerate(params):
@@ -117,8 +117,3 @@ def _with_update(
         block_starts=tuple(rec.starts),
         update=record,
     )
-
-
-def group_names(trace: Trace) -> tuple[str, ...]:
-    """The parameter group of each update block, by its block t."""
-    return tuple(trace.params)

@@ -17,7 +17,6 @@ from stepper.views.frame import Box, Measure
 SIZES = ((30, 20), (26, 20), (24, 18), (24, 16))
 #: ... and once context arrays have given way, smaller sizes for the current op's own.
 LAST_RESORT = ((20, 16), (16, 16))
-PROJECTOR_PX = 24  # the current op's numbers at zoom 1, when they fit at all
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,9 @@ class Shown:
     role: str = ""  # "operand" | "result" | "" (context)
 
 
-def number_text(value: float) -> str:
-    """Three decimals, or a short exponent for tiny steps that three decimals would hide."""
+def fine_number(value: float) -> str:
+    """Three decimals, or a short exponent for what three decimals would hide: an update
+    changes a weight in its third decimal, and a gradient or Adam's v can be far smaller."""
     if value != value:
         return "NaN"
     if value == 0 or 0.001 <= abs(value) < 1e4:
@@ -50,8 +50,8 @@ def _layout(arrays, width, theme, measure, big, small):
         size = theme.px(big if a.role else small)
         shape = a.shape
         rows, cols = _cells(None, shape)
-        labels = ["-0.000"] if a.value is None else [number_text(float(v)) for v in np.ravel(a.value)]
-        cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(10)
+        labels = ["-0.000"] if a.value is None else [fine_number(float(v)) for v in np.ravel(a.value)]
+        cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(12)
         ch = int(size * 1.25)
         title_h = int(theme.size("small") * 1.25)
         w = max(cols * cw, measure(a.title, theme.size("small"), "sans", True))
@@ -120,7 +120,7 @@ def draw_arrays(
             for c in range(cols):
                 v = None if grid is None else float(grid[r, c])
                 fill = theme.blank if v is None else theme.diverging(v, scale)
-                label = "" if v is None else str(int(v)) if whole else number_text(v)
+                label = "" if v is None else str(int(v)) if whole else fine_number(v)
                 index = (r, c) if len(e.shape) == 2 else (c,)
                 items.append(
                     Cell(
@@ -160,6 +160,6 @@ def panels_waiting(frame_panels: tuple[str, ...], phase: str) -> str:
     if not waiting:
         return ""
     return (
-        f"Open panels ({', '.join(waiting)}) show the played sequence, so they wait in the "
-        f"forward and backward passes (B); the {phase} pass needs the room for its numbers."
+        f"Open panels ({', '.join(waiting)}) wait in the forward and backward passes (B): "
+        f"the {phase} pass needs their room for its numbers."
     )

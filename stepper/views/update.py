@@ -9,7 +9,7 @@ import numpy as np
 
 from stepper.optim import STATE_NAMES, TITLES
 from stepper.scene import Hotspot, Primitive, Rect, Text
-from stepper.theme import Theme
+from stepper.theme import Theme, mix
 from stepper.views.arrays import Shown, draw_arrays, panels_waiting
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.text import fit, wrap
@@ -143,7 +143,7 @@ def build_update_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure
                 box.y + theme.px(8),
                 w - 2,
                 box.h - theme.px(16),
-                mix_light(theme, fill),
+                mix(theme.panel, fill, 0.35),
                 None,
                 tag=f"group:{k}",
             )
@@ -166,9 +166,3 @@ def build_update_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure
         )
         items.append(Hotspot(x, box.y, w, box.h, "timestep", str(k)))
     return items
-
-
-def mix_light(theme: Theme, color) -> tuple[int, int, int]:
-    from stepper.theme import mix
-
-    return mix(theme.panel, color, 0.35)

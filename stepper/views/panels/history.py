@@ -171,7 +171,7 @@ def _marks(
     """A vertical line and a hoverable dot per checkpoint; names above the plot where they
     do not collide, the shown checkpoint's first so it is always named."""
     small = theme.size("small")
-    shown = frame.state.checkpoint
+    shown = frame.state.checkpoint if frame.state.iteration is None else ""  # K is marked instead
     items: list[Primitive] = []
     labels: list[Primitive] = []
     taken: list[tuple[int, int]] = []
