@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from stepper.edits import Edit, EditError, edited, parse_edit, with_edit
+from stepper.edits import Edit, EditError, edited, parse_edit, read_edit, with_edit
 from stepper.files import InputError, OutputError, atomic_write_text
 from stepper.headless import MAX_FRAMES, ExportError
 from stepper.lesson import COURSE, Lesson, LessonError, course_lesson, load_lesson
@@ -388,6 +388,11 @@ def validate(args: argparse.Namespace) -> str:
     if action == "check" and args.lesson:
         raise UsageError(f"--check: give the lesson files after --check ({args.lesson} came before it)")
     _validate_text(args, action)
+    for text in args.edit or ():  # the form now; the weights it names once the lesson is read
+        try:
+            read_edit(text)
+        except EditError as exc:
+            raise UsageError(f"--edit: {exc}") from None
     if args.keys is not None:
         from stepper.keys import KeysError, parse_keys
 

@@ -55,8 +55,8 @@ def checked(edit: Edit, cell: str, vocab_size: int, hidden_size: int) -> Edit:
     return edit
 
 
-def parse_edit(text: str, cell: str, vocab_size: int, hidden_size: int) -> Edit:
-    """`Whh[0,1]=0.5` (a bias takes one index: `by[2]=-1`)."""
+def read_edit(text: str) -> Edit:
+    """`Whh[0,1]=0.5` (a bias takes one index: `by[2]=-1`), not yet checked against weights."""
     match = _EDIT.match(text)
     if match is None:
         raise EditError(f"expected NAME[i,j]=VALUE such as Whh[0,1]=0.5, got {text!r}")
@@ -66,7 +66,11 @@ def parse_edit(text: str, cell: str, vocab_size: int, hidden_size: int) -> Edit:
         value = float(value_text)
     except ValueError:
         raise EditError(f"expected whole-number indices and a number in {text!r}") from None
-    return checked(Edit(name, index, value), cell, vocab_size, hidden_size)
+    return Edit(name, index, value)
+
+
+def parse_edit(text: str, cell: str, vocab_size: int, hidden_size: int) -> Edit:
+    return checked(read_edit(text), cell, vocab_size, hidden_size)
 
 
 def with_edit(edits: tuple[Edit, ...], edit: Edit) -> tuple[Edit, ...]:
