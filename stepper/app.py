@@ -757,7 +757,10 @@ class App:
             if self.live is None or state.checkpoint != LIVE:
                 self._start_live(state)
             old = self.trace_of(self.state)
-            running = replace(self.state, training=True, playing=False)
+            panels = self.state.panels
+            if "history" not in panels:  # the loss curve is what grows
+                panels = (*panels, "history")
+            running = replace(self.state, training=True, playing=False, panels=panels)
             cursor = changes.closest_place(running.cursor, old, self.trace_of(running))
             self.set_state(replace(running, cursor=cursor))
             return

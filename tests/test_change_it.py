@@ -183,7 +183,7 @@ def test_live_training_after_n_iterations_is_train_after_n(app):
     press(app, "f6")  # fresh weights drawn with the lesson's own seed: train()'s start
     assert app.state.checkpoint == LIVE and not app.state.training
     press(app, "f5")
-    assert app.state.training
+    assert app.state.training and "history" in app.state.panels  # the loss curve grows there
     while app.live.iteration < 40:
         app.tick(1 / 60)
     press(app, "f5")
