@@ -282,3 +282,18 @@ def test_a_paused_run_steps_through_the_iteration_it_makes_next(app):
     scene = app.build(app.state.exported())  # the status bar without the passing message
     status = next(t.text for t in scene.of(Text) if t.tag == "status-text")
     assert f"live: iteration {app.live.iteration - 1} on its own chunk" in status
+
+
+def test_a_double_click_on_a_weight_opens_its_value_entry(app):
+    press(app, "t")
+    pos = weight_cell(app, "Why", (1, 2))
+    click(app, pos)
+    assert app.state.mode == "weight"
+    click(app, pos)
+    assert app.state.mode == "entry" and app.state.entry_kind == "weight"
+    type_text(app, "x")  # refused, with why
+    assert app.state.entry == "" and "number" in app.state.message
+    type_text(app, "0")
+    press(app, "return")
+    assert [(e.name, e.index, e.value) for e in app.state.edits] == [("Why", (1, 2), 0.0)]
+    assert app.state.mode == "weight"  # still selected: the arrows nudge it
