@@ -88,3 +88,35 @@ def test_dropping_a_text_or_a_lesson_opens_it(tmp_path):
         assert "picture.png" in app.state.message
     finally:
         pygame.display.quit()
+
+
+def test_a_32_symbol_lesson_shows_the_current_ops_numbers_at_1280x720(tmp_path):
+    """With 32 symbols the diagram may have room only for colours: the caption then carries
+    every number of the op on screen, readable from the back of the room."""
+    import re
+
+    import numpy as np
+
+    from stepper.app import StartAt
+    from stepper.scene import Text
+
+    lesson, _ = text_lesson(TEXT)
+    assert len(lesson.vocab) == 32
+    app = App(lesson.path, size=(1280, 720), headless=True, lesson=lesson, start_at=StartAt("trained"))
+    try:
+        trace = app.trace_of(app.state)
+        for index in list(trace.phase_range("forward"))[:12]:
+            step = trace.steps[index]
+            if step.output.size < 2:
+                continue
+            app.set_state(replace(app.state, cursor=replace(app.state.cursor, index=index)))
+            app.render()
+            caption = " ".join(t.text for t in app.scene.of(Text) if t.tag == "caption-text")
+            assert all(t.size >= 20 for t in app.scene.of(Text) if t.tag == "caption-text")
+            shown = re.search(r"\[([^\]]*)\]", caption)
+            assert shown is not None, (step.op, caption)
+            numbers = np.array([float(v) for v in shown.group(1).split(",")])
+            assert numbers.shape == (step.output.size,), step.op
+            assert np.allclose(numbers, step.output.ravel(), atol=0.0051), step.op
+    finally:
+        pygame.display.quit()

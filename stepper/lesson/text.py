@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from stepper.cells import CELLS
 from stepper.lesson.errors import LessonError, Problem
 from stepper.lesson.load import MAX_DATA, MAX_HIDDEN, MAX_ITERATIONS, VOCAB_SIZES, parse_lesson
 from stepper.lesson.model import Lesson
@@ -102,8 +103,27 @@ def text_lesson_yaml(text: str, where: str, settings: TextSettings = TextSetting
         f"  sequence: {json.dumps(playback, ensure_ascii=False)}",
         "  panels: []",
         "",
+        "# Each forward op's numbers in the caption: with up to 32 symbols the diagram may have",
+        "# room only for colours, and the numbers of the op on screen must be readable.",
+        "narration:",
+        *_captions(s.cell),
+        "",
     ]
     return "\n".join(lines)
+
+
+def _captions(cell: str) -> list[str]:
+    out = []
+    for line in CELLS[cell].forward.ops:
+        op = line.op
+        if op == "x":
+            text = "The character {input} as a one-hot vector: x = {x:.0f}."
+        elif op.startswith("loss"):
+            text = "loss = -log p[target] = {loss:.3f}."
+        else:
+            text = f"{op} = {{{op}:.2f}}"
+        out += [f"  - op: {op}", f"    text: {json.dumps(text)}"]
+    return out
 
 
 def text_lesson(source: str, settings: TextSettings = TextSettings()) -> tuple[Lesson, str]:
