@@ -19,7 +19,7 @@ import pygame
 from stepper import changes, places
 from stepper.cells import CELLS
 from stepper.commands import KEYMAPS, PANEL_COMMANDS, Command
-from stepper.edits import Edit, edited
+from stepper.edits import Edit, edited, value_at
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.live import LIVE, LiveRun, LiveSettings
@@ -1163,7 +1163,7 @@ class App:
             pygame.key.start_text_input()
             self.set_state(places.open_entry(selected, "weight"))
             return
-        value = edits_value(self.session, state, cell)
+        value = value_at(self.session.params(state.checkpoint), state.edits, *cell)
         where = f"{cell[0]}[{','.join(map(str, cell[1]))}] = {value:.4g}"
         note = f"{where}: ↑ ↓ or the wheel nudge it, = types a value, Esc done"
         self.set_state(replace(selected, message=note))
@@ -1218,12 +1218,6 @@ class App:
             clock.tick(60)
         pygame.quit()
         return 0
-
-
-def edits_value(session: Session, state: ViewState, cell: tuple[str, tuple[int, ...]]) -> float:
-    from stepper.edits import value_at
-
-    return value_at(session.params(state.checkpoint), state.edits, *cell)
 
 
 def varied_sequence(sequence: tuple[int, ...], vocab_size: int) -> tuple[int, ...]:
