@@ -23,6 +23,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame
 
 from stepper.commands import KEYMAPS
+from stepper.scene import Cell, Raster
 
 MAX_TOKENS = 10_000
 MAX_REPEAT = 1000
@@ -115,8 +116,6 @@ def parse_keys(text: str) -> tuple[Token, ...]:
 
 def replay(app, tokens: tuple[Token, ...]) -> None:
     """Post each token's events and let the app handle them, one token at a time."""
-    from stepper.scene import Cell, Raster
-
     for token in tokens:
         events: list[pygame.event.Event] = []
         if token.kind == "key":
@@ -128,7 +127,7 @@ def replay(app, tokens: tuple[Token, ...]) -> None:
             events += [pygame.event.Event(pygame.TEXTINPUT, text=ch) for ch in token.value]
         elif token.kind in ("point", "click"):
             app.render()
-            pos = _cell_position(app.scene, token.cell, Cell, Raster)
+            pos = _cell_position(app.scene, token.cell)
             if pos is None:
                 raise KeysError(f"{token.kind}:{token.value}: no such cell on the screen here")
             events.append(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0)))
@@ -144,7 +143,8 @@ def replay(app, tokens: tuple[Token, ...]) -> None:
         app.render()
 
 
-def _cell_position(scene, cell, Cell, Raster) -> tuple[int, int] | None:
+def _cell_position(scene, cell: tuple[str, tuple[int, ...]]) -> tuple[int, int] | None:
+    """The middle of a weight cell on screen: a numbered cell, or its block in a raster."""
     name, index = cell
     for item in scene.items:
         if isinstance(item, Cell) and item.name == name and item.index == index:
