@@ -225,6 +225,7 @@ class App:
         self.live_settings: LiveSettings | None = None
         self._opener_text = ""  # the text of the key that just opened an entry
         self._last_click: tuple[float, tuple] = (0.0, ())
+        self._drag: tuple[Hotspot, tuple[int, int]] | None = None  # where the scrubber was dragged to
         self.start_at = start_at
         self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
         if lesson_path is not None:
@@ -1074,7 +1075,7 @@ class App:
             if getattr(event, "buttons", (0,))[0] and self.scene is not None and self.state is not None:
                 hit = self.scene.hit(*event.pos)  # dragging along the history's scrubber
                 if isinstance(hit, Hotspot) and hit.kind == "iteration" and not self.state.overlay:
-                    self.scrub(hit, event.pos)
+                    self._drag = (hit, event.pos)  # replayed once a frame, not once per motion event
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             self.click(event.pos)
 
@@ -1183,6 +1184,9 @@ class App:
                 self._compare_opening = None  # side by side moved on: the training is not needed
             else:
                 self.advance_compare(SLICE_SECONDS)
+        if self._drag is not None and self.state is not None:
+            (hit, pos), self._drag = self._drag, None
+            self.scrub(hit, pos)
         state = self.state
         if state is None or self.session is None:
             return

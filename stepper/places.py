@@ -52,8 +52,8 @@ def accept_entry(state: ViewState, session: Session) -> ViewState:
     if state.entry_kind == "weight":
         return changes.accept_weight(state, session, trace_of)
     last = session.last_iteration
-    if not state.entry:
-        return cancel_entry(state)
+    if not state.entry or last < 0:
+        return go_to_iteration(cancel_entry(state), session, 0) if last < 0 else cancel_entry(state)
     k = int(state.entry)
     if not 0 <= k <= last:
         return replace(state, message=f"iteration {k} is outside 0..{last}: type again or Esc")
@@ -63,6 +63,8 @@ def accept_entry(state: ViewState, session: Session) -> ViewState:
 def go_to_iteration(state: ViewState, session: Session, k: int) -> ViewState:
     """Iteration K on its own chunk, at the same pass and as near the same place as exists;
     the checkpoint becomes the last one at or before K (what [ and ] move from)."""
+    if session.last_iteration < 0:
+        return replace(state, message="no training iteration to replay: this training made no update")
     k = max(0, min(k, session.last_iteration))
     old = trace_of(session, state)
     checkpoints = session.result.checkpoints

@@ -111,3 +111,26 @@ def test_update_shows_what_the_step_bought_after_its_last_line():
     scene = build_screen(frame_at(name, UPDATE, last), 1280, 720, THEME, measure)
     text = " ".join(t.text for t in scene.tagged("update-loss"))
     assert f"{trace.update.loss_before:.4f}" in text and f"{trace.update.loss_after:.4f}" in text
+
+
+@pytest.mark.parametrize("name,phase,k", PLACES)
+def test_the_lit_line_is_the_line_that_ran(name, phase, k):
+    """And re-running it on the step's recorded inputs gives the recorded output, bit for bit."""
+    from stepper.listing import FUNCTIONS, run_line
+
+    frame = frame_at(name, phase, k)
+    scene = build_screen(frame, 1920, 1080, THEME, measure)
+    (lit,) = scene.tagged("lit-line")
+    (code,) = scene.tagged(f"code:{frame.step.line}")
+    assert lit.y <= code.y < lit.y + lit.h
+    line = frame.trace.listing(phase).lines[frame.step.line]
+    assert code.text == line.source and line.op == frame.step.op
+    context = {**FUNCTIONS, "V": len(frame.trace.vocab), "H": frame.trace.hidden_size}
+    if phase == UPDATE:
+        update = frame.trace.update
+        context |= {"lr": session(name).lesson.training.learning_rate, "b1": 0.9, "b2": 0.999}
+        context |= {"steps": update.step_number}
+    else:
+        context |= {"temperature": frame.trace.sample.temperature, "uniform": lambda: frame.env["u"]}
+    out = run_line(line, {**context, **dict(frame.step.inputs)})
+    assert np.array_equal(out, frame.step.output)

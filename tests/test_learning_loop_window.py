@@ -111,3 +111,30 @@ def test_the_history_scrubber_replays_the_iteration_under_the_pointer(app):
     assert app.state.iteration == round((pos[0] - x0) / (x1 - x0) * last)
     app.render()
     assert app.scene.tagged("history-k")
+
+
+def test_dragging_the_scrubber_replays_once_a_frame_where_the_pointer_ends(app):
+    app.set_state(replace(app.state, panels=("history",)))
+    app.render()
+    (scrubber,) = [h for h in app.scene.of(Hotspot) if h.kind == "iteration"]
+    x0, x1, last = (int(v) for v in scrubber.key.split(":"))
+    y = scrubber.y + scrubber.h // 2
+    for x in range(x0 + 5, x1 - 5, 7):
+        app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(x, y), rel=(7, 0), buttons=(1, 0, 0)))
+    assert app.state.iteration is None  # nothing replayed yet: the frame has not ticked
+    app.tick(0.016)
+    assert app.state.iteration == round((x - x0) / (x1 - x0) * last)
+
+
+def test_a_training_without_updates_has_no_iteration_to_replay(tmp_path, monkeypatch):
+    """A lesson that trains 0 iterations: K and --iteration say so instead of failing."""
+    text = (LESSONS / "hello.yaml").read_text(encoding="utf-8")
+    text = text.replace("iterations: 200", "iterations: 0").replace("trained: 200", "trained: 0")
+    path = tmp_path / "none.yaml"
+    path.write_text(text, encoding="utf-8")
+    a = App(path, size=(1280, 720), headless=True)
+    assert a.session is not None and a.session.last_iteration < 0
+    press(a, "k")
+    typed(a, "0")
+    press(a, "return")
+    assert a.state.iteration is None and a.state.mode == "step" and "no training iteration" in a.state.message
