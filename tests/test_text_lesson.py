@@ -120,3 +120,14 @@ def test_a_32_symbol_lesson_shows_the_current_ops_numbers_at_1280x720(tmp_path):
             assert np.allclose(numbers, step.output.ravel(), atol=0.0051), step.op
     finally:
         pygame.display.quit()
+
+
+def test_a_fifo_named_as_text_is_refused_not_waited_on(tmp_path, capsys):
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    fifo = tmp_path / "notes.txt"
+    os.mkfifo(fifo)
+    assert main(["--text", str(fifo), "--save-lesson", str(tmp_path / "out.yaml")]) == 1
+    assert "not a regular file" in capsys.readouterr().err

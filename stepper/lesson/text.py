@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stepper.cells import CELLS
+from stepper.files import InputError, read_regular
 from stepper.lesson.errors import LessonError, Problem
 from stepper.lesson.load import MAX_DATA, MAX_HIDDEN, MAX_ITERATIONS, VOCAB_SIZES, parse_lesson
 from stepper.lesson.model import Lesson
@@ -34,11 +35,9 @@ def read_text(source: str) -> tuple[str, str]:
     path = Path(source)
     if path.suffix.lower() == ".txt":
         try:
-            with open(path, "rb") as f:
-                data = f.read(TEXT_BYTES + 1)
-        except OSError as exc:
-            problem = Problem(source, 0, 0, f"cannot read the file: {exc.strerror or exc}")
-            raise LessonError([problem]) from None
+            data = read_regular(path, TEXT_BYTES)  # a FIFO or a device is refused, never waited on
+        except InputError as exc:
+            raise LessonError([Problem(source, 0, 0, f"cannot read the file: {exc}")]) from None
         if len(data) > TEXT_BYTES:
             raise LessonError([Problem(source, 0, 0, f"larger than {TEXT_BYTES:,} bytes")])
         try:
