@@ -303,8 +303,10 @@ class App:
         trace = session.trace(first)
         self.session = session
         self.message = ""
+        # a lesson that opens side by side and names a second cell opens with that comparison
+        compare = "cells" if lesson.compare_cell and "compare" in lesson.panels else "checkpoints"
         self.state = ViewState(
-            checkpoint=first, cursor=start(trace), panels=lesson.panels, zoom=self.theme.zoom
+            checkpoint=first, cursor=start(trace), panels=lesson.panels, zoom=self.theme.zoom, compare=compare
         )
         if self.start_at is not None:  # the command line's place, once
             self.state, self.start_at = self.start_at.applied(self.state, session), None

@@ -40,13 +40,20 @@ ACTIONS = {
     "export_weights": ("--export-weights", ("checkpoint", "edit", "keys")),
     "screenshot": (
         "--screenshot",
-        ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit", "keys", *LOOP),
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", "edit", "keys", *LOOP),
+    ),
+    "export_scene": (
+        "--export-scene",
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", "edit", "keys", *LOOP),
     ),
     "export_frames": (
         "--export-frames",
-        ("checkpoint", "sequence", "phase", "size", "panels", "every", "edit", *LOOP),
+        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "every", "edit", *LOOP),
     ),
-    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", "edit", *LOOP)),
+    "export_gif": (
+        "--export-gif",
+        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "edit", *LOOP),
+    ),
 }
 WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit", *LOOP)
 OPTION_FLAGS = {
@@ -57,6 +64,7 @@ OPTION_FLAGS = {
     "phase": "--pass",
     "size": "--size",
     "panels": "--panels",
+    "zoom": "--zoom",
     "every": "--every",
     "edit": "--edit",
     "keys": "--keys",
@@ -70,6 +78,7 @@ OPTION_FLAGS = {
 #: --text's settings, and their flags: read only with --text.
 TEXT_FLAGS = {"cell": "--cell", "hidden": "--hidden", "iterations": "--iterations"}
 DEFAULT_SIZE = "1920x1080"
+ZOOM_PERCENT = (50, 300)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="render one frame, no window; the extension names the format: .png, .jpg, .bmp or .tga",
     )
     p.add_argument(
+        "--export-scene",
+        metavar="OUT.json",
+        help="write the display list of one frame (what the window draws there) as JSON",
+    )
+    p.add_argument(
         "--export-frames",
         metavar="DIR",
         help=f"render every op of the pass to DIR/frame-NNNN.png (NNNN: the step, from 1); at most "
@@ -149,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--keys",
         metavar="'KEY KEY ...'",
-        help="with --screenshot, --export-trace or --export-weights: replay input first, e.g. "
+        help="with --screenshot, --export-scene, --export-trace or --export-weights: replay input "
+        "first, e.g. "
         "'t right*5 e backspace*2 text:lo return click:Whh[0,1] up f5 frames:60 f5' "
         "(keys as the help names them; text: types, point:/click: a weight cell, wheel:N, frames:N)",
     )
@@ -178,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
+    p.add_argument(
+        "--zoom",
+        type=int,
+        metavar="PERCENT",
+        help=f"zoom of image and scene exports, {ZOOM_PERCENT[0]} to {ZOOM_PERCENT[1]} (default: 100)",
+    )
     p.add_argument(
         "--overwrite",
         action="store_true",
@@ -364,6 +385,8 @@ def validate(args: argparse.Namespace) -> str:
         raise UsageError(f"--iteration: {args.iteration}; iterations count from 0")
     if args.iteration is not None and args.weights is not None:
         raise UsageError("--iteration: replays the lesson's own training; leave out --weights")
+    if args.zoom is not None and not ZOOM_PERCENT[0] <= args.zoom <= ZOOM_PERCENT[1]:
+        raise UsageError(f"--zoom: {args.zoom} is outside {ZOOM_PERCENT[0]}..{ZOOM_PERCENT[1]} (percent)")
     if args.every is not None and args.every < 1:
         raise UsageError(f"--every: {args.every}; give a whole number from 1 (every op) up")
     if args.sequence is not None and not args.sequence.strip():
@@ -376,7 +399,15 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(
                 f"--screenshot: {args.screenshot} has {named}; name the file .png, .jpg, .bmp or .tga{gif}"
             )
-    files = ("save_lesson", "export_trace", "export_narration", "export_weights", "screenshot", "export_gif")
+    files = (
+        "save_lesson",
+        "export_trace",
+        "export_narration",
+        "export_weights",
+        "screenshot",
+        "export_scene",
+        "export_gif",
+    )
     out = getattr(args, action) if action in files else None
     if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
         raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
@@ -537,6 +568,10 @@ def run(args: argparse.Namespace) -> int:
             params = edited(session.params(_checkpoint_name(args, session)), parse_edits(args.edit, lesson))
         print(f"wrote {one_line(str(save_weights(args.export_weights, params, args.overwrite)))}")
         return 0
+    if action == "export_scene":
+        from stepper.headless import export_scene
+
+        return export_scene(args, lesson, _start_at(args, lesson))
     size = parse_size(args.size or DEFAULT_SIZE)
     if action != "window":
         from stepper.headless import export_images

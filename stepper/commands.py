@@ -50,7 +50,7 @@ class Command(Enum):
     PANEL_TRAJECTORY = "hidden-state trajectory"
     PANEL_RESPONSES = "unit responses"
     PANEL_HISTORY = "training history"
-    PANEL_COMPARE = "side by side"
+    PANEL_COMPARE = "side by side: checkpoints, cells, sequences, off"
     WEIGHT_CHANGES = "weights changed since untrained"
     BACK = "close overlay / quit (asks)"
     SELECT = "choose"

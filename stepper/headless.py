@@ -1,4 +1,4 @@
-"""Frames without a window: --screenshot, --export-frames and --export-gif."""
+"""Frames without a window: --screenshot, --export-scene, --export-frames and --export-gif."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ FRAME_NAME = re.compile(r"frame-\d{4,5}\.png")
 
 def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from stepper.app import App, save_surface
-    from stepper.cli import DEFAULT_SIZE, parse_size, pass_length
+    from stepper.app import save_surface
+    from stepper.cli import pass_length
     from stepper.files import OutputError, atomic_write, ready_to_write
     from stepper.navigation import at_step
 
@@ -59,17 +59,7 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
         ops = frame_ops(
             pass_length(lesson, start_at.sequence, start_at.phase), args.every or 1, start_at.phase
         )
-    wanted = start_at.checkpoint or lesson.checkpoint_names[-1]
-    start_at = replace(start_at, checkpoint=wanted)
-    size = parse_size(args.size or DEFAULT_SIZE)
-    app = App(lesson.path, size=size, headless=True, start_at=start_at, lesson=lesson)
-    if app.state is None or app.session is None:
-        raise OutputError(app.message or "the lesson could not open")
-    refuse_unreached(app.session, wanted)
-    if args.keys:
-        replay_keys(app, args.keys)
-    base = replace(app.state, animate=False).exported()
-    trace = app.trace_of(base)
+    app, base, trace = _opened(args, lesson, start_at)
     phase = start_at.phase
     if args.screenshot:
         app.set_state(base)
@@ -237,6 +227,53 @@ def frame_ops(count: int, every: int, phase: str) -> list[int]:
             f"run: add --every {fits} (one step in {fits}, and the last) or play a shorter --sequence"
         )
     return ops
+
+
+def _opened(args: argparse.Namespace, lesson: Lesson, start_at: StartAt):
+    """The lesson open off-screen at the command line's place and zoom: (app, state, trace).
+    A checkpoint that training never reached is refused, never drawn as another one."""
+    from stepper.app import App
+    from stepper.cli import DEFAULT_SIZE, parse_size
+    from stepper.files import OutputError
+
+    wanted = start_at.checkpoint or lesson.checkpoint_names[-1]
+    start_at = replace(start_at, checkpoint=wanted)
+    size = parse_size(args.size or DEFAULT_SIZE)
+    app = App(lesson.path, size=size, headless=True, start_at=start_at, lesson=lesson)
+    if app.state is None or app.session is None:
+        raise OutputError(app.message or "the lesson could not open")
+    refuse_unreached(app.session, wanted)
+    app.theme = app.theme.zoomed((args.zoom or 100) / 100)
+    if getattr(args, "keys", None):
+        replay_keys(app, args.keys)
+    base = replace(app.state, animate=False, zoom=app.theme.zoom).exported()
+    return app, base, app.trace_of(base)
+
+
+def export_scene(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -> int:
+    """--export-scene: the display list the window would draw at this place, as JSON."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from stepper.files import atomic_write_text, ready_to_write
+    from stepper.navigation import position
+    from stepper.scene_export import scene_json_text
+
+    ready_to_write(args.export_scene, args.overwrite)
+    app, base, trace = _opened(args, lesson, start_at)
+    app.set_state(base)
+    scene = app.build()
+    place = {
+        "lesson": str(args.lesson or lesson.path),
+        "checkpoint": base.checkpoint,
+        "pass": base.cursor.phase,
+        "step": position(base.cursor, trace)[0],
+        "size": list(app.surface.get_size()),
+        "zoom": round(app.theme.zoom * 100),
+        "panels": list(base.panels),
+        "sequence": [trace.vocab[i] for i in (*trace.inputs, *trace.targets[-1:])],
+    }
+    text = scene_json_text(scene, app.frame(base), app.fonts, place)
+    print(f"wrote {one_line(str(atomic_write_text(args.export_scene, text, args.overwrite)))}")
+    return 0
 
 
 GIF_MAX_FRAMES = 200

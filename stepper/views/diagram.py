@@ -1,8 +1,10 @@
 """The network drawn as blocks of coloured, numbered cells, with the current op's
 operands outlined and an arrow to its result.
 
-Blocks sit on a hand-placed grid per cell type (inputs left, outputs right,
-one row per gate); cell size is solved so the whole grid fits the panel. In the
+Projector first: the current op's operands and result (focus) always show every
+number, large; the rest of the network (context) is numbered too when there is room,
+else condensed to colour only, marked so, its numbers a pointer away. Blocks sit on a
+hand-placed grid per cell type (inputs left, outputs right, one row per gate). In the
 backward pass each vector shows its value and its gradient side by side, and
 each weight block shows its accumulated gradient (or the weights themselves
 while the current op reads them).
@@ -25,6 +27,7 @@ from stepper.state import Hover
 from stepper.theme import Theme, ink_on
 from stepper.trace import BACKWARD, Trace
 from stepper.views.frame import Box, Frame, Measure
+from stepper.views.numbers import block_exponent, factor_text, number_text, widest_text
 from stepper.views.text import fit
 
 #: The cells declare their diagrams (stepper/cells/); drawing them is this module's part.
@@ -32,7 +35,6 @@ LAYOUTS: dict[str, tuple[Slot, ...]] = {name: cell.slots for name, cell in CELLS
 GRAD_OF: dict[str, dict[str, str]] = {name: dict(cell.grad_of) for name, cell in CELLS.items()}
 
 BELOW_BARS = 58  # px at zoom 1: the target and loss lines under the softmax bars
-BAR_WIDTH_CELLS = 3  # the softmax bars take this many cells' width
 _scales: WeakKeyDictionary[Trace, dict[str, float]] = WeakKeyDictionary()
 
 
@@ -70,34 +72,6 @@ def grad_name(cell: str, name: str, trace: Trace) -> str | None:
         return special
     candidate = "d" + name
     return candidate if candidate in _written_back(trace.backward_code) else None
-
-
-def format_value(value: float, width_px: int, size_px: int, measure: Measure) -> str:
-    """Two decimals when they fit the box, then shorter forms, else nothing (hover shows it)."""
-    if value != value:
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    if value == 0:
-        return "0"
-    if 0 < abs(value) < 0.005:  # trained gradients: 3e-4 says more than 0.00
-        exponent = math.floor(math.log10(abs(value)))
-        mantissa = round(value / 10**exponent)
-        if abs(mantissa) == 10:
-            mantissa, exponent = mantissa // 10, exponent + 1
-        candidates = [f"{mantissa}e{exponent}"]
-    else:
-        full = f"{value:.2f}" if abs(value) < 99.995 else f"{value:.0f}"
-        candidates = ["0.00" if full == "-0.00" else full]
-    full = candidates[0]
-    if 0.005 <= abs(value) < 0.995:
-        candidates.append(full.replace("0.", ".", 1))
-    elif 0.995 <= abs(value) < 99.95:
-        candidates.append(f"{value:.1f}")
-    for text in candidates:
-        if measure(text, size_px, "sans", False) + 4 <= width_px:
-            return text
-    return ""
 
 
 @dataclass(frozen=True)
@@ -184,31 +158,6 @@ def weight_changes(trace: Trace, baseline: Trace | None) -> dict[str, np.ndarray
     return changes
 
 
-@dataclass(frozen=True)
-class Grid:
-    """Where every slot goes: depends on the trace's shapes, which slots show, and the box."""
-
-    layout: tuple[Slot, ...]
-    col_x: tuple[int, ...]
-    row_y: tuple[int, ...]
-    col_cells: tuple[int, ...]
-    col_fixed: tuple[int, ...]
-    row_cells: tuple[int, ...]
-    row_label: tuple[int, ...]
-    cw: int
-    ch: int
-    vec_w: int  # width of a vector's cells (at least legible when matrices shrink)
-    col_px: tuple[int, ...]  # each column's width in px, separators excluded
-    below: int  # px kept free under the last row (the target and loss lines)
-
-
-def _fits(grid: Grid, box: Box, theme: Theme) -> bool:
-    """Whether the grid, at its (possibly smallest) cells, stays inside the box."""
-    right = grid.col_x[-1] + grid.col_px[-1] + grid.col_fixed[-1]
-    bottom = grid.row_y[-1] + grid.row_cells[-1] * grid.ch + grid.below
-    return right <= box.right and bottom <= box.bottom
-
-
 def _too_small(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     """Rather than draw past its edge: say what is missing and how to get it."""
     size = theme.size("small")
@@ -221,172 +170,468 @@ def _too_small(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[P
     return items
 
 
-def _slot_width(
-    arrays: tuple[str, ...], names: tuple[str, ...], shapes: dict, cw: int, vec_w: int, theme: Theme
-) -> int:
-    if arrays == ("p",):
-        return max(BAR_WIDTH_CELLS * cw, theme.px(150))
-    dims = [_shape(None, shapes.get(a, shapes.get(names[0], (1,)))) for a in arrays]
-    return sum(vec_w if cols == 1 else cols * cw for _, cols in dims)
+@dataclass(frozen=True)
+class Look:
+    """How a block is drawn: numbered cells at a font size, or condensed (colour only)."""
+
+    size: int  # px of its numbers; 0: condensed
+    cell: int = 0  # side of a condensed cell, px
 
 
-_GRIDS: dict[tuple, Grid] = {}
+@dataclass(frozen=True)
+class Plan:
+    """Where every slot goes and how it is drawn: depends on the trace's shapes, which
+    slots show, which are the current op's (focus), and the box."""
+
+    layout: tuple[Slot, ...]
+    looks: dict[tuple[str, ...], Look]
+    array_looks: dict[str, Look]  # a focus block's other array (h beside dh) as the context
+    label_size: dict[tuple[str, ...], int]
+    label_lines: dict[tuple[str, ...], tuple[str, ...]]
+    geometry: dict[str, tuple[int, int, int, int]]  # array -> rows, cols, cell w, cell h
+    slot_size: dict[tuple[str, ...], tuple[int, int]]
+    col_x: tuple[int, ...]
+    row_y: tuple[int, ...]
+    row_h: tuple[int, ...]
+    height: int  # px from the box's top to below the last row
+    partial: bool  # some of the network is left out (the window is too small for it)
+
+    @property
+    def condensed(self) -> bool:
+        return any(not look.size for look in self.array_looks.values())
 
 
-def _grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure) -> Grid:
-    trace = frame.trace
-    key = (trace, tuple(slot_names.items()), box, theme, measure)
-    grid = _GRIDS.get(key)
-    if grid is None:
-        if len(_GRIDS) > 128:
-            _GRIDS.clear()
-        grid = _GRIDS[key] = _solve_grid(frame, slot_names, box, theme, measure)
-    return grid
+BAR_PX = 150  # px at zoom 1: the softmax bars' width
+CELL_HEIGHT = 1.2  # a numbered cell: its line of text (about 1.17 x its size) and CELL_PAD px of air
+CELL_PAD = 4
+SEP = 8  # px at zoom 1 between the arrays of one block (a ring fits between them)
+LABEL_LIFT = 8  # px at zoom 1 between a block and its label (a ring fits between them)
+LABEL_WIDENS = 120  # px at zoom 1: how wide a column may grow for its label before it wraps
+FOCUS_PX = 24  # px at zoom 1: the current op's numbers, at least
+SMALL_WINDOW = 1280  # below this window width the current op's numbers may go down to 18 px
 
 
-def _solve_grid(frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure) -> Grid:
-    shapes = _reference_shapes(frame.trace)
-    small = theme.size("small")
-    line_h, gap, sep = theme.px(22), theme.px(16), theme.px(5)
-    layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
-    cols = 1 + max(c for _, c, _ in layout)
-    rows = 1 + max(r for _, _, r in layout)
-    col_cells, col_fixed, row_cells = [0] * cols, [0] * cols, [0] * rows
-    for names, c, r in layout:
-        w_cells, h_cells = _slot_cells(slot_names[names], names, shapes)
-        col_cells[c] = max(col_cells[c], w_cells)
-        col_fixed[c] = max(col_fixed[c], sep * (len(slot_names[names]) - 1))
-        row_cells[r] = max(row_cells[r], h_cells)
-    used_cols = sum(1 for c in col_cells if c)
-    avail_w = box.w - gap * (used_cols + 1) - sum(col_fixed)
-    # Cells are solved in width and height separately: numbers need width, not height.
-    width_cw = int(min(avail_w / max(1, sum(col_cells)), theme.px(96)))
-    # The target and loss lines under the softmax bars need room when the bars are in the last row.
-    p_row = next((r for names, _, r in layout if names == ("p",)), -1)
-    below = theme.px(BELOW_BARS) if p_row == rows - 1 else theme.px(12)
-    row_label = [line_h] * rows  # one label line per row, two where a joined label is too wide
-    for _ in range(2):  # the label lines depend on the final cell width, which depends on them
-        avail_h = box.h - theme.px(44) - sum(row_label) - rows * gap - below
-        ch = int(min(avail_h / max(1, sum(row_cells)), theme.px(72), width_cw))
-        cw = max(4, min(width_cw, int(ch * 2.2)))
-        ch = max(4, ch)
-        needed = [line_h] * rows
-        for names, c, r in layout:
-            label = " | ".join(slot_names[names])
-            if measure(label, small, "mono", False) > col_cells[c] * cw + col_fixed[c] + gap - theme.px(6):
-                needed[r] = 2 * line_h
-        if needed == row_label:
-            break
-        row_label = needed
-    # Vectors and the softmax bars keep a usable width even when big matrices shrink the cells.
-    for _ in range(3):  # minimum widths take room from the matrices: solve again with what is left
-        vec_w = max(cw, theme.px(14))
-        col_px = [0] * cols
-        for names, c, _ in layout:
-            col_px[c] = max(col_px[c], _slot_width(slot_names[names], names, shapes, cw, vec_w, theme))
-            # A column is at least as wide as the longest single name above it ("h_prev").
-            widest = max(measure(a, small, "mono", False) for a in slot_names[names])
-            col_px[c] = max(col_px[c], widest - gap + theme.px(6))
-        excess = sum(col_px) - avail_w
-        if excess <= 0 or cw <= 4:
-            break
-        cw = max(4, cw - -(-excess // max(1, sum(col_cells))))
-    col_x = [box.x + gap]
-    for c in range(cols - 1):
-        col_x.append(col_x[-1] + (col_px[c] + col_fixed[c] + gap if col_cells[c] else 0))
-    row_y = [box.y + theme.px(44) + row_label[0]]
-    for r in range(rows - 1):
-        row_y.append(row_y[-1] + row_cells[r] * ch + gap + row_label[r + 1])
-    return Grid(
-        layout,
-        tuple(col_x),
-        tuple(row_y),
-        tuple(col_cells),
-        tuple(col_fixed),
-        tuple(row_cells),
-        tuple(row_label),
-        cw,
-        ch,
-        vec_w,
-        tuple(col_px),
-        below,
+def number_floor(width: int) -> int:
+    """The smallest px the current op's numbers may take in a window this wide."""
+    return 24 if width >= SMALL_WINDOW else 18
+
+
+def focus_names(frame: Frame) -> frozenset[str]:
+    step = frame.step
+    return frozenset({step.op, *(name for name, _ in step.inputs)})
+
+
+def _scale_of(frame: Frame, name: str) -> float:
+    if frame.state.weight_changes and frame.baseline is not None and name in frame.trace.params:
+        changes = weight_changes(frame.trace, frame.baseline) or {}
+        return max((float(np.max(np.abs(v))) for v in changes.values()), default=0.0) or 1.0
+    return value_scales(frame.trace).get(name, 1.0)
+
+
+def _number_scale(frame: Frame, name: str) -> float:
+    """The largest |number| a block shows: a gradient's at this op (it grows as the pass
+    accumulates, so its factor follows it and its digits stay readable), else over the trace."""
+    value = frame.env.get(name) if name.startswith("d") else None
+    if value is not None and value.size:
+        finite = np.abs(value[np.isfinite(value)])
+        top = float(finite.max()) if finite.size else 0.0
+        if top > 0:
+            return top
+    return _scale_of(frame, name)
+
+
+def _exponent(frame: Frame, name: str) -> int:
+    return block_exponent(_number_scale(frame, name))
+
+
+def _numbers_key(frame: Frame, slot_names: dict) -> tuple:
+    """What the layout's widths and labels depend on in the numbers: each block's factor
+    and widest number."""
+    arrays = {a for names in slot_names.values() for a in names}
+    return tuple(
+        (a, _exponent(frame, a), widest_text(_number_scale(frame, a), _exponent(frame, a)))
+        for a in sorted(arrays)
     )
 
 
-def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+_PLANS: dict[tuple, Plan | None] = {}
+PLANS_KEPT = 4096  # layouts remembered: every op of both passes of a long lesson, a few sizes
+
+
+def _plan(
+    frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure, floor: int
+) -> Plan | None:
+    trace = frame.trace
+    changes = frame.state.weight_changes and frame.baseline is not None
+    key = (trace, tuple(slot_names.items()), focus_names(frame), changes, box, theme, measure, floor)
+    key += _numbers_key(frame, slot_names)
+    if key not in _PLANS:
+        if len(_PLANS) > PLANS_KEPT:
+            _PLANS.clear()
+        _PLANS[key] = _solve_plan(frame, slot_names, box, theme, measure, floor)
+    return _PLANS[key]
+
+
+def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> bool:
+    """Whether the diagram in this box shows the whole network with the current op's
+    numbers at full size: when it does not, the panels, then the words, give way."""
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
+    plan = _plan(frame, slot_names, box, theme, measure, floor)
+    if plan is None or plan.partial:
+        return False
+    top = max(floor, theme.px(FOCUS_PX))
+    focus = focus_names(frame)
+    return all(look.size >= top for name, look in plan.array_looks.items() if name in focus)
+
+
+def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floor: int) -> int:
+    """The height a diagram this wide needs for the current op's numbers as large as the width
+    allows, with the rest condensed, else only its part of the network, else the op alone."""
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
+    focus = focus_names(frame)
+    key = ("needed", frame.trace, tuple(slot_names.items()), focus, width, theme, measure, floor)
+    key += _numbers_key(frame, slot_names)
+    if key not in _PLANS:
+        layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
+        core = tuple(s for s in layout if focus & set(slot_names[s[0]]))
+        columns = [c for _, c, _ in core]
+        near = tuple(s for s in layout if columns and min(columns) - 1 <= s[1] <= max(columns) + 1)
+        top = max(floor, theme.px(FOCUS_PX))
+        tall = Box(0, 0, width, 1 << 20)
+        plan = None
+        for size in [*range(top, floor - 1, -2), 0]:  # as large as the width allows
+            for slots in (layout, near, _one_row(core, layout)):
+                touched = {n for n, _, _ in core} if size else set()  # size 0: all condensed
+                looks = {s[0]: Look(size) if s[0] in touched else Look(0, theme.px(10)) for s in slots}
+                if plan is None and slots:
+                    partial = slots != layout
+                    plan = _arrange(
+                        frame, slots, slot_names, looks, tall, theme, measure, partial, Look(0, theme.px(10))
+                    )
+        _PLANS[key] = plan
+    plan = _PLANS[key]
+    return plan.height if plan is not None else 0
+
+
+def _solve_plan(
+    frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure, floor: int
+) -> Plan | None:
+    """The first layout that fits, in order of preference: the current op's numbers large
+    and the rest numbered; then the rest condensed (colour only); then the current op's
+    numbers smaller, down to `floor`; then the current op alone; then all condensed."""
+    layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
+    focus = focus_names(frame)
+    core = frozenset(s[0] for s in layout if focus & set(slot_names[s[0]]))
+    group = core
+    if frame.trace.cell != "rnn":  # the gate group being computed: its whole row
+        result_row = next((r for names, _, r in layout if frame.step.op in slot_names[names]), None)
+        group = core | {names for names, c, r in layout if r == result_row and 0 < c < 6}
+    small = theme.size("small")
+    top = max(floor, theme.px(FOCUS_PX))
+    sizes = sorted({s for s in range(top, floor - 1, -2)} | {floor}, reverse=True)
+    condensed = [Look(0, c) for c in sorted({theme.px(14), theme.px(10), 6, 4, 3, 2}, reverse=True)]
+    columns = [c for names, c, _ in layout if names in core]
+    near = {s[0] for s in layout if columns and min(columns) - 1 <= s[1] <= max(columns) + 1}
+    everything = {s[0] for s in layout}
+    tries: list[tuple[frozenset, Look, Look, set]] = []
+    for big in (theme.px(32), theme.px(28)):
+        tries += [(group, Look(big), Look(theme.px(20)), everything) for _ in (1,) if big > top]
+    tries += [(group, Look(top), Look(s), everything) for s in (top, theme.px(20), small) if s <= top]
+    for focus_set in dict.fromkeys((group, core)):
+        tries += [(focus_set, Look(top), look, everything) for look in condensed]
+    tries += [(core, Look(s), look, everything) for s in sizes[1:] for look in condensed[1:]]
+    tries += [(core, Look(s), look, near) for s in sizes for look in condensed[1:]]
+    tries += [(core, Look(s), Look(0, 2), set(core)) for s in sizes]
+    below = range(floor - 2, min(12, floor) - 1, -2)  # last resort: smaller numbers, never none
+    tries += [(core, Look(s), Look(0, 2), set(core)) for s in below]
+    for scope in (everything, near, set(core)):
+        tries += [(frozenset(), Look(0, 1), look, scope) for look in [*condensed, Look(0, 1)]]
+    for focus_set, focus_look, context, scope in tries:
+        slots = _one_row(tuple(s for s in layout if s[0] in scope), layout)
+        if not slots:
+            continue
+        looks = {s[0]: focus_look if s[0] in focus_set else context for s in slots}
+        partial = len(slots) < len(layout)
+        plan = _arrange(frame, slots, slot_names, looks, box, theme, measure, partial, context)
+        if plan is not None:
+            return plan
+    return None
+
+
+def _one_row(slots: tuple[Slot, ...], layout: tuple[Slot, ...]) -> tuple[Slot, ...]:
+    """The current op alone reads left to right: its blocks on one row when no two share a
+    column (operands, then the result, as the equation has them)."""
+    columns = [c for _, c, _ in slots]
+    if len(slots) == len(layout) or len(set(columns)) < len(columns):
+        return slots
+    return tuple((names, c, 0) for names, c, _ in slots)
+
+
+def _label_text(
+    frame: Frame, names: tuple[str, ...], arrays: tuple[str, ...], numbered: set[str] | None = None
+) -> str:
+    """The block's names, each numbered one with its scale factor when its numbers are scaled."""
+    label = _labels(frame, names, arrays)[0]
+    if names == ("x",) or arrays == ("p",):
+        return label
+    parts = [part.strip() for part in label.split("|")]
+    factors = [
+        factor_text(_exponent(frame, a)) if numbered is None or a in numbered else ""
+        for a in arrays[: len(parts)]
+    ]
+    if len(parts) > 1 and len(set(factors)) == 1 and factors[0]:  # "Why | by ×1e-2"
+        return f"{' | '.join(parts)} {factors[0]}"
+    return " | ".join(f"{part} {factor}".strip() for part, factor in zip(parts, factors, strict=False))
+
+
+def _arrange(
+    frame: Frame,
+    slots: tuple[Slot, ...],
+    slot_names: dict,
+    looks: dict[tuple[str, ...], Look],
+    box: Box,
+    theme: Theme,
+    measure: Measure,
+    partial: bool = False,
+    context: Look | None = None,
+) -> Plan | None:
+    """Place the slots, each drawn as `looks` says; in a focus block, the arrays the op
+    does not touch (h beside dh) are drawn as the `context`."""
+    shapes = _reference_shapes(frame.trace)
+    focus = focus_names(frame)
+    array_looks: dict[str, Look] = {}
+    numbered = any(look.size for look in looks.values())
+    gap, sep, row_gap = theme.px(16 if numbered else 8), theme.px(SEP), theme.px(16)
+    geometry: dict[str, tuple[int, int, int, int]] = {}
+    slot_size: dict[tuple[str, ...], tuple[int, int]] = {}
+    label_size: dict[tuple[str, ...], int] = {}
+    label_lines: dict[tuple[str, ...], tuple[str, ...]] = {}
+    cols = 1 + max(c for _, c, _ in LAYOUTS[frame.trace.cell])
+    rows = 1 + max(r for _, _, r in LAYOUTS[frame.trace.cell])
+    col_w, row_h, label_h = [0] * cols, [0] * rows, [0] * rows
+    for names, c, r in slots:
+        arrays, look = slot_names[names], looks[names]
+        if arrays == ("p",):
+            n = shapes["p"][0]
+            bar = (
+                max(theme.px(32), round(look.size * CELL_HEIGHT) + CELL_PAD)
+                if look.size
+                else max(4, look.cell)
+            )
+            symbol = max(frame.trace.vocab, key=len)
+            under = measure(f"target '{symbol}': 100.0%", theme.size("small"), "sans", False)
+            w, h = max(theme.px(BAR_PX if look.size else 110), under), n * bar + theme.px(BELOW_BARS)
+            geometry["p"] = (n, 1, w, bar)
+            array_looks["p"] = look
+        else:
+            w = h = 0
+            touched = focus & set(arrays)
+            for a in arrays:
+                n_rows, n_cols = _shape(None, shapes.get(a, shapes.get(names[0], (1,))))
+                own = context if context is not None and touched and a not in touched else look
+                array_looks[a] = own
+                if own.size:
+                    sample = "8" if a == "x" else widest_text(_number_scale(frame, a), _exponent(frame, a))
+                    cw = measure(sample, own.size, "sans", False) + max(6, own.size // 3)
+                    ch = round(own.size * CELL_HEIGHT) + CELL_PAD
+                else:
+                    cw = ch = own.cell
+                geometry[a] = (n_rows, n_cols, cw, ch)
+                w += n_cols * cw + (sep if w else 0)
+                h = max(h, n_rows * ch)
+        slot_size[names] = (w, h)
+        numbered = {a for a in arrays if a in array_looks and array_looks[a].size}
+        text = _label_text(frame, names, slot_names[names], numbered)
+        parts = tuple(p.strip() for p in text.split("|"))
+        # one line, else a line per array (each with its own scale factor)
+        options = [(text,), parts]
+        room = w + gap - theme.px(6)
+        big = look.size and look.size >= theme.px(FOCUS_PX)
+        small = theme.size("small")
+        tries = [(options[0], theme.size("text"))] if big else []  # a large name only on one line
+        # a numbered block's column may widen this far for a line less; a condensed one wraps
+        wide = max(room, theme.px(LABEL_WIDENS)) if look.size else room
+        for lines, size in [*tries, *((lines, small) for lines in options)]:
+            need = max(measure(line, size, "mono", False) for line in lines)
+            if need <= wide:
+                break
+        label_size[names] = size
+        label_lines[names] = lines
+        col_w[c] = max(col_w[c], w, need - gap + theme.px(6))
+        row_h[r] = max(row_h[r], h)
+        label_h[r] = max(label_h[r], len(lines) * round(size * 1.2) + theme.px(LABEL_LIFT + 1))
+    header = _header(frame, box, theme, measure, any(not v.size for v in array_looks.values()), partial)[0]
+    col_x, x = [0] * cols, box.x + gap
+    for c in range(cols):
+        col_x[c] = x
+        x += col_w[c] + gap if col_w[c] else 0
+    row_y, y = [0] * rows, box.y + header
+    for r in range(rows):
+        y += label_h[r]
+        row_y[r] = y
+        y += row_h[r] + row_gap if row_h[r] else 0
+    height = y - row_gap + theme.px(8) - box.y
+    if x > box.right or box.y + height > box.bottom:
+        return None
+    return Plan(
+        slots,
+        looks,
+        array_looks,
+        label_size,
+        label_lines,
+        geometry,
+        slot_size,
+        tuple(col_x),
+        tuple(row_y),
+        tuple(row_h),
+        height,
+        partial,
+    )
+
+
+def _key_texts(frame: Frame, theme: Theme) -> tuple[str, str]:
+    """The colour key's two ends: what the colours of the weight blocks stand for."""
+    trace = frame.trace
+    first = next(iter(trace.params))
+    changed = frame.state.weight_changes and frame.baseline is not None
+    backward = frame.cursor.phase == BACKWARD
+    name = ("d" + first) if backward else first
+    scale = _scale_of(frame, name)
+    exponent = block_exponent(scale)
+    label = "Δ weights" if changed else "weight gradients" if backward else "weights"
+    top = number_text(scale, exponent)
+    factor = f" {factor_text(exponent)}" if exponent else ""
+    return f"{label} -{top}", f"+{top}{factor}"
+
+
+NOTES = {  # (part of the network left out, blocks condensed) -> what to say, longest first
+    (True, False): (
+        "showing part of the network: a larger window (or Ctrl -) shows the rest",
+        "part of the network",
+    ),
+    (False, True): (
+        "small blocks: colours only - point at a cell to read its number",
+        "small blocks: point at a cell for its number",
+    ),
+    (True, True): (
+        "part of the network; small blocks: point at a cell for its number",
+        "part shown; small blocks: point at a cell",
+    ),
+}
+
+
+def _title(frame: Frame) -> str:
+    title = frame.label or "Network"
+    return title + ("  -  backward pass (gradients)" if frame.cursor.phase == BACKWARD else "")
+
+
+def _header(
+    frame: Frame, box: Box, theme: Theme, measure: Measure, condensed: bool, partial: bool = False
+) -> tuple[int, list[Primitive]]:
+    """The title, then the colour key beside it or on its own line, then what is condensed
+    or left out and how to see it. Nothing is cut: what does not fit moves down."""
+    gap, line = theme.px(16), theme.px(34)
+    size, title_size = theme.size("small"), theme.size("title")
+    title = fit(_title(frame), box.w - 2 * gap, title_size, measure, bold=True)
+    items: list[Primitive] = [
+        Text(box.x + gap, box.y + theme.px(5), title, title_size, theme.text, bold=True)
+    ]
+    low, high = _key_texts(frame, theme)
+    short = low.split(" ")[-1]  # "-1.22" without "weights": only when the full key cannot fit
+
+    def key_w(low: str) -> int:
+        return measure(low, size, "sans", False) + measure(high, size, "sans", False) + theme.px(16 + 11 * 14)
+
+    x, y = box.x + gap + measure(title, title_size, "sans", True) + 2 * gap, box.y
+    if x + key_w(low) > box.right - gap:
+        x, y = box.x + gap, y + line
+        low = low if x + key_w(low) <= box.right - gap else short
+    end = x
+    if x + key_w(low) <= box.right - gap:
+        legend = _legend(Box(x, y, box.right - gap - x, line), theme, low, high, measure)
+        items += legend
+        end = max(t.x + measure(t.text, t.size, t.font, t.bold) for t in legend if isinstance(t, Text))
+    bottom = y + line
+    for choices in [NOTES[partial, condensed]] if partial or condensed else []:
+        for note in choices:
+            width = measure(note, size, "sans", False)
+            if end + 2 * gap + width <= box.right - gap:
+                mid = y + line // 2
+                items.append(Text(end + 2 * gap, mid, note, size, theme.dim, anchor="midleft", tag="note"))
+                end += 2 * gap + width
+                break
+            if width <= box.w - 2 * gap:
+                items.append(Text(box.x + gap, bottom, note, size, theme.dim, tag="note"))
+                y, end = bottom - (line - round(size * 1.25)) // 2, box.x + gap + width
+                bottom += round(size * 1.25) + theme.px(2)
+                break
+    return bottom - box.y + theme.px(2), items
+
+
+def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int = 24) -> list[Primitive]:
     trace = frame.trace
     env = frame.env
-    shapes = _reference_shapes(trace)
-    small = theme.size("small")
-    line_h, gap, sep = theme.px(22), theme.px(16), theme.px(5)
+    sep = theme.px(SEP)
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[trace.cell]}
-    grid = _grid(frame, slot_names, box, theme, measure)
-    layout, col_x, row_y = grid.layout, grid.col_x, grid.row_y
-    col_fixed, row_cells, row_label = grid.col_fixed, grid.row_cells, grid.row_label
-    cw, ch = grid.cw, grid.ch
-    if not _fits(grid, box, theme):
+    plan = _plan(frame, slot_names, box, theme, measure, floor)
+    if plan is None:
         return _too_small(frame, box, theme, measure)
-
-    title = frame.label or "Network"
-    title += "  -  backward pass (gradients)" if frame.cursor.phase == BACKWARD else ""
-    title = fit(title, box.w - 2 * gap, theme.size("title"), measure, bold=True)
-    items: list[Primitive] = [
-        Text(box.x + gap, box.y + theme.px(8), title, theme.size("title"), theme.text, bold=True)
-    ]
+    items = _header(frame, box, theme, measure, plan.condensed, plan.partial)[1]
+    labels: list[Text] = []
     placed: dict[str, Placed] = {}
-    scales = value_scales(trace)
-    changes = weight_changes(trace, frame.baseline) if frame.state.weight_changes else None
-    changes_scale = max((float(np.max(np.abs(v))) for v in (changes or {}).values()), default=0.0) or 1.0
-    value_size = max(small, min(theme.px(20), int(ch * 0.5)))
-    for names, c, r in layout:
-        arrays = slot_names[names]
-        x0 = col_x[c]
-        y0 = row_y[r] + (row_cells[r] - _slot_cells(arrays, names, shapes)[1]) * ch // 2
-        room = grid.col_px[c] + col_fixed[c] + gap - theme.px(6)
-        label = _labels(frame, names, arrays)[0]
-        fits = measure(label, small, "mono", False) <= room
-        lines = [label] if fits or row_label[r] == line_h else [s.strip() for s in label.split("|")][:2]
-        for k, text in enumerate(reversed(lines)):
-            items.append(
+    blocks: list[Primitive] = []
+    for names, c, r in plan.layout:
+        arrays, look = slot_names[names], plan.looks[names]
+        h = plan.slot_size[names][1]
+        x0, y0 = plan.col_x[c], plan.row_y[r] + (plan.row_h[r] - h) // 2
+        size = plan.label_size[names]
+        line_h = round(size * 1.2)
+        for k, text in enumerate(reversed(plan.label_lines[names])):
+            labels.append(
                 Text(
                     x0,
-                    y0 - theme.px(6) - k * line_h,
-                    fit(text, room, small, measure, "mono"),
-                    small,
-                    theme.dim,
+                    y0 - theme.px(LABEL_LIFT) - k * line_h,
+                    text,
+                    size,
+                    theme.text if look.size else theme.dim,
                     font="mono",
                     anchor="bottomleft",
                     tag=f"label:{names[0]}",
                 )
             )
         if arrays == ("p",):
-            n = shapes["p"][0]
-            bar_h = max(1, min(max(ch, theme.px(26)), (box.bottom - theme.px(BELOW_BARS) - y0) // n))
-            bar_w = _slot_width(arrays, names, shapes, cw, grid.vec_w, theme)
-            items += _bars(frame, Box(x0, y0, bar_w, n * bar_h), theme, bar_h)
+            n, _, bar_w, bar_h = plan.geometry["p"]
+            blocks += _bars(frame, Box(x0, y0, bar_w, n * bar_h), theme, bar_h)
             placed["p"] = Placed("p", x0, y0, n, 1, bar_w, bar_h)
             continue
         x = x0
         for a in arrays:
-            value, scale = env.get(a), scales.get(a, 1.0)
-            if changes is not None and a in changes:
-                value, scale = changes[a], changes_scale
-            n_rows, n_cols = _shape(value, shapes.get(a, shapes.get(names[0], (1,))))
-            placed[a] = Placed(a, x, y0, n_rows, n_cols, grid.vec_w if n_cols == 1 else cw, ch)
-            items += _cells(a, value, placed[a], scale, theme, value_size, measure)
+            n_rows, n_cols, cw, ch = plan.geometry[a]
+            value, scale = env.get(a), _scale_of(frame, a)
+            if frame.state.weight_changes and frame.baseline is not None and a in trace.params:
+                value = (weight_changes(trace, frame.baseline) or {}).get(a, value)
+            placed[a] = Placed(a, x, y0, n_rows, n_cols, cw, ch)
+            own = plan.array_looks[a]
+            blocks += _cells(a, value, placed[a], scale, theme, own.size, _exponent(frame, a))
+            if not own.size:
+                blocks.append(Rect(x, y0, placed[a].w, placed[a].h, None, theme.dim, 1, tag=f"condensed:{a}"))
             x += placed[a].w + sep
-    if frame.cursor.phase != BACKWARD:  # the forward wiring; it would mislead going back
-        items[1:1] = _connectors(frame, placed, theme)  # after the title, beneath the cells
-    items += _current_op(frame, placed, theme)
-    items += _edit_marks(frame, placed, theme)
-    items += _hover_links(frame, placed, theme)
-    # The colour legend shares the title's line: the height goes to the cells.
-    legend_x = box.x + gap + measure(title, theme.size("title"), "sans", True) + 3 * gap
-    legend = Box(legend_x, box.y + theme.px(4), box.right - gap - legend_x, theme.px(36))
-    weights = scales.get(next(iter(trace.params)), 1.0)
-    changed = frame.state.weight_changes and frame.baseline is not None
-    items += _legend(legend, theme, weights, changed, measure)
-    return items
+    obstacles = [text_box(t, measure) for t in labels] + [
+        text_box(t, measure) for t in items if isinstance(t, Text)
+    ]
+    obstacles += [text_box(t, measure) for t in blocks if isinstance(t, Text) and t.text]
+    ring = theme.px(4) + 1  # the outlines around the op's blocks are obstacles too
+    obstacles += [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in placed.values()]
+    wires = _connectors(frame, placed, theme, obstacles, box) if frame.cursor.phase != BACKWARD else []
+    return (
+        items
+        + wires
+        + labels
+        + blocks
+        + _current_op(frame, placed, theme, obstacles, box)
+        + _edit_marks(frame, placed, theme)
+        + _hover_links(frame, placed, theme)
+    )
 
 
 def _edit_marks(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
@@ -410,12 +655,131 @@ def _edit_marks(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[P
     return items
 
 
-def _slot_cells(arrays: tuple[str, ...], names: tuple[str, ...], shapes: dict) -> tuple[int, int]:
-    """A slot's size in cells: widths of its arrays side by side, the tallest one's height."""
-    if arrays == ("p",):
-        return BAR_WIDTH_CELLS, shapes["p"][0]
-    dims = [_shape(None, shapes.get(a, shapes.get(names[0], (1,)))) for a in arrays]
-    return sum(d[1] for d in dims), max(d[0] for d in dims)
+def text_box(item: Text, measure: Measure) -> tuple[int, int, int, int]:
+    """Where a text will be drawn (its font's line height), for routing lines around it."""
+    w, h = measure(item.text, item.size, item.font, item.bold), round(item.size * 1.17) + 1
+    horizontal, vertical = _ANCHORS[item.anchor]
+    return item.x - w * horizontal // 2, item.y - h * vertical // 2, w, h
+
+
+#: anchor -> (x offset, y offset) in half widths and half heights
+_ANCHORS = {
+    "topleft": (0, 0),
+    "midleft": (0, 1),
+    "bottomleft": (0, 2),
+    "midtop": (1, 0),
+    "center": (1, 1),
+    "topright": (2, 0),
+    "bottomright": (2, 2),
+    "midright": (2, 1),
+}
+
+
+def _crosses(x1: int, y1: int, x2: int, y2: int, width: int, box: tuple[int, int, int, int]) -> bool:
+    """Whether an axis-aligned segment `width` px thick touches a box."""
+    half = width // 2 + 1
+    left, right = min(x1, x2) - half, max(x1, x2) + half
+    top, bottom = min(y1, y2) - half, max(y1, y2) + half
+    bx, by, bw, bh = box
+    return left < bx + bw and right > bx and top < by + bh and bottom > by
+
+
+def _clear(path: list[tuple[int, int]], width: int, obstacles: list) -> bool:
+    return all(
+        not _crosses(*path[k], *path[k + 1], width, box) for k in range(len(path) - 1) for box in obstacles
+    )
+
+
+def _route(
+    a: Placed, b: Placed, theme: Theme, obstacles: list, width: int, box: Box
+) -> list[tuple[int, int]] | None:
+    """A path from block a to block b that crosses no text and no other block: straight
+    across or down when they face each other, else an elbow through a gap between rows
+    below or above. None when every way is blocked (the outlines still say who is who)."""
+    ring = theme.px(4) + 1
+    own = [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in (a, b)]
+    others = [box for box in obstacles if box not in own]
+    end = theme.px(4)
+    candidates: list[list[tuple[int, int]]] = []
+    lo, hi = max(a.y, b.y), min(a.y + a.h, b.y + b.h)
+    if hi - lo >= theme.px(8) and a.x + a.w < b.x:  # side by side: straight across
+        y = (lo + hi) // 2
+        candidates.append([(a.x + a.w + end, y), (b.x - end, y)])
+    ax, bx = a.x + a.w // 2, b.x + b.w // 2
+    if max(a.x, b.x) + theme.px(8) <= min(a.x + a.w, b.x + b.w):  # stacked: straight down or up
+        x = (max(a.x, b.x) + min(a.x + a.w, b.x + b.w)) // 2
+        if a.y + a.h < b.y:
+            candidates.append([(x, a.y + a.h + end), (x, b.y - end)])
+        elif b.y + b.h < a.y:
+            candidates.append([(x, a.y - end), (x, b.y + b.h + end)])
+    if a.x + a.w + 3 * end <= b.x:  # out of a's side, down or up the gap before b, into b's side
+        ya, yb = a.y + a.h // 2, b.y + b.h // 3
+        for xm in (b.x - 2 * end, a.x + a.w + 2 * end):
+            candidates.append([(a.x + a.w + end, ya), (xm, ya), (xm, yb), (b.x - end, yb)])
+    edges = sorted({box[1] + box[3] for box in obstacles} | {box[1] for box in obstacles})
+    lanes = [y for e in edges for y in (e + theme.px(6), e - theme.px(6)) if box.y < y < box.bottom - width]
+    low, high = min(a.y, b.y), max(a.y + a.h, b.y + b.h)
+    clear = ring + width  # a lane passes outside both blocks' outlines, never over their numbers
+    below = sorted(y for y in lanes if y > high + clear)
+    above = sorted((y for y in lanes if y < low - clear), reverse=True)
+    for lane in below[:6]:
+        candidates.append([(ax, a.y + a.h + end), (ax, lane), (bx, lane), (bx, b.y + b.h + end)])
+    for lane in above[:6]:
+        candidates.append([(ax, a.y - end), (ax, lane), (bx, lane), (bx, b.y - end)])
+    for path in candidates:
+        if _clear(path, width, others):
+            return path
+    return None
+
+
+def _path_lines(path: list[tuple[int, int]], color, width: int, tag: str, arrow: bool) -> list[Line]:
+    return [
+        Line(*path[k], *path[k + 1], color, width, arrow=arrow and k == len(path) - 2, tag=tag)
+        for k in range(len(path) - 1)
+    ]
+
+
+def _connectors(
+    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: list, box: Box
+) -> list[Primitive]:
+    """Faint data-flow lines for the forward ops whose blocks face each other with nothing
+    between: the network's wiring, where it can be drawn without crossing anything."""
+    items: list[Primitive] = []
+    width = theme.px(2)
+    for line in frame.trace.forward_code.ops:
+        if line.op not in placed:
+            continue
+        for name in line.reads:
+            if name in placed and name != line.op and placed[name].x < placed[line.op].x:
+                path = _route(placed[name], placed[line.op], theme, obstacles, width, box)
+                if path is not None and len(path) == 2:
+                    items += _path_lines(path, theme.blank, width, "wire", False)
+    return items
+
+
+def _current_op(
+    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: list, box: Box
+) -> list[Primitive]:
+    step = frame.step
+    items: list[Primitive] = []
+    target = placed.get(step.op)
+    pad, width = theme.px(3), theme.px(3)
+    for name, _ in step.inputs:
+        at = placed.get(name)
+        if at is None:
+            continue
+        items.append(_ring(at, pad, theme.operand, width, f"operand:{name}"))
+        if target is not None and name != step.op:
+            path = _route(at, target, theme, obstacles, width, box)
+            if path is None:
+                continue
+            lines = _path_lines(path, theme.result, width, f"arrow:{name}", True)
+            items += lines
+            if frame.state.progress < 1.0:
+                items.append(_traveller(lines, frame.state.progress, at.ch, theme))
+    if target is not None:
+        items.append(_ring(target, pad, theme.result, theme.px(4), f"result:{step.op}"))
+    return items
 
 
 _SHAPES: WeakKeyDictionary[Trace, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
@@ -437,19 +801,20 @@ def _reference_shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
 
 
 _CELLS: dict[tuple, tuple[np.ndarray | None, list[Primitive]]] = {}
+_CELLS: dict[tuple, tuple[np.ndarray | None, list[Primitive]]] = {}
 CELLS_KEPT_LIMIT = 40_000  # primitives remembered at most: bounded memory at hidden 64
 _cells_kept = 0
 
 
 def _cells(
-    name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, measure: Measure
+    name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, exponent: int
 ) -> list[Primitive]:
     """Recorded arrays never change, so an array drawn once at one place is drawn from memory."""
-    key = (name, id(value), at, scale, theme, size)
+    key = (name, id(value), at, scale, theme, size, exponent)
     kept = _CELLS.get(key)
     if kept is not None and kept[0] is value:
         return kept[1]
-    items = _draw_cells(name, value, at, scale, theme, size, measure)
+    items = _draw_cells(name, value, at, scale, theme, size, exponent)
     global _cells_kept
     if _cells_kept + len(items) > CELLS_KEPT_LIMIT:
         _CELLS.clear()
@@ -463,17 +828,18 @@ def forget() -> None:
     """Drop every memo (a new lesson: the old traces may go)."""
     global _cells_kept
     _CELLS.clear()
-    _GRIDS.clear()
+    _PLANS.clear()
     _cells_kept = 0
 
 
-RASTER_BELOW = 12  # px: smaller cells are drawn as one image, values on hover
+RASTER_BELOW = 12  # px: smaller condensed cells are drawn as one image, values on hover
 
 
 def _draw_cells(
-    name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, measure: Measure
+    name: str, value: np.ndarray | None, at: Placed, scale: float, theme: Theme, size: int, exponent: int
 ) -> list[Primitive]:
-    if min(at.cw, at.ch) < RASTER_BELOW:
+    """Numbered cells (`size` px numbers, divided by 10**exponent), or condensed ones (size 0)."""
+    if not size and min(at.cw, at.ch) < RASTER_BELOW:
         outline = Rect(at.x, at.y, at.w, at.h, None, theme.border, 1, tag=f"array:{name}")
         if value is None:
             return [Rect(at.x, at.y, at.w, at.h, theme.blank, None, tag="blank"), outline]
@@ -483,6 +849,7 @@ def _draw_cells(
         return [Raster(at.x, at.y, at.w, at.h, name, colors, key, value), outline]
     items: list[Primitive] = []
     grid = None if value is None else value.reshape(at.rows, at.cols)
+    label_size = size or theme.size("small")
     for i in range(at.rows):
         for j in range(at.cols):
             x, y = at.x + j * at.cw, at.y + i * at.ch
@@ -496,7 +863,7 @@ def _draw_cells(
                         at.ch,
                         theme.blank,
                         "",
-                        size,
+                        label_size,
                         theme.dim,
                         name,
                         index,
@@ -507,8 +874,8 @@ def _draw_cells(
                 continue
             v = float(grid[i, j])
             fill = theme.diverging(v, scale)
-            text = format_value(v, at.cw, size, measure)
-            items.append(Cell(x, y, at.cw, at.ch, fill, text, size, ink_on(fill), name, index, v))
+            text = number_text(v, exponent) if size else ""
+            items.append(Cell(x, y, at.cw, at.ch, fill, text, label_size, ink_on(fill), name, index, v))
     items.append(Rect(at.x, at.y, at.w, at.h, None, theme.border, 1, tag=f"array:{name}"))
     return items
 
@@ -521,12 +888,13 @@ def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
     items: list[Primitive] = []
     size = max(theme.size("small"), min(theme.px(20), int(cell * 0.4)))
     label_w = theme.px(30)
-    roomy = cell >= size + 4  # else only the target's row is labelled, the rest are bars
+    # room for a line of text inside the target's outline; else only the target's row is labelled
+    roomy = cell >= round(size * 1.2) + 2 * theme.px(3) + 4
     bar_h = max(1, cell - (4 if roomy else 1))
     for k, symbol in enumerate(trace.vocab):
         y = box.y + k * cell
         bar_x, bar_w = box.x + label_w, box.w - label_w
-        labelled = roomy or k == target
+        labelled = roomy  # thin rows: the line under the bars names the target
         items.append(
             Text(
                 box.x,
@@ -579,47 +947,11 @@ def _bars(frame: Frame, box: Box, theme: Theme, cell: int) -> list[Primitive]:
     return items
 
 
-def _center(p: Placed, side: str) -> tuple[int, int]:
-    x = p.x if side == "left" else p.x + p.w
-    return x, p.y + p.h // 2
-
-
-def _connectors(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
-    """Faint data-flow lines for every forward op: the network's wiring."""
-    items: list[Primitive] = []
-    for line in frame.trace.forward_code.ops:
-        if line.op not in placed:
-            continue
-        for name in line.reads:
-            if name in placed and name != line.op and placed[name].x < placed[line.op].x:
-                x1, y1 = _center(placed[name], "right")
-                x2, y2 = _center(placed[line.op], "left")
-                items.append(Line(x1, y1, x2, y2, theme.blank, theme.px(2), tag="wire"))
-    return items
-
-
-def _current_op(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
-    step = frame.step
-    items: list[Primitive] = []
-    target = placed.get(step.op)
-    pad = theme.px(3)
-    for name, _ in step.inputs:
-        at = placed.get(name)
-        if at is None:
-            continue
-        items.append(_ring(at, pad, theme.operand, theme.px(3), f"operand:{name}"))
-        if target is not None and name != step.op:
-            path = _elbow(at, target, placed, theme, f"arrow:{name}")
-            items += path
-            if frame.state.progress < 1.0:
-                items.append(_traveller(path, frame.state.progress, at.ch, theme))
-    if target is not None:
-        items.append(_ring(target, pad, theme.result, theme.px(4), f"result:{step.op}"))
-    return items
-
-
 def _ring(at: Placed, pad: int, color: tuple[int, int, int], width: int, tag: str) -> Rect:
-    """An outline `pad` px around an array: operand, result, or the array a code token names."""
+    """An outline around an array, outside its cells (their numbers stay clear): operand,
+    result, or the array a code token names. `pad` is kept for callers; the ring is
+    always at least its width plus a pixel out."""
+    pad = max(pad, width + 1)
     return Rect(at.x - pad, at.y - pad, at.w + 2 * pad, at.h + 2 * pad, None, color, width, tag=tag)
 
 
@@ -650,27 +982,6 @@ def _traveller(path: list[Line], progress: float, cell: int, theme: Theme) -> Re
         radius=size // 4,
         tag="traveller",
     )
-
-
-def _elbow(a: Placed, b: Placed, placed: dict[str, Placed], theme: Theme, tag: str) -> list[Line]:
-    """An arrow from a to b that runs under the blocks between them, never across numbers."""
-    width, color = theme.px(3), theme.result
-    ax, bx = a.x + a.w // 2, b.x + b.w // 2
-    if abs(ax - bx) < theme.px(4):  # stacked: straight down or up
-        (x1, y1), (x2, y2) = ((ax, a.y + a.h), (bx, b.y)) if a.y < b.y else ((ax, a.y), (bx, b.y + b.h))
-        return [Line(x1, y1, x2, y2, color, width, arrow=True, tag=tag)]
-    left, right = min(a.x, b.x), max(a.x + a.w, b.x + b.w)
-    top, bottom = min(a.y, b.y), max(a.y + a.h, b.y + b.h)
-    lane = bottom
-    for p in placed.values():
-        if p.x < right and p.x + p.w > left and p.y < bottom and p.y + p.h > top:
-            lane = max(lane, p.y + p.h)
-    lane += theme.px(14)
-    return [
-        Line(ax, a.y + a.h, ax, lane, color, width, tag=tag),
-        Line(ax, lane, bx, lane, color, width, tag=tag),
-        Line(bx, lane, bx, b.y + b.h + theme.px(4), color, width, arrow=True, tag=tag),
-    ]
 
 
 def _hover_links(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
@@ -729,16 +1040,10 @@ def _hover_links(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[
 
 
 @lru_cache(maxsize=64)
-def _legend(box: Box, theme: Theme, weights: float, changed: bool, measure: Measure) -> tuple[Primitive, ...]:
-    """-s [blue ... white ... orange] +s for the weights, then what the other colours mean."""
+def _legend(box: Box, theme: Theme, low: str, high: str, measure: Measure) -> tuple[Primitive, ...]:
+    """`weights -s [blue ... white ... orange] +s`, then what grey means if it fits whole."""
     size = theme.size("small")
-    label = "Δ weights" if changed else "weights"
-    low, high = f"{label} -{weights:.2f}", f"+{weights:.2f}"
-    ends = measure(low, size, "sans", False) + measure(high, size, "sans", False) + theme.px(16)
-    steps = 11
-    w = min(theme.px(22), (box.w - ends) // steps)
-    if w < theme.px(6):
-        return ()  # no room beside the title: the hover box still gives every value
+    steps, w = 11, theme.px(14)
     mid = box.y + box.h // 2
     items: list[Primitive] = [Text(box.x, mid, low, size, theme.dim, anchor="midleft", tag="legend-low")]
     x = box.x + measure(low, size, "sans", False) + theme.px(8)
@@ -749,9 +1054,8 @@ def _legend(box: Box, theme: Theme, weights: float, changed: bool, measure: Meas
     x += steps * w + theme.px(8)
     items.append(Text(x, mid, high, size, theme.dim, anchor="midleft", tag="legend-high"))
     x += measure(high, size, "sans", False) + theme.px(16)
-    note = fit(
-        "values: at their largest over the sequence; grey: not computed yet", box.right - x, size, measure
-    )
-    if note:
-        items.append(Text(x, mid, note, size, theme.dim, anchor="midleft", tag="legend-text"))
+    for note in ("grey: not computed yet", "grey: not yet"):
+        if measure(note, size, "sans", False) <= box.right - x:
+            items.append(Text(x, mid, note, size, theme.dim, anchor="midleft", tag="legend-text"))
+            break
     return tuple(items)

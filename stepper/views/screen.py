@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stepper.scene import Layer, Primitive, Rect, Scene, Text
+from stepper.scene import Cell, Layer, Line, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
 from stepper.trace import SAMPLE, UPDATE
 from stepper.views.bars import build_caption, build_status, build_timeline, p_known
 from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
-from stepper.views.diagram import build_diagram
+from stepper.views.diagram import build_diagram, fitted, needed_height, number_floor, text_box
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.panels import PANELS
@@ -21,23 +21,35 @@ from stepper.views.update import build_update, build_update_timeline
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
 MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
+STRIP_KEPT = 240  # px at zoom 1: the panels' strip in a large window never gets smaller
+PROJECTOR_HEIGHT = 900  # px at zoom 1: below this, panels and words give way to the diagram
 
 
 PANELS_PER_ROW = 4
 
 
 def regions(
-    width: int, height: int, theme: Theme, code_w: int, panels: tuple[str, ...] = ()
+    width: int, height: int, theme: Theme, code_w: int, panels: tuple[str, ...] = (), diagram_h: int = 0
 ) -> dict[str, Box]:
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
     diagram's numbers need the width more than the comments do. Open panels share a
     strip under the diagram and code. In a small window the caption, then the
-    timeline, give way to the diagram and code."""
+    timeline, give way to the diagram and code. The panels' strip gives way (down to a line
+    of titles) to the `diagram_h` px the diagram needs for the current op's numbers, and
+    on a projector so does the timeline (and when zoomed in, then the caption)."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
-    for name in ("caption", "timeline"):
-        if height - status_h - timeline_h - caption_h - 3 * gap >= main_min:
+    # on a projector the panels may shrink to a line of titles, else to a useful height
+    projector = height < theme.px(PROJECTOR_HEIGHT)
+    strip_min = theme.px(40 if projector else STRIP_KEPT)
+    order, least = ("caption", "timeline"), main_min
+    if diagram_h and projector:  # on a projector the timeline too; zoomed in, the caption too
+        main_min = max(main_min, diagram_h + (strip_min if panels else 0))
+        order = ("timeline", "caption")
+    for name in order:
+        enough = least if name == "caption" and diagram_h and theme.zoom <= 1 else main_min
+        if height - status_h - timeline_h - caption_h - 3 * gap >= enough:
             break
         if name == "caption":
             caption_h = 0
@@ -46,6 +58,8 @@ def regions(
     main_h = max(0, height - status_h - timeline_h - caption_h - 3 * gap)
     strip_rows = -(-len(panels) // PANELS_PER_ROW)
     strip_h = int(main_h * (0.3 if strip_rows == 1 else 0.46)) if panels else 0
+    if panels and main_h - strip_h < diagram_h:
+        strip_h = max(min(strip_h, strip_min), main_h - diagram_h)
     top_h = main_h - strip_h
     if code_w:  # 0: no code panel (side by side)
         code_w = max(int(width * 0.26), min(int(width * 0.34), code_w))
@@ -66,6 +80,67 @@ def regions(
         "status": Box(0, height - status_h, width, status_h),
     }
     return {name: box for name, box in boxes.items() if box.h > 0 and box.w > 0}
+
+
+def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor) -> dict[str, Box]:
+    """When the diagram cannot show the current op's numbers in its share, the code panel
+    narrows to its least (26%), and the panels' strip, then on a projector the timeline
+    (and, zoomed in, the caption), give way to the height it needs."""
+    shown = [f for f in (frame, frame.partner) if f is not None]
+
+    def diagram_box(boxes: dict[str, Box]) -> Box:
+        box = boxes["diagram"]
+        return box if len(shown) == 1 else Box(box.x, box.y, (box.w - theme.px(10)) // 2, box.h)
+
+    if all(fitted(f, diagram_box(boxes), theme, measure, floor) for f in shown):
+        return boxes
+    if height < theme.px(PROJECTOR_HEIGHT):
+        code_w = min(code_w, 1)  # on a projector: regions() widens it to its least share
+    box = diagram_box(regions(width, height, theme, code_w, panels))
+    need = max(needed_height(f, box.w, theme, measure, floor) for f in shown)
+    if not need:  # no height would do (too wide): the layout stays as it was
+        return boxes
+    need = max(need, theme.px(MIN_PANEL[1]))  # never so short that it collapses to its title
+    return regions(width, height, theme, code_w, panels, need + theme.px(10))
+
+
+COLOUR_ONLY = (
+    "colours only: point at a cell for its number",
+    "point at a cell for its number",
+    "point for numbers",
+)
+
+
+def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """A panel whose cells are too small for their numbers says so, in its bottom-right
+    corner where that is free, and marks those arrays condensed; else it is left as is."""
+    silent = sorted({i.name for i in items if isinstance(i, Cell) and i.value is not None and not i.label})
+    if not silent:
+        return items
+    size, pad = theme.size("small"), theme.px(6)
+    taken = [text_box(t, measure) for t in items if isinstance(t, Text) and t.text]
+    taken += [(c.x, c.y, c.w, c.h) for c in items if isinstance(c, Cell)]
+    for line in (i for i in items if isinstance(i, Line)):
+        taken.append(
+            (
+                min(line.x1, line.x2) - 2,
+                min(line.y1, line.y2) - 2,
+                abs(line.x2 - line.x1) + 4,
+                abs(line.y2 - line.y1) + 4,
+            )
+        )
+    result = items
+    for text in COLOUR_ONLY:
+        note = Text(
+            box.right - pad, box.bottom - pad, text, size, theme.dim, anchor="bottomright", tag="colour-only"
+        )
+        x, y, w, h = text_box(note, measure)
+        inside = x >= box.x + pad and y >= box.y
+        if inside and not any(x < a + c and a < x + w and y < b + d and b < y + h for a, b, c, d in taken):
+            marks = [Rect(box.x, box.y, 0, 0, None, None, tag=f"condensed:{n}") for n in silent]
+            result = [*items, note, *marks]
+            break
+    return result
 
 
 def _placeholder(name: str, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
@@ -101,8 +176,10 @@ def build_screen(
     if frame.state.overlay == "big":  # the current op alone, over the whole window but the status bar
         return _big_numbers_screen(frame, width, height, theme, measure, layers)
     phase = frame.cursor.phase
+    floor = number_floor(width)
+    own_diagram = DIAGRAMS.get(phase)  # the update and sample passes draw their own
     builders = {
-        "diagram": DIAGRAMS.get(phase, build_diagram),
+        "diagram": own_diagram or (lambda f, b, t, m: build_diagram(f, b, t, m, floor)),
         "code": build_code,
         "caption": build_caption,
         "timeline": TIMELINES.get(phase, build_timeline),
@@ -115,6 +192,8 @@ def build_screen(
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
+    if "diagram" in boxes:  # projector first
+        boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
         half = (whole.w - theme.px(10)) // 2
@@ -125,12 +204,17 @@ def build_screen(
         if frame.partner.partner_first:
             sides.reverse()
         boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
-        partner_diagram = DIAGRAMS.get(frame.partner.cursor.phase, build_diagram)
-        builders["diagram-b"] = lambda f, b, t, m: partner_diagram(f.partner, b, t, m)
+        partner_diagram = DIAGRAMS.get(frame.partner.cursor.phase)
+        if partner_diagram is not None:
+            builders["diagram-b"] = lambda f, b, t, m: partner_diagram(f.partner, b, t, m)
+        else:
+            builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
     for name, box in boxes.items():
         minimum = (
-            MIN_PANEL
-            if name in ("diagram", "diagram-b", "code")
+            (60, 40)  # the diagram says itself what it cannot show
+            if name in ("diagram", "diagram-b")
+            else MIN_PANEL
+            if name == "code"
             else MIN_STRIP_PANEL
             if name in PANELS
             else (200, 30)
@@ -138,7 +222,7 @@ def build_screen(
         if box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
             items = _placeholder(name, box, theme, measure)
         else:
-            items = _memo(name, frame, box, theme, measure, builders[name])
+            items = _memo(name, frame, box, theme, measure, builders[name], floor)
         # Each layer paints its whole box: it is redrawn alone when it changes.
         first = items[0] if items else None
         fills_box = (
@@ -151,6 +235,8 @@ def build_screen(
             if fills_box
             else [Rect(box.x, box.y, box.w, box.h, theme.background, None, tag=f"ground:{name}")]
         )
+        if name in PANELS:
+            items = _colour_only_note(items, box, theme, measure)
         layers.append(Layer(name, box.x, box.y, box.w, box.h, tuple(ground + items)))
     whole = Box(0, 0, width, height)
     overlay = frame.state.overlay
@@ -203,7 +289,9 @@ def forget() -> None:
     diagram.forget()
 
 
-def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, builder) -> list[Primitive]:
+def _memo(
+    name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, builder, floor: int = 0
+) -> list[Primitive]:
     """Panels depend on a few inputs each; build them once per set of inputs. Recorded traces
     never change, so a place visited again (stepping back and forth) is drawn from memory."""
     step, state = frame.step, frame.state
@@ -223,7 +311,7 @@ def _memo(name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, bui
         s = shown.state
         baseline = shown.baseline if s.weight_changes else None
         key = (name, shown.trace, shown.cursor, s.hover, s.progress, s.weight_changes, baseline, shown.label)
-        key += (s.edits, s.selected if s.mode in ("weight", "entry") else None)
+        key += (floor, s.edits, s.selected if s.mode in ("weight", "entry") else None)
     elif name == "caption":
         key = (
             name,
