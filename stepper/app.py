@@ -364,8 +364,11 @@ class App:
         history = result.loss_history
         marks = tuple((c.name, c.iteration) for c in result.checkpoints)
         kept = self.session.kept.get(state.checkpoint)
-        if kept is not None:  # trained in the window: its own loss curve
+        first = self.session.checkpoint_names[0]
+        if kept is not None:  # trained in the window: its own loss curve, from its own start
             history, marks = kept.history, kept.marks
+            if marks and marks[0][0] in self.session.checkpoint_names:
+                first = marks[0][0]
         problem = ""
         if result.divergence is not None:
             problem = (
@@ -381,7 +384,7 @@ class App:
             problem,
             loss_history=history,
             marks=marks,
-            baseline=self.session.trace(self.session.checkpoint_names[0]),  # its weights: any sequence
+            baseline=self.session.trace(first),  # its weights: any sequence
         )
         if "compare" in state.panels:
             partner, label = self._partner(state, frame.trace)
@@ -774,7 +777,7 @@ class App:
             if state.checkpoint != LIVE:
                 self.set_state(replace(state, message="nothing trained live to keep: F5 trains"))
                 return
-            count = sum(1 for n in session.kept if n != LIVE)
+            count = sum(1 for n in session.kept if n.startswith("kept "))
             if count >= KEPT_LIMIT:
                 self.set_state(replace(state, message=f"{KEPT_LIMIT} checkpoints kept already"))
                 return
@@ -793,9 +796,15 @@ class App:
             self.live_settings = settings = replace(settings, seed=seed)
             m = session.lesson.model
             start_params = init_params(m.cell, len(session.lesson.vocab), m.hidden_size, m.init_scale, seed)
-            self.live = LiveRun(session.lesson.train_config(), session.lesson.data, start_params, settings)
+            name = f"seed {seed}"  # the run's start, a checkpoint of its own (its curve's 0)
+            config, data = session.lesson.train_config(), session.lesson.data
+            self.live = LiveRun(config, data, start_params, settings, marks=((name, 0),))
             old = self.trace_of(state)  # before "live" is replaced under it
+            session.keep(replace(self.live.kept(name), marks=((name, 0),)))
             session.keep(self.live.kept())
+            for other in [n for n in session.kept if n.startswith("seed ") and n != name]:
+                if not any(other == mark for k in session.kept.values() for mark, _ in k.marks[:1]):
+                    session.drop(other)  # an earlier fresh start no run began from
             moved = self._moved_to_live(state, old)
             note = f"fresh weights, seed {seed}: F5 trains them ({settings.words()})"
             self.set_state(replace(moved, message=note))

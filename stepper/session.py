@@ -104,6 +104,12 @@ class Session:
                 del self._traces[key]
         self.kept[name] = kept
 
+    def drop(self, name: str) -> None:
+        """Forget weights kept from the window, and their traces."""
+        self.kept.pop(name, None)
+        for key in [k for k in self._traces if k[0] == name]:
+            del self._traces[key]
+
     @property
     def last_iteration(self) -> int:
         """The last iteration that can be replayed: one whose update the trainer made (none
