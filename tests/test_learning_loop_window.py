@@ -100,6 +100,7 @@ def test_temperature_keys_reach_greedy_and_x_draws_again(app):
 
 
 def test_the_history_scrubber_replays_the_iteration_under_the_pointer(app):
+    app.surface = pygame.display.set_mode((1920, 1080))  # at 1280x720 the diagram takes the room
     app.set_state(replace(app.state, panels=("history",)))
     app.render()
     (scrubber,) = [h for h in app.scene.of(Hotspot) if h.kind == "iteration"]
@@ -114,6 +115,7 @@ def test_the_history_scrubber_replays_the_iteration_under_the_pointer(app):
 
 
 def test_dragging_the_scrubber_replays_once_a_frame_where_the_pointer_ends(app):
+    app.surface = pygame.display.set_mode((1920, 1080))
     app.set_state(replace(app.state, panels=("history",)))
     app.render()
     (scrubber,) = [h for h in app.scene.of(Hotspot) if h.kind == "iteration"]

@@ -177,9 +177,8 @@ def build_screen(
         return _big_numbers_screen(frame, width, height, theme, measure, layers)
     phase = frame.cursor.phase
     floor = number_floor(width)
-    own_diagram = DIAGRAMS.get(phase)  # the update and sample passes draw their own
     builders = {
-        "diagram": own_diagram or (lambda f, b, t, m: build_diagram(f, b, t, m, floor)),
+        "diagram": DIAGRAMS.get(phase, lambda f, b, t, m: build_diagram(f, b, t, m, floor)),
         "code": build_code,
         "caption": build_caption,
         "timeline": TIMELINES.get(phase, build_timeline),
@@ -192,7 +191,8 @@ def build_screen(
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
-    if "diagram" in boxes:  # projector first
+    if "diagram" in boxes and phase not in DIAGRAMS:  # projector first (the passes with
+        # a diagram of their own fit their numbers to the box they are given)
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
@@ -204,9 +204,9 @@ def build_screen(
         if frame.partner.partner_first:
             sides.reverse()
         boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
-        partner_diagram = DIAGRAMS.get(frame.partner.cursor.phase)
-        if partner_diagram is not None:
-            builders["diagram-b"] = lambda f, b, t, m: partner_diagram(f.partner, b, t, m)
+        partner_phase = frame.partner.cursor.phase
+        if partner_phase in DIAGRAMS:
+            builders["diagram-b"] = lambda f, b, t, m: DIAGRAMS[partner_phase](f.partner, b, t, m)
         else:
             builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
     for name, box in boxes.items():
