@@ -193,7 +193,7 @@ def build_screen(
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
     if "diagram" in boxes and phase in NEEDED_HEIGHT:  # a pass's own diagram, projector first
-        need = NEEDED_HEIGHT[phase](frame, boxes["diagram"].w, theme, measure)
+        need = NEEDED_HEIGHT[phase](frame, boxes["diagram"], theme, measure)
         if need > boxes["diagram"].h:
             boxes = regions(width, height, theme, code_w, panels, need + theme.px(10))
     elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
@@ -290,10 +290,11 @@ MEMO_ENTRIES = 2048  # a few panels for every op of both passes of a lesson; ~15
 
 def forget() -> None:
     """Drop every memo of every view, so traces of a closed lesson can be freed."""
-    from stepper.views import diagram
+    from stepper.views import diagram, update
 
     _MEMO.clear()
     diagram.forget()
+    update.forget()
 
 
 def _memo(
