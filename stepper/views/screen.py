@@ -18,6 +18,7 @@ from stepper.views.sample import build_sample, build_sample_timeline
 from stepper.views.text import fit
 from stepper.views.tooltip import build_tooltip
 from stepper.views.update import build_update, build_update_timeline
+from stepper.views.update import needed_height as update_height
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
 MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
@@ -191,8 +192,11 @@ def build_screen(
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
-    if "diagram" in boxes and phase not in DIAGRAMS:  # projector first (the passes with
-        # a diagram of their own fit their numbers to the box they are given)
+    if "diagram" in boxes and phase in NEEDED_HEIGHT:  # a pass's own diagram, projector first
+        need = NEEDED_HEIGHT[phase](frame, boxes["diagram"], theme, measure)
+        if need > boxes["diagram"].h:
+            boxes = regions(width, height, theme, code_w, panels, need + theme.px(10))
+    elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
@@ -259,6 +263,9 @@ def build_screen(
 
 #: The passes whose diagram and timeline are their own (forward and backward share the cell's).
 DIAGRAMS = {UPDATE: build_update, SAMPLE: build_sample}
+#: ... and the height one needs for the current line's numbers, which on a projector the
+#: timeline, then the caption, give way to (as they do for the cell's diagram).
+NEEDED_HEIGHT = {UPDATE: update_height}
 TIMELINES = {UPDATE: build_update_timeline, SAMPLE: build_sample_timeline}
 
 
@@ -283,10 +290,11 @@ MEMO_ENTRIES = 2048  # a few panels for every op of both passes of a lesson; ~15
 
 def forget() -> None:
     """Drop every memo of every view, so traces of a closed lesson can be freed."""
-    from stepper.views import diagram
+    from stepper.views import diagram, update
 
     _MEMO.clear()
     diagram.forget()
+    update.forget()
 
 
 def _memo(

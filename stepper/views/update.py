@@ -40,6 +40,63 @@ def build_update(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
             tag="update-title",
         )
     )
+    shown, shapes, scale = _arrays(frame)
+    size, small = theme.size("text"), theme.size("small")
+    last = frame.cursor.index == trace.phase_range(step.phase).stop - 1
+    width = box.w - 2 * pad
+    Words = tuple[str, int, tuple[int, int, int], str]  # text, size, colour, tag
+    footer: list[Words] = []
+    hint: list[Words] = []  # these two are shown only where they leave the arrays their room
+    waiting_line: list[Words] = []
+    if last:
+        change = record.loss_after - record.loss_before
+        text = (
+            f"What this step bought: the loss of this sequence was {record.loss_before:.4f} with the weights "
+            f"before and is {record.loss_after:.4f} after ({change:+.4f}, computed by running it again)."
+        )
+        footer += [(line, size, theme.text, "update-loss") for line in wrap(text, width, size, measure)[:2]]
+    else:
+        text = "After the last group's last line: this sequence's loss before and after the update."
+        hint.append((fit(text, width, small, measure), small, theme.dim, "update-loss"))
+    waiting = panels_waiting(frame.state.panels, step.phase)
+    if waiting:
+        waiting_line.append((fit(waiting, width, small, measure), small, theme.dim, "panels-waiting"))
+    top = box.y + pad + theme.px(TITLE_PX)
+    note_h = int(small * 1.35)
+    for lines in (hint + waiting_line + footer, waiting_line + footer, footer):
+        heights = [int(s * 1.35) for _, s, _, _ in lines]
+        area = Box(box.x + pad, top, width, box.bottom - pad - sum(heights) - theme.px(4) - top)
+        drawn = draw_arrays(shown, shapes, area, theme, measure, scale)
+        if drawn is not None and drawn[2]:  # something gives way: leave a line to name it
+            area = Box(area.x, area.y, area.w, area.h - note_h)
+            drawn = draw_arrays(shown, shapes, area, theme, measure, scale)
+        if drawn is not None and (lines is footer or not drawn[2]):
+            break
+    footer = list(lines)
+    if drawn is None:
+        items.append(
+            Text(area.x, area.y, "update: needs a larger window", size, theme.dim, tag="update-too-small")
+        )
+    else:
+        items += drawn[0]
+        if drawn[2]:
+            note = f"Left out for room (a larger window shows them): {', '.join(drawn[2])}"
+            footer.insert(0, (fit(note, width, small, measure), small, theme.dim, "left-out"))
+            heights.insert(0, note_h)
+    y = box.bottom - pad - sum(heights)
+    for (line, s, color, tag), h in zip(footer, heights, strict=True):
+        items.append(Text(box.x + pad, y, line, s, color, tag=tag))
+        y += h
+    return items
+
+
+def _arrays(frame: Frame) -> tuple[list[Shown], list[tuple[int, ...]], float]:
+    """The group's arrays at the cursor (before, gradient, state, after, what the line read)
+    with their shapes and one colour scale."""
+    trace, step = frame.trace, frame.step
+    record = trace.update
+    assert record is not None
+    group = tuple(trace.params)[step.t]
     env = frame.env
     base = trace.bases[trace.block_of(frame.cursor.index)]
     reads = {name for name, _ in step.inputs}
@@ -76,46 +133,37 @@ def build_update(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     shapes = [np.shape(base["W"])] * len(shown)  # every array of a group has the weight's shape
     values = [s.value for s in shown if s.value is not None]
     scale = max((float(np.nanmax(np.abs(v))) for v in values if np.size(v)), default=1.0) or 1.0
-    size, small = theme.size("text"), theme.size("small")
-    last = frame.cursor.index == trace.phase_range(step.phase).stop - 1
-    width = box.w - 2 * pad
-    footer: list[tuple[str, int, tuple[int, int, int], str]] = []  # text, size, colour, tag
-    if last:
-        change = record.loss_after - record.loss_before
-        text = (
-            f"What this step bought: the loss of this sequence was {record.loss_before:.4f} with the weights "
-            f"before and is {record.loss_after:.4f} after ({change:+.4f}, computed by running it again)."
-        )
-        footer += [(line, size, theme.text, "update-loss") for line in wrap(text, width, size, measure)[:2]]
-    else:
-        text = "After the last group's last line: this sequence's loss before and after the update."
-        footer.append((fit(text, width, small, measure), small, theme.dim, "update-loss"))
-    waiting = panels_waiting(frame.state.panels, step.phase)
-    if waiting:
-        footer.append((fit(waiting, width, small, measure), small, theme.dim, "panels-waiting"))
-    top = box.y + pad + theme.px(40)
-    heights = [int(s * 1.35) for _, s, _, _ in footer]
-    area = Box(box.x + pad, top, width, box.bottom - pad - sum(heights) - theme.px(4) - top)
-    drawn = draw_arrays(shown, shapes, area, theme, measure, scale)
-    note_h = int(small * 1.35)
-    if drawn is not None and drawn[2]:  # something gives way: leave a line to name it
-        area = Box(area.x, area.y, area.w, area.h - note_h)
-        drawn = draw_arrays(shown, shapes, area, theme, measure, scale)
-    if drawn is None:
-        items.append(
-            Text(area.x, area.y, "update: needs a larger window", size, theme.dim, tag="update-too-small")
-        )
-    else:
-        items += drawn[0]
-        if drawn[2]:
-            note = f"Left out for room (a larger window shows them): {', '.join(drawn[2])}"
-            footer.insert(0, (fit(note, width, small, measure), small, theme.dim, "left-out"))
-            heights.insert(0, note_h)
-    y = box.bottom - pad - sum(heights)
-    for (line, s, color, tag), h in zip(footer, heights, strict=True):
-        items.append(Text(box.x + pad, y, line, s, color, tag=tag))
-        y += h
-    return items
+    return shown, shapes, scale
+
+
+TITLE_PX = 40  # at zoom 1: the title line above the arrays
+
+
+def needed_height(frame: Frame, box: Box, theme: Theme, measure: Measure, most: int = 2160) -> int:
+    """The height this view needs to draw the current line's arrays: the box's own when they
+    fit in it, else the least (in steps of 24 px at zoom 1) that the rest of the screen gives
+    way to, on a projector, before the view has to say it needs a larger window; 0 if no
+    height up to `most` would do (too wide)."""
+    key = (frame.trace, frame.cursor, frame.state.panels, box, theme, measure, most)
+    if key not in _NEEDED:
+        if len(_NEEDED) > 512:
+            _NEEDED.clear()
+        _NEEDED[key] = 0
+        step = theme.px(24)
+        for h in range(box.h, most + step, step):
+            items = build_update(frame, Box(0, 0, box.w, h), theme, measure)
+            if not any(getattr(i, "tag", "") == "update-too-small" for i in items):
+                _NEEDED[key] = h
+                break
+    return _NEEDED[key]
+
+
+_NEEDED: dict[tuple, int] = {}  # a place's answer, asked again at every frame drawn there
+
+
+def forget() -> None:
+    """Drop the remembered heights (they hold traces), as screen.forget does for the rest."""
+    _NEEDED.clear()
 
 
 def build_update_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
