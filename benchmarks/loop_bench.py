@@ -96,6 +96,44 @@ def iteration_on_screen() -> list[dict[str, Any]]:
     ]
 
 
+def pass_frames() -> list[dict[str, Any]]:
+    """Each op of the update and sample passes drawn once (first visits), median and worst,
+    on every built-in lesson at 1280x720: the frames a class sees stepping through them."""
+    import os
+    import statistics
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from stepper.app import App
+
+    rows = []
+    for phase in ("update", "sample"):
+        times, worst_at = [], ""
+        for path in sorted((ROOT / "lessons").glob("*.yaml")):
+            app = App(path, size=(1280, 720), headless=True)
+            assert app.state is not None
+            trace = app.trace_of(app.state)
+            for i in trace.phase_range(phase):
+                app.set_state(replace(app.state, cursor=Cursor(phase, i), animate=False))
+                start = time.perf_counter()
+                app.render()
+                times.append((time.perf_counter() - start) * 1000)
+                if times[-1] == max(times):
+                    worst_at = f"{path.stem}, step {i - trace.phase_range(phase).start + 1}"
+        median = statistics.median(times)
+        rows.append(
+            _row(
+                f"frame: {phase} pass, every op, 1280x720 (median)",
+                median,
+                "ms",
+                target="<= 16.7 ms",
+                passed=median <= 16.7,
+                key=f"{phase}_frame_median_ms",
+                note=f"worst {max(times):.1f} ms at {worst_at}",
+            )
+        )
+    return rows
+
+
 def record_passes() -> list[dict[str, Any]]:
     """Recording the update pass and a 100-symbol sample pass on the largest built-in lesson."""
     session = Session.open(load_lesson(ROOT / "lessons" / "lstm-gates.yaml"))
@@ -124,4 +162,5 @@ SECTIONS = {
     "learning loop: reach K": reach_iteration,
     "learning loop: K on screen": iteration_on_screen,
     "learning loop: record passes": record_passes,
+    "learning loop: pass frames": pass_frames,
 }

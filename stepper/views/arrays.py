@@ -6,6 +6,7 @@ arrays (the ones the current line neither reads nor writes) give way, and are na
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -50,8 +51,7 @@ def _layout(arrays, width, theme, measure, big, small):
         size = theme.px(big if a.role else small)
         shape = a.shape
         rows, cols = _cells(None, shape)
-        labels = ["-0.000"] if a.value is None else [fine_number(float(v)) for v in np.ravel(a.value)]
-        cw = max(measure(text, size, "sans", False) for text in labels) + theme.px(10)
+        cw = max(measure(text, size, "sans", False) for text in a.widest) + theme.px(10)
         ch = max(int(size * 1.2), size + 3)
         title_h = int(theme.size("small") * 1.25)
         w = max(cols * cw, measure(a.title, theme.size("small"), "sans", True))
@@ -64,6 +64,9 @@ def _layout(arrays, width, theme, measure, big, small):
     return placed, y + row_h
 
 
+_EIGHTS = str.maketrans("0123456789", "8888888888")
+
+
 @dataclass(frozen=True)
 class _Entry:
     title: str
@@ -71,6 +74,18 @@ class _Entry:
     value: np.ndarray | None
     role: str
     shape: tuple[int, ...]
+
+    @cached_property
+    def widest(self) -> tuple[str, ...]:
+        """The labels that may be the widest, measured instead of all: their forms with every
+        digit an 8 (the font's digits share one width), the longest few."""
+        if self.value is None:
+            return ("-8.888",)
+        whole = np.asarray(self.value).dtype.kind in "iu"
+        labels = {str(int(v)) if whole else fine_number(float(v)) for v in np.ravel(self.value)}
+        forms = {text.translate(_EIGHTS) for text in labels}
+        longest = max(len(text) for text in forms)
+        return tuple(text for text in forms if len(text) >= longest - 1)
 
 
 def _within(placed, entries, width: int, measure: Measure) -> bool:

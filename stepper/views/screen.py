@@ -201,7 +201,7 @@ def build_screen(
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
     if "diagram" in boxes and phase in NEEDED_HEIGHT:  # a pass's own diagram, projector first
-        need = NEEDED_HEIGHT[phase](frame, boxes["diagram"].w, theme, measure)
+        need = NEEDED_HEIGHT[phase](frame, boxes["diagram"], theme, measure)
         if need > boxes["diagram"].h:
             boxes = regions(width, height, theme, code_w, panels, need + theme.px(10))
     elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
@@ -309,10 +309,11 @@ MEMO_ENTRIES = 2048  # a few panels for every op of both passes of a lesson; ~15
 
 def forget() -> None:
     """Drop every memo of every view, so traces of a closed lesson can be freed."""
-    from stepper.views import diagram
+    from stepper.views import diagram, update
 
     _MEMO.clear()
     diagram.forget()
+    update.forget()
 
 
 def _memo(
@@ -328,6 +329,8 @@ def _memo(
         key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
         key = (name, frame.trace, step.phase, step.t, p_known(frame))
+        if state.mode == "entry" and state.entry_kind == "sequence":  # the entry on the timeline
+            key += (state.entry,)
         if step.phase in TIMELINES:  # what they show moves with every op
             key += (frame.cursor.index,)
     elif name in ("diagram", "diagram-b"):
@@ -335,7 +338,7 @@ def _memo(
         s = shown.state
         baseline = shown.baseline if s.weight_changes else None
         key = (name, shown.trace, shown.cursor, s.hover, s.progress, s.weight_changes, baseline, shown.label)
-        key += (floor,)
+        key += (floor, s.edits, s.selected if s.mode in ("weight", "entry") else None)
     elif name == "caption":
         key = (
             name,

@@ -139,16 +139,31 @@ def _arrays(frame: Frame) -> tuple[list[Shown], list[tuple[int, ...]], float]:
 TITLE_PX = 40  # at zoom 1: the title line above the arrays
 
 
-def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, most: int = 2160) -> int:
-    """The least height (in steps of 24 px at zoom 1) at which this view draws the current
-    line's arrays: what the rest of the screen gives way to, on a projector, before the view
-    has to say it needs a larger window. 0 if no height up to `most` would do (too wide)."""
-    step = theme.px(24)
-    for h in range(theme.px(180), most + step, step):
-        items = build_update(frame, Box(0, 0, width, h), theme, measure)
-        if not any(getattr(i, "tag", "") == "update-too-small" for i in items):
-            return h
-    return 0
+def needed_height(frame: Frame, box: Box, theme: Theme, measure: Measure, most: int = 2160) -> int:
+    """The height this view needs to draw the current line's arrays: the box's own when they
+    fit in it, else the least (in steps of 24 px at zoom 1) that the rest of the screen gives
+    way to, on a projector, before the view has to say it needs a larger window; 0 if no
+    height up to `most` would do (too wide)."""
+    key = (frame.trace, frame.cursor, frame.state.panels, box, theme, measure, most)
+    if key not in _NEEDED:
+        if len(_NEEDED) > 512:
+            _NEEDED.clear()
+        _NEEDED[key] = 0
+        step = theme.px(24)
+        for h in range(box.h, most + step, step):
+            items = build_update(frame, Box(0, 0, box.w, h), theme, measure)
+            if not any(getattr(i, "tag", "") == "update-too-small" for i in items):
+                _NEEDED[key] = h
+                break
+    return _NEEDED[key]
+
+
+_NEEDED: dict[tuple, int] = {}  # a place's answer, asked again at every frame drawn there
+
+
+def forget() -> None:
+    """Drop the remembered heights (they hold traces), as screen.forget does for the rest."""
+    _NEEDED.clear()
 
 
 def build_update_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
