@@ -500,7 +500,7 @@ class App:
         if state.quiz is None or state.quiz.kind != "ask" or self.session is None:
             return None
         lesson, trace = self.session.lesson, self.trace_of(state)
-        if not 0 <= state.quiz.ask < len(lesson.asks):
+        if not 0 <= state.quiz.ask < len(lesson.asks) or state.quiz.target >= len(trace.steps):
             return None
         checkpoint = quiz.checkpoint_of(state)
         return pose(lesson.asks[state.quiz.ask], trace, state.quiz.target, checkpoint, self._iteration(state))
@@ -510,7 +510,7 @@ class App:
         assert self.session is not None
         if state.iteration is not None:
             return state.iteration
-        return self.session.result.checkpoint(state.checkpoint).iteration
+        return self.session.checkpoint(state.checkpoint).iteration
 
     def build(
         self, state: ViewState | None = None, size: tuple[int, int] | None = None, theme: Theme | None = None

@@ -38,10 +38,10 @@ def question_at(state: ViewState, lesson: Lesson, trace: Trace, index: int, iter
 def arrive(state: ViewState, lesson: Lesson, trace: Trace, iteration: int, moved: Cursor) -> ViewState:
     """One step forward onto `moved`: its question opens instead (the cursor stays, so the value
     stays hidden) when questions are on and it has one not yet answered; in compute mode the
-    class is asked for the value. Otherwise the cursor simply moves."""
+    class is asked for the value. Otherwise (or while training live) the cursor simply moves."""
     target = moved.index
-    if moved.phase != state.cursor.phase or target != state.cursor.index + 1:
-        return replace(state, cursor=moved)
+    if moved.phase != state.cursor.phase or target != state.cursor.index + 1 or state.training:
+        return replace(state, cursor=moved)  # (training live, the values change under the class)
     if state.questions and place_key(state, target) not in state.answered:
         posed = question_at(state, lesson, trace, target, iteration)
         if posed is not None:

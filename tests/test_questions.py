@@ -183,3 +183,14 @@ def test_playback_stops_at_a_question_with_its_value_hidden():
         app.tick(0.25)
     assert app.state.mode == "question" and not app.state.playing
     assert app.state.cursor.index == target - 1
+
+
+def test_no_question_opens_while_training_live():
+    from stepper import quiz
+
+    app, target = opened(LESSONS / "alternating.yaml", "untrained", "p", 0)
+    state, trace = app.state, app.trace_of(app.state)
+    moved = Cursor("forward", target)
+    assert quiz.arrive(state, app.session.lesson, trace, 0, moved).quiz is not None
+    live = replace(state, training=True)  # the weights change every frame: nothing to predict
+    assert quiz.arrive(live, app.session.lesson, trace, 0, moved) == replace(live, cursor=moved)

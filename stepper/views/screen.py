@@ -267,7 +267,8 @@ def build_screen(
         if tip:  # drawn over the panels: the layer cache treats it like an overlay
             layers.append(Layer("overlay:tooltip", 0, 0, width, height, tuple(tip)))
     quiz = frame.state.quiz
-    if quiz is not None and (quiz.kind == "compute" or frame.posed is not None) and "status" in boxes:
+    asking = quiz is not None and quiz.target < len(frame.trace.steps)
+    if asking and (quiz.kind == "compute" or frame.posed is not None) and "status" in boxes:
         gap = theme.px(10)
         box = Box(gap, gap, width - 2 * gap, boxes["status"].y - 2 * gap)
         covers = box.bottom - boxes["caption"].y if "caption" in boxes else 0  # no half-hidden caption
