@@ -24,7 +24,8 @@ for folder in (str(ROOT), str(HERE)):
     if folder not in sys.path:
         sys.path.insert(0, folder)
 
-import engine_bench  # noqa: E402  (needs the paths above)
+import change_bench  # noqa: E402  (needs the paths above)
+import engine_bench  # noqa: E402
 import limits_bench  # noqa: E402
 import loop_bench  # noqa: E402
 import panels_bench  # noqa: E402
@@ -64,6 +65,7 @@ SECTIONS: dict[str, Section] = (
     | panels_bench.SECTIONS
     | limits_bench.SECTIONS
     | loop_bench.SECTIONS
+    | change_bench.SECTIONS
 )
 
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from stepper.edits import Edit, EditError, edited, parse_edit, read_edit, with_edit
 from stepper.files import InputError, OutputError, atomic_write_text
 from stepper.headless import MAX_FRAMES, ExportError
 from stepper.lesson import COURSE, Lesson, LessonError, course_lesson, load_lesson
@@ -33,24 +34,28 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")
 LOOP = ("iteration", "sample", "temperature", "seed", "prime")
 ACTIONS = {
     "check": ("--check", ()),
-    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", *LOOP)),
-    "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence")),
-    "export_weights": ("--export-weights", ("checkpoint",)),
+    "save_lesson": ("--save-lesson", ()),
+    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", "edit", "keys", *LOOP)),
+    "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence", "edit")),
+    "export_weights": ("--export-weights", ("checkpoint", "edit", "keys")),
     "screenshot": (
         "--screenshot",
-        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", *LOOP),
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", "edit", "keys", *LOOP),
     ),
     "export_scene": (
         "--export-scene",
-        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", *LOOP),
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", "edit", "keys", *LOOP),
     ),
     "export_frames": (
         "--export-frames",
-        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "every", *LOOP),
+        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "every", "edit", *LOOP),
     ),
-    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", "zoom", *LOOP)),
+    "export_gif": (
+        "--export-gif",
+        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "edit", *LOOP),
+    ),
 }
-WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", *LOOP)
+WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit", *LOOP)
 OPTION_FLAGS = {
     "checkpoint": "--checkpoint",
     "weights": "--weights",
@@ -61,6 +66,8 @@ OPTION_FLAGS = {
     "panels": "--panels",
     "zoom": "--zoom",
     "every": "--every",
+    "edit": "--edit",
+    "keys": "--keys",
     "iteration": "--iteration",
     "sample": "--sample",
     "temperature": "--temperature",
@@ -68,6 +75,8 @@ OPTION_FLAGS = {
     "prime": "--prime",
     "overwrite": "--overwrite",
 }
+#: --text's settings, and their flags: read only with --text.
+TEXT_FLAGS = {"cell": "--cell", "hidden": "--hidden", "iterations": "--iterations"}
 DEFAULT_SIZE = "1920x1080"
 ZOOM_PERCENT = (50, 300)
 
@@ -90,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="LESSON",
         help="validate, train and verify the claims of each lesson (default: the built-in course), then exit",
+    )
+    p.add_argument(
+        "--text",
+        metavar="TEXT|FILE.txt",
+        help="make a lesson from this text (or a .txt file's, line breaks as spaces) and open it "
+        "trained: its characters are the vocabulary (at most 32)",
+    )
+    p.add_argument("--cell", metavar="rnn|gru|lstm", help="with --text: the cell (default rnn)")
+    p.add_argument("--hidden", type=int, metavar="N", help="with --text: hidden units (default 16)")
+    p.add_argument("--iterations", type=int, metavar="N", help="with --text: iterations (default 1000)")
+    p.add_argument(
+        "--save-lesson",
+        metavar="OUT.yaml",
+        help="write the lesson --text made as an ordinary lesson file, to refine and --check",
     )
     p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
     p.add_argument(
@@ -138,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="start at step K of the pass, counting from 1 as the status bar does (default: 1)",
     )
     p.add_argument(
+        "--keys",
+        metavar="'KEY KEY ...'",
+        help="with --screenshot, --export-scene, --export-trace or --export-weights: replay input "
+        "first, e.g. "
+        "'t right*5 e backspace*2 text:lo return click:Whh[0,1] up f5 frames:60 f5' "
+        "(keys as the help names them; text: types, point:/click: a weight cell, wheel:N, frames:N)",
+    )
+    p.add_argument(
         "--pass", dest="phase", choices=PHASES, help="forward (default), backward, update or sample"
     )
     p.add_argument(
@@ -152,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, metavar="S", help="seed of the sample pass's draws")
     p.add_argument(
         "--prime", metavar="SYMBOLS", help="what the sample pass starts from (default: the playback's first)"
+    )
+    p.add_argument(
+        "--edit",
+        action="append",
+        metavar="NAME[i,j]=VALUE",
+        help="change one weight of the checkpoint, e.g. Whh[0,1]=0.5 or by[2]=-1 (repeatable), "
+        "for the window and every export",
     )
     p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
@@ -225,17 +263,31 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def parse_edits(texts: Sequence[str] | None, lesson: Lesson) -> tuple[Edit, ...]:
+    """Every --edit, checked against the lesson's weights; a later edit of a cell wins."""
+    edits: tuple[Edit, ...] = ()
+    for text in texts or ():
+        try:
+            edit = parse_edit(text, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
+        except EditError as exc:
+            raise UsageError(f"--edit: {exc}") from None
+        edits = with_edit(edits, edit)
+    return edits
+
+
 def _trace_for(args: argparse.Namespace, lesson: Lesson):
     from stepper.session import Session, record_sequence
 
     session = Session.open(lesson)
     sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else lesson.playback
+    edits = parse_edits(args.edit, lesson)
     if args.weights is not None:
         params = load_weights(args.weights, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
-        return session, record_sequence(params, lesson.vocab, sequence)
+        return session, record_sequence(edited(params, edits), lesson.vocab, sequence)
     checkpoint = _checkpoint_name(args, session)
     iteration = checked_iteration(args, session)
-    return session, session.trace(checkpoint, sequence, iteration, sample_settings(args, lesson))
+    settings = sample_settings(args, lesson)
+    return session, session.trace(checkpoint, sequence, iteration, settings, edits)
 
 
 def checked_iteration(args: argparse.Namespace, session) -> int | None:
@@ -279,10 +331,12 @@ def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
     session, _ = _trace_for(args, lesson)
     sequence = parse_sequence(args.sequence, lesson) if args.sequence else lesson.playback
     names = [_checkpoint_name(args, session)] if args.checkpoint else session.checkpoint_names
+    edits = parse_edits(args.edit, lesson)
     places = []
     for name in names:
         iteration = session.result.checkpoint(name).iteration
-        places += narration_places(lesson, session.trace(name, sequence), name, iteration)
+        trace = session.trace(name, sequence, edits=edits)
+        places += narration_places(lesson, trace, name, iteration)
     return json.dumps(places, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -345,7 +399,15 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(
                 f"--screenshot: {args.screenshot} has {named}; name the file .png, .jpg, .bmp or .tga{gif}"
             )
-    files = ("export_trace", "export_narration", "export_weights", "screenshot", "export_scene", "export_gif")
+    files = (
+        "save_lesson",
+        "export_trace",
+        "export_narration",
+        "export_weights",
+        "screenshot",
+        "export_scene",
+        "export_gif",
+    )
     out = getattr(args, action) if action in files else None
     if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
         raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
@@ -356,8 +418,23 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")
     if action == "check" and args.lesson:
         raise UsageError(f"--check: give the lesson files after --check ({args.lesson} came before it)")
+    _validate_text(args, action)
+    for text in args.edit or ():  # the form now; the weights it names once the lesson is read
+        try:
+            read_edit(text)
+        except EditError as exc:
+            raise UsageError(f"--edit: {exc}") from None
+    if args.keys is not None:
+        from stepper.keys import KeysError, parse_keys
+
+        try:
+            parse_keys(args.keys)
+        except KeysError as exc:
+            raise UsageError(f"--keys: {exc}") from None
+    if out and args.text and _same_file(out, args.text):
+        raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")
     reads = WINDOW_READS if action == "window" else ACTIONS[action][1]
-    if action == "window" and not args.lesson:
+    if action == "window" and not args.lesson and args.text is None:
         reads = ("size",)
     for name, flag in OPTION_FLAGS.items():
         given = getattr(args, name) not in (None, False)
@@ -381,6 +458,44 @@ def validate(args: argparse.Namespace) -> str:
     return action
 
 
+def _validate_text(args: argparse.Namespace, action: str) -> None:
+    """--text stands in for a lesson; its settings and --save-lesson need it."""
+    from stepper.lesson.text import settings_problem
+
+    if args.text is None:
+        given = [flag for name, flag in TEXT_FLAGS.items() if getattr(args, name) is not None]
+        if action == "save_lesson" or given:
+            flag = given[0] if given else "--save-lesson"
+            raise UsageError(f"{flag}: only with --text, which makes the lesson")
+        return
+    if args.lesson:
+        raise UsageError(f"--text: makes its own lesson; give either {args.lesson} or --text, not both")
+    if action == "check":
+        raise UsageError("--text: --check reads lesson files; write one with --save-lesson first")
+    if not args.text.strip():
+        raise UsageError("--text: empty; give some text, or a .txt file")
+    settings = _text_settings(args)
+    problem = settings_problem(settings.cell, settings.hidden_size, settings.iterations)
+    if problem:
+        raise UsageError(problem)
+
+
+def _text_settings(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from stepper.lesson.text import TextSettings
+
+    changed = {"cell": args.cell, "hidden_size": args.hidden, "iterations": args.iterations}
+    return replace(TextSettings(), **{k: v for k, v in changed.items() if v is not None})
+
+
+def _text_lesson(args: argparse.Namespace) -> tuple[Lesson, str]:
+    """The lesson --text makes (with --cell, --hidden, --iterations), and its file's text."""
+    from stepper.lesson.text import text_lesson
+
+    return text_lesson(args.text, _text_settings(args))
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -397,7 +512,13 @@ def run(args: argparse.Namespace) -> int:
         from stepper.lesson.check import check_lessons
 
         return check_lessons([str(lesson_path(p)) for p in args.check] or [str(p) for p in builtin_lessons()])
-    lesson = load_lesson(args.lesson) if args.lesson else None
+    if args.text is not None:
+        lesson, yaml_text = _text_lesson(args)
+        if action == "save_lesson":
+            print(f"wrote {one_line(str(atomic_write_text(args.save_lesson, yaml_text, args.overwrite)))}")
+            return 0
+    else:
+        lesson = load_lesson(args.lesson) if args.lesson else None
     if action != "window" and lesson is None:
         raise UsageError("give a lesson file before the export options")
     known = () if lesson is None else (*lesson.checkpoint_names, RESERVED_CHECKPOINT)
@@ -406,6 +527,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {names}")
     if lesson is not None and args.sequence is not None:
         parse_sequence(args.sequence, lesson)  # before any training
+    if lesson is not None:
+        parse_edits(args.edit, lesson)
     if lesson is not None and args.iteration is not None and args.iteration >= lesson.training.iterations:
         last = lesson.training.iterations - 1  # an iteration K makes the weights of K + 1
         raise UsageError(f"--iteration: {args.iteration} is outside 0..{last}")
@@ -414,7 +537,15 @@ def run(args: argparse.Namespace) -> int:
     if action == "export_trace":
         from stepper.export import trace_json_text
 
-        _, trace = _trace_for(args, lesson)
+        if args.keys is not None and args.weights is not None:
+            raise UsageError("--keys: drives the lesson's own checkpoints; leave out --weights")
+        if args.keys is not None:
+            from stepper.headless import keyed_app
+
+            app = keyed_app(args, lesson, _start_at(args, lesson))
+            trace = app.trace_of(app.state)
+        else:
+            _, trace = _trace_for(args, lesson)
         sampled = any(getattr(args, n) is not None for n in LOOP[1:])
         text = trace_json_text(trace, sample=sampled)
         out = atomic_write_text(args.export_trace, text, args.overwrite)
@@ -427,8 +558,14 @@ def run(args: argparse.Namespace) -> int:
     if action == "export_weights":
         from stepper.session import Session
 
-        session = Session.open(lesson)
-        params = session.params(_checkpoint_name(args, session))
+        if args.keys is not None:
+            from stepper.headless import keyed_app
+
+            app = keyed_app(args, lesson, _start_at(args, lesson))
+            params = edited(app.session.params(app.state.checkpoint), app.state.edits)
+        else:
+            session = Session.open(lesson)
+            params = edited(session.params(_checkpoint_name(args, session)), parse_edits(args.edit, lesson))
         print(f"wrote {one_line(str(save_weights(args.export_weights, params, args.overwrite)))}")
         return 0
     if action == "export_scene":
@@ -444,7 +581,7 @@ def run(args: argparse.Namespace) -> int:
 
     if lesson is None:
         return run_app(size=size)
-    return run_app(Path(args.lesson), size, _start_at(args, lesson))
+    return run_app(lesson.path, size, _start_at(args, lesson), lesson)
 
 
 def pass_length(
@@ -480,7 +617,11 @@ def _start_at(args: argparse.Namespace, lesson: Lesson):
         n = pass_length(lesson, sequence, phase, sample.length, sample.temperature)
         if step > n:
             raise UsageError(f"--step: {step} is outside 1..{n} for the {phase} pass")
-    return StartAt(args.checkpoint, phase, step - 1, panels, sequence, args.iteration, sample)
+    edits = parse_edits(args.edit, lesson)
+    checkpoint = args.checkpoint
+    if checkpoint is None and args.text is not None:  # your own text opens trained
+        checkpoint = lesson.checkpoint_names[-1]
+    return StartAt(checkpoint, phase, step - 1, panels, sequence, args.iteration, sample, edits)
 
 
 def _tolerant_output() -> None:

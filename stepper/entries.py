@@ -18,4 +18,7 @@ class EntryKind:
 
 ENTRIES: dict[str, EntryKind] = {
     "iteration": EntryKind("go to iteration", str.isdigit, 7, "the iteration is a number: type digits"),
+    # Any character: one the vocabulary lacks is marked where it stands (stepper.symbols).
+    "sequence": EntryKind("new sequence", str.isprintable, 8 * 1001, "a symbol is a printable character"),
+    "weight": EntryKind("value", lambda c: c in "0123456789.-+eE\u2212", 24, "a value is a number: -0.5"),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from stepper import changes
 from stepper.entries import ENTRIES
 from stepper.navigation import Cursor, same_place, start
 from stepper.passes.sample import TEMPERATURES
@@ -15,11 +16,14 @@ from stepper.trace import SAMPLE
 
 def trace_of(session: Session, state: ViewState):
     """The trace a state shows: a checkpoint on its sequence, or iteration K on its chunk."""
-    return session.trace(state.checkpoint, state.sequence, state.iteration, state.sample)
+    if state.training and state.iteration is None and not state.edits:  # redrawn every frame
+        return session.forward_backward(state.checkpoint, state.sequence)
+    return session.trace(state.checkpoint, state.sequence, state.iteration, state.sample, state.edits)
 
 
-def open_entry(state: ViewState, kind: str) -> ViewState:
-    return replace(state, mode="entry", entry_kind=kind, entry="", playing=False, message="")
+def open_entry(state: ViewState, kind: str, text: str = "") -> ViewState:
+    """An entry of `kind`, holding `text` to start from (a sequence: the one played now)."""
+    return replace(state, mode="entry", entry_kind=kind, entry=text, playing=False, message="")
 
 
 def typed(state: ViewState, text: str) -> ViewState:
@@ -35,18 +39,25 @@ def delete_last(state: ViewState) -> ViewState:
 
 
 def cancel_entry(state: ViewState) -> ViewState:
-    return replace(state, mode="step", entry="", message="")
+    """Esc: back to the table the entry was opened from (a selected weight keeps its own)."""
+    mode = "weight" if state.entry_kind == "weight" and state.selected is not None else "step"
+    return replace(state, mode=mode, entry="", entry_kind="", message="")
 
 
 def accept_entry(state: ViewState, session: Session) -> ViewState:
-    """Enter: go to the typed iteration (refused with the range if it is outside)."""
+    """Enter: go to the typed iteration (refused with the range if it is outside), play the
+    typed sequence, or set the selected weight."""
+    if state.entry_kind == "sequence":
+        return changes.accept_sequence(state, session, trace_of)
+    if state.entry_kind == "weight":
+        return changes.accept_weight(state, session, trace_of)
     last = session.last_iteration
     if not state.entry or last < 0:
         return go_to_iteration(cancel_entry(state), session, 0) if last < 0 else cancel_entry(state)
     k = int(state.entry)
     if not 0 <= k <= last:
         return replace(state, message=f"iteration {k} is outside 0..{last}: type again or Esc")
-    return go_to_iteration(replace(state, mode="step", entry=""), session, k)
+    return go_to_iteration(replace(state, mode="step", entry="", entry_kind=""), session, k)
 
 
 def go_to_iteration(state: ViewState, session: Session, k: int) -> ViewState:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from stepper.edits import Edit
 from stepper.navigation import Cursor
 from stepper.passes.sample import SampleSettings
 
@@ -40,9 +41,13 @@ class ViewState:
     notes_scroll: int = 0  # first line of the teacher notes shown
     iteration: int | None = None  # a training iteration replayed on its own chunk (K), or None
     sample: SampleSettings | None = None  # how the sample pass writes; None: the lesson's own
-    mode: str = "step"  # whose key table is in force: "step" or "entry" (stepper.commands.MODES)
-    entry_kind: str = ""  # what the open entry is for (stepper.places.ENTRIES)
+    mode: str = "step"  # whose key table is in force: "step", "entry", "weight" (commands.MODES)
+    entry_kind: str = ""  # what the open entry is for (stepper.entries.ENTRIES)
     entry: str = ""  # what has been typed into it
+    edits: tuple[Edit, ...] = ()  # the student's changes to the checkpoint's weights
+    selected: tuple[str, tuple[int, ...]] | None = None  # the weight cell the arrows and wheel nudge
+    training: bool = False  # training live (F5): a slice of iterations every frame
+    undo: tuple = ()  # (sequence, edits) before each change, oldest first (Ctrl+Z)
 
     def exported(self) -> ViewState:
         """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without

@@ -50,7 +50,10 @@ KEYS = {
     "page up": (pygame.K_PAGEUP, 0, ""),
     "backspace": (pygame.K_BACKSPACE, 0, "\b"),
     **{str(n): (pygame.K_0 + n, 0, str(n)) for n in range(1, 10)},
-    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivwz"},
+    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivwze"},
+    "=": (pygame.K_EQUALS, 0, "="),
+    **{f"ctrl+{k}": (getattr(pygame, f"K_{k}"), pygame.KMOD_LCTRL, "") for k in "zrks"},
+    **{f"f{n}": (getattr(pygame, f"K_F{n}"), 0, "") for n in range(5, 10)},
 }
 
 

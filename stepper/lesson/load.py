@@ -31,7 +31,7 @@ from stepper.params import CELL_NAMES, GATES
 from stepper.trace import BACKWARD, FORWARD, PHASES, SAMPLE, UPDATE
 
 MAX_HIDDEN = 64
-VOCAB_SIZES = (2, 16)
+VOCAB_SIZES = (2, 32)  # 32: a lowercase sentence with spaces and punctuation
 MAX_SYMBOL_LENGTH = 8
 MAX_STEPS = 1000  # playback steps; the sequence holds one symbol more
 MAX_SAMPLE = 200  # symbols the sample pass writes

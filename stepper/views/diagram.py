@@ -629,8 +629,30 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
         + labels
         + blocks
         + _current_op(frame, placed, theme, obstacles, box)
+        + _edit_marks(frame, placed, theme)
         + _hover_links(frame, placed, theme)
     )
+
+
+def _edit_marks(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
+    """A ring on each weight the student changed, a thicker one on the selected weight."""
+    state = frame.state
+    cells = [(e.name, e.index, "edited") for e in state.edits]
+    if state.selected is not None and state.mode in ("weight", "entry"):
+        cells.append((*state.selected, "selected"))
+    items: list[Primitive] = []
+    for name, index, kind in cells:
+        at = placed.get(name)
+        if at is None:
+            continue
+        i, j = (index[0], index[1]) if len(index) == 2 else (index[0], 0)
+        x, y = at.x + j * at.cw, at.y + i * at.ch
+        width = theme.px(3) if kind == "selected" else theme.px(2)
+        color = theme.result if kind == "selected" else theme.text
+        pad = width // 2
+        w, h = at.cw + 2 * pad, at.ch + 2 * pad
+        items.append(Rect(x - pad, y - pad, w, h, None, color, width, tag=f"{kind}:{name}"))
+    return items
 
 
 def text_box(item: Text, measure: Measure) -> tuple[int, int, int, int]:

@@ -60,7 +60,8 @@ def build_help(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     label_w = {b.label: measure(b.label, size, "mono", True) for b in HELP_BINDINGS}
     column_min = max(label_w.values()) + theme.px(24) + theme.px(140)  # a key, a few words
     widest = max(1, min(4, inner.w // column_min))
-    tries = [(columns, spacing) for columns in range(min(2, widest), widest + 1) for spacing in (1.5, 1.25)]
+    spacings = (1.5, 1.25, 1.1)
+    tries = [(columns, spacing) for columns in range(min(2, widest), widest + 1) for spacing in spacings]
     for columns, spacing in tries:
         line_h = int(size * spacing)
         places = _help_places(groups, inner, line_h, columns, theme.px(10))

@@ -310,6 +310,8 @@ def _memo(
         key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
         key = (name, frame.trace, step.phase, step.t, p_known(frame))
+        if state.mode == "entry" and state.entry_kind == "sequence":  # the entry on the timeline
+            key += (state.entry,)
         if step.phase in TIMELINES:  # what they show moves with every op
             key += (frame.cursor.index,)
     elif name in ("diagram", "diagram-b"):
@@ -317,7 +319,7 @@ def _memo(
         s = shown.state
         baseline = shown.baseline if s.weight_changes else None
         key = (name, shown.trace, shown.cursor, s.hover, s.progress, s.weight_changes, baseline, shown.label)
-        key += (floor,)
+        key += (floor, s.edits, s.selected if s.mode in ("weight", "entry") else None)
     elif name == "caption":
         key = (
             name,
