@@ -151,7 +151,7 @@ def build_code(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[P
         elif prev is not None and line.number == prev.line:
             items.append(Rect(box.x + 4, y - 2, box.w - 8, line_h, theme.prev_line, None, tag="prev-line"))
         x0 = box.x + pad + (indent if piece else 0)
-        wrapped = piece or len(rows) > first + row + 1 and rows[first + row + 1][2]
+        wrapped = piece or (len(rows) > first + row + 1 and rows[first + row + 1][2])
         code_text = code if wrapped else fit(code, width, size, measure, "mono")
         items.append(Text(x0, y, code_text, size, theme.text, font="mono", tag=f"code:{line.number}"))
         for match in IDENT.finditer(code_text):

@@ -325,6 +325,13 @@ def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -
     return all(look.size >= top for name, look in plan.array_looks.items() if name in focus)
 
 
+def spare_height(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> int:
+    """Px at the bottom of the diagram's box that its layout leaves empty."""
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
+    plan = _plan(frame, slot_names, box, theme, measure, floor)
+    return max(0, box.h - plan.height) if plan is not None else 0
+
+
 def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floor: int) -> int:
     """The height a diagram this wide needs for the current op's numbers as large as the width
     allows, with the rest condensed, else only its part of the network, else the op alone."""

@@ -6,10 +6,17 @@ from dataclasses import replace
 
 from stepper.scene import Cell, Layer, Line, Primitive, Rect, Scene, Text
 from stepper.theme import Theme
-from stepper.views.bars import build_caption, build_status, build_timeline, p_known
+from stepper.views.bars import build_caption, build_status, build_timeline, caption_height, p_known
 from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
-from stepper.views.diagram import build_diagram, fitted, needed_height, number_floor, text_box
+from stepper.views.diagram import (
+    build_diagram,
+    fitted,
+    needed_height,
+    number_floor,
+    spare_height,
+    text_box,
+)
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.panels import PANELS
@@ -101,6 +108,41 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
     return regions(width, height, theme, code_w, panels, need + theme.px(10))
 
 
+def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
+    """A caption never loses words to its box: it grows into the diagram's empty room at
+    the bottom (what lies between moves up), then into the timeline's place."""
+    caption = boxes.get("caption")
+    if caption is None:
+        return boxes
+    short = caption_height(frame, caption.w, theme, measure) - caption.h
+    diagram = boxes.get("diagram")
+    if short > 0 and diagram is not None:
+        shown = [f for f in (frame, frame.partner) if f is not None]
+        half = Box(diagram.x, diagram.y, (diagram.w - theme.px(10)) // 2, diagram.h)
+        box = diagram if len(shown) == 1 else half
+        spare = min(spare_height(f, box, theme, measure, floor) for f in shown) - theme.px(8)
+        lift = max(0, min(short, spare))
+        if lift:
+            top = diagram.bottom
+            moved = {}
+            for name, b in boxes.items():
+                if name in ("diagram", "code"):
+                    moved[name] = Box(b.x, b.y, b.w, b.h - lift)
+                elif name == "caption":
+                    moved[name] = Box(b.x, b.y - lift, b.w, b.h + lift)
+                elif b.y >= top and b.bottom <= caption.y:  # the panels' strip
+                    moved[name] = Box(b.x, b.y - lift, b.w, b.h)
+                else:
+                    moved[name] = b
+            boxes, short = moved, short - lift
+    timeline = boxes.get("timeline")
+    if short > 0 and timeline is not None:
+        caption = boxes["caption"]
+        boxes = {n: b for n, b in boxes.items() if n != "timeline"}
+        boxes["caption"] = Box(caption.x, caption.y, caption.w, timeline.bottom - caption.y)
+    return boxes
+
+
 COLOUR_ONLY = (
     "colours only: point at a cell for its number",
     "point at a cell for its number",
@@ -187,6 +229,7 @@ def build_screen(
     boxes = regions(width, height, theme, code_w, panels)
     if "diagram" in boxes:  # projector first
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
+    boxes = _caption_room(frame, theme, measure, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
         half = (whole.w - theme.px(10)) // 2
