@@ -135,6 +135,13 @@ def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
                 else:
                     moved[name] = b
             boxes, short = moved, short - lift
+    strip = [n for n in boxes if n in PANELS]
+    small = [n for n in strip if boxes[n].h < theme.px(MIN_STRIP_PANEL[1])]
+    if short > 0 and strip and small == strip:  # panels that cannot draw give their row up
+        caption, top = boxes["caption"], min(boxes[n].y for n in strip)
+        boxes = {n: b for n, b in boxes.items() if n not in strip}
+        boxes["caption"] = Box(caption.x, top, caption.w, caption.bottom - top)
+        short -= caption.y - top
     timeline = boxes.get("timeline")
     if short > 0 and timeline is not None:
         caption = boxes["caption"]
