@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stepper.scene import Cell, Layer, Line, Primitive, Rect, Scene, Text
+from stepper.scene import Cell, Layer, Line, Primitive, Raster, Rect, Scene, Text
 from stepper.theme import Theme
 from stepper.views.bars import build_caption, build_status, build_timeline, caption_height, p_known
 from stepper.views.bignumbers import build_big_numbers
@@ -160,7 +160,10 @@ COLOUR_ONLY = (
 def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     """A panel whose cells are too small for their numbers says so, in its bottom-right
     corner where that is free, and marks those arrays condensed; else it is left as is."""
-    silent = sorted({i.name for i in items if isinstance(i, Cell) and i.value is not None and not i.label})
+    silent = sorted(
+        {i.name for i in items if isinstance(i, Cell) and i.value is not None and not i.label}
+        | {i.name for i in items if isinstance(i, Raster)}
+    )
     if not silent:
         return items
     size, pad = theme.size("small"), theme.px(6)
@@ -176,12 +179,13 @@ def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: M
             )
         )
     result = items
-    for text in COLOUR_ONLY:
-        note = Text(
-            box.right - pad, box.bottom - pad, text, size, theme.dim, anchor="bottomright", tag="colour-only"
-        )
+    top = box.y + pad // 2  # else on the title's row: at its right end, or in its middle
+    spots = [(box.right - pad, box.bottom - pad, "bottomright"), (box.right - pad, top, "topright")]
+    spots.append((box.x + box.w // 2, top, "midtop"))
+    for text, (at_x, at_y, anchor) in ((t, spot) for spot in spots for t in COLOUR_ONLY):
+        note = Text(at_x, at_y, text, size, theme.dim, anchor=anchor, tag="colour-only")
         x, y, w, h = text_box(note, measure)
-        inside = x >= box.x + pad and y >= box.y
+        inside = x >= box.x + pad and y >= box.y and y + h <= box.bottom
         if inside and not any(x < a + c and a < x + w and y < b + d and b < y + h for a, b, c, d in taken):
             marks = [Rect(box.x, box.y, 0, 0, None, None, tag=f"condensed:{n}") for n in silent]
             result = [*items, note, *marks]
