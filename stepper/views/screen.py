@@ -24,6 +24,7 @@ from stepper.views.text import fit
 from stepper.views.tooltip import build_tooltip
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
+MIN_CODE = (160, 120)  # a projector's narrow code panel still shows the lit line (wrapped)
 MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
 STRIP_KEPT = 240  # px at zoom 1: the panels' strip in a large window never gets smaller
 PROJECTOR_HEIGHT = 900  # px at zoom 1: below this, panels and words give way to the diagram
@@ -225,7 +226,7 @@ def build_screen(
     ]
     if frame.state.overlay == "big":  # the current op alone, over the whole window but the status bar
         return _big_numbers_screen(frame, width, height, theme, measure, layers)
-    floor = number_floor(width)
+    floor = max(number_floor(width), theme.px(number_floor(width)))  # zoomed in: never smaller
     builders = {
         "diagram": lambda f, b, t, m: build_diagram(f, b, t, m, floor),
         "code": build_code,
@@ -256,7 +257,7 @@ def build_screen(
         minimum = (
             (60, 40)  # the diagram says itself what it cannot show
             if name in ("diagram", "diagram-b")
-            else MIN_PANEL
+            else MIN_CODE
             if name == "code"
             else MIN_STRIP_PANEL
             if name in PANELS
