@@ -182,7 +182,7 @@ def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: M
     result = items
     top = box.y + pad // 2  # else on the title's row: at its right end, or in its middle
     spots = [(box.right - pad, box.bottom - pad, "bottomright"), (box.right - pad, top, "topright")]
-    spots.append((box.x + box.w // 2, top, "midtop"))
+    spots += [(box.x + box.w // 2, top, "midtop"), (box.x + pad, box.bottom - pad, "bottomleft")]
     for text, (at_x, at_y, anchor) in ((t, spot) for spot in spots for t in COLOUR_ONLY):
         note = Text(at_x, at_y, text, size, theme.dim, anchor=anchor, tag="colour-only")
         x, y, w, h = text_box(note, measure)
