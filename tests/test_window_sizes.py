@@ -125,7 +125,8 @@ def check(scene: Scene, theme: Theme) -> list[Violation]:
                         )
                     )
         if layer.name in BOXED and layer.name not in ("diagram", "diagram-b"):  # it checks its own fit
-            least = MIN_CODE if layer.name == "code" else MIN_STRIP_PANEL if layer.name in PANELS else MIN_PANEL
+            least = MIN_STRIP_PANEL if layer.name in PANELS else MIN_PANEL
+            least = MIN_CODE if layer.name == "code" else least
             small = layer.w < theme.px(least[0]) or layer.h < theme.px(least[1])
             placeholder = [
                 r for r in layer.items if isinstance(r, Rect) and r.tag == f"collapsed:{layer.name}"
