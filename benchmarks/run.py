@@ -24,8 +24,10 @@ for folder in (str(ROOT), str(HERE)):
     if folder not in sys.path:
         sys.path.insert(0, folder)
 
-import engine_bench  # noqa: E402  (needs the paths above)
+import change_bench  # noqa: E402  (needs the paths above)
+import engine_bench  # noqa: E402
 import limits_bench  # noqa: E402
+import loop_bench  # noqa: E402
 import panels_bench  # noqa: E402
 import window_bench  # noqa: E402
 
@@ -58,7 +60,12 @@ class Row:
 Section = Callable[[], list[dict[str, Any]]]
 #: name -> function returning rows (dicts of Row's fields). Later issues append here.
 SECTIONS: dict[str, Section] = (
-    dict(engine_bench.SECTIONS) | window_bench.SECTIONS | panels_bench.SECTIONS | limits_bench.SECTIONS
+    dict(engine_bench.SECTIONS)
+    | window_bench.SECTIONS
+    | panels_bench.SECTIONS
+    | limits_bench.SECTIONS
+    | loop_bench.SECTIONS
+    | change_bench.SECTIONS
 )
 
 

@@ -14,6 +14,7 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from stepper.cells import CELLS
 from stepper.trace import BACKWARD, Trace
 
 R = TypeVar("R")
@@ -119,27 +120,7 @@ def _contributions(trace: Trace) -> Contributions:
 def _step_back(trace: Trace, k: int, dh: np.ndarray, dc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Gradients on h_k (and c_k) -> gradients on h_(k-1) (and c_(k-1)), row by row,
     with step k's recorded forward values. Rows are outputs, so W.T @ g becomes g @ W."""
-    v = _forward_values(trace, k)
-    w = trace.params
-    if trace.cell == "rnn":
-        da = (1.0 - v["h"] * v["h"]) * dh
-        return da @ w["Whh"], dc
-    if trace.cell == "gru":
-        r, z, n = v["r"], v["z"], v["n"]
-        dn_a = dh * (1.0 - z) * (1.0 - n * n)
-        dz_a = dh * (v["h_prev"] - n) * z * (1.0 - z)
-        dr_a = dn_a * v["n_h"] * r * (1.0 - r)
-        dn_h = dn_a * r
-        return dh * z + dr_a @ w["W_hr"] + dz_a @ w["W_hz"] + dn_h @ w["W_hn"], dc
-    i, f, g, o = v["i"], v["f"], v["g"], v["o"]
-    tanh_c = np.tanh(v["c"])
-    dc_total = dh * o * (1.0 - tanh_c * tanh_c) + dc
-    di_a = dc_total * g * i * (1.0 - i)
-    df_a = dc_total * v["c_prev"] * f * (1.0 - f)
-    dg_a = dc_total * i * (1.0 - g * g)
-    do_a = dh * tanh_c * o * (1.0 - o)
-    dh_prev = di_a @ w["W_hi"] + df_a @ w["W_hf"] + dg_a @ w["W_hg"] + do_a @ w["W_ho"]
-    return dh_prev, dc_total * f
+    return CELLS[trace.cell].step_back(_forward_values(trace, k), trace.params, dh, dc)
 
 
 def _forward_values(trace: Trace, t: int) -> dict[str, np.ndarray]:

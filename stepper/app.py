@@ -16,15 +16,21 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
+from stepper import changes, places
 from stepper.cells import CELLS
-from stepper.commands import KEYMAP, PANEL_COMMANDS, Command
+from stepper.commands import KEYMAPS, PANEL_COMMANDS, Command
+from stepper.edits import Edit, edited, value_at
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
+from stepper.live import LIVE, LiveRun, LiveSettings
 from stepper.navigation import Cursor, at_step, corresponding, move, same_place, start
+from stepper.params import init_params
+from stepper.passes.sample import SampleSettings
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
 from stepper.state import Hover, ViewState
+from stepper.symbols import written
 from stepper.theme import ZOOM_STEPS, Theme, zoom_step
 from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
@@ -32,11 +38,16 @@ from stepper.views.frame import Box, Frame
 from stepper.views.overlays import LessonEntry, notes_view
 from stepper.views.screen import build_progress, build_screen, build_start
 from stepper.views.screen import forget as forget_views
+from stepper.weights import save_weights as write_weights
 
 DEFAULT_SIZE = (1920, 1080)
 MIN_SIZE = (640, 360)
 OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progress screen
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
+LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
+DOUBLE_CLICK_SECONDS = 0.4
+KEPT_LIMIT = 9  # checkpoints kept from live training per lesson: memory stays bounded
+HEADLESS_LIVE_ITERATIONS = 20  # per frame off-screen: a count, not a time, so exports repeat
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
@@ -55,8 +66,30 @@ NAV = (
     Command.PREV_T,
     Command.FIRST,
     Command.LAST,
-    Command.TOGGLE_PASS,
+    Command.NEXT_PASS,
 )
+LIVE_COMMANDS = (
+    Command.TRAIN_LIVE,
+    Command.FRESH_WEIGHTS,
+    Command.NEXT_OPTIMIZER,
+    Command.RATE_UP,
+    Command.RATE_DOWN,
+    Command.KEEP_LIVE,
+)
+#: Commands that change the weights, the sequence or the place in training: live training pauses.
+PAUSING = (
+    Command.TYPE_SEQUENCE,
+    Command.EDIT_WEIGHT,
+    Command.UNDO,
+    Command.RESTORE_WEIGHTS,
+    Command.GO_TO_ITERATION,
+)
+NUDGES = {
+    Command.NUDGE_UP: changes.NUDGES["small"],
+    Command.NUDGE_DOWN: -changes.NUDGES["small"],
+    Command.NUDGE_UP_LARGE: changes.NUDGES["large"],
+    Command.NUDGE_DOWN_LARGE: -changes.NUDGES["large"],
+}
 
 
 def key_name(event: pygame.event.Event) -> str:
@@ -103,20 +136,30 @@ class StartAt:
     step: int = 0
     panels: tuple[str, ...] | None = None
     sequence: tuple[int, ...] | None = None
+    iteration: int | None = None  # --iteration K
+    sample: SampleSettings | None = None  # --sample, --temperature, --seed, --prime
+    edits: tuple[Edit, ...] = ()  # --edit
 
     def applied(self, state: ViewState, session: Session) -> ViewState:
         names = session.checkpoint_names
         checkpoint = self.checkpoint if self.checkpoint in names else state.checkpoint
-        trace = session.trace(checkpoint, self.sequence)
         panels = state.panels if self.panels is None else self.panels
-        cursor = at_step(trace, self.phase, self.step)
         note = state.message
         if self.checkpoint is not None and self.checkpoint not in names:  # diverged before it
             why = "training stopped" if session.result.divergence else "training did not diverge"
             note = f"{self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
-        return replace(
-            state, checkpoint=checkpoint, sequence=self.sequence, cursor=cursor, panels=panels, message=note
+        placed = replace(
+            state,
+            checkpoint=checkpoint,
+            sequence=self.sequence,
+            panels=panels,
+            sample=self.sample,
+            edits=self.edits,
         )
+        if self.iteration is not None:
+            placed = places.go_to_iteration(placed, session, self.iteration)
+        trace = places.trace_of(session, placed)
+        return replace(placed, cursor=at_step(trace, self.phase, self.step), message=note)
 
 
 @dataclass
@@ -148,7 +191,9 @@ class App:
         size: tuple[int, int] = DEFAULT_SIZE,
         headless: bool = False,
         start_at: StartAt | None = None,
+        lesson: Lesson | None = None,
     ) -> None:
+        """`lesson`, if given, is the lesson at `lesson_path` already read (or made by --text)."""
         pygame.display.init()  # not pygame.init(): no audio, no joystick, faster start
         pygame.font.init()
         self.headless = headless
@@ -176,10 +221,15 @@ class App:
         self._fullscreen = False
         self._windowed = size
         self.opening: Opening | None = None
+        self.live: LiveRun | None = None  # training in the window (F5), paused or running
+        self.live_settings: LiveSettings | None = None
+        self._opener_text = ""  # the text of the key that just opened an entry
+        self._last_click: tuple[float, tuple] = (0.0, ())
+        self._drag: tuple[Hotspot, tuple[int, int]] | None = None  # where the scrubber was dragged to
         self.start_at = start_at
         self._left: list[tuple[Session, ViewState]] = []  # lessons left for another, newest last
         if lesson_path is not None:
-            self.open_lesson(lesson_path)
+            self.open_lesson(lesson_path, lesson)
 
     # ----- lessons -----------------------------------------------------------------
     @property
@@ -196,14 +246,14 @@ class App:
             self._entries = entries
         return self._entries
 
-    def open_lesson(self, path: Path | str) -> None:
-        """Load and start training. A lesson that trains longer than a moment trains in
-        slices between frames: the window shows progress and Esc cancels."""
+    def open_lesson(self, path: Path | str, lesson: Lesson | None = None) -> None:
+        """Load (unless `lesson` is given) and start training. A lesson that trains longer
+        than a moment trains in slices between frames: the window shows progress and Esc cancels."""
         path = Path(path)
         if self.session is not None and self.state is not None:  # Backspace comes back here
             self._left = [*self._left[1 - LESSONS_KEPT :], (self.session, self.state)]
         try:
-            lesson = load_lesson(path)
+            lesson = lesson or load_lesson(path)
             steps = training(lesson.train_config(), lesson.data)
         except LessonError as exc:
             self._fail(str(exc))
@@ -236,9 +286,9 @@ class App:
             self._fail(f'Training of "{title}" was cancelled. Choose a lesson with L.')
 
     def trace_of(self, state: ViewState) -> Trace:
-        """The trace a state shows: its checkpoint, on its sequence."""
+        """The trace a state shows: its checkpoint on its sequence, or iteration K on its chunk."""
         assert self.session is not None
-        return self.session.trace(state.checkpoint, state.sequence)
+        return places.trace_of(self.session, state)
 
     def _show(self, path: Path, session: Session) -> None:
         lesson = session.lesson
@@ -246,6 +296,9 @@ class App:
         self.scene = None  # its cells and timeline columns belong to the lesson being closed
         self._compare_session = None
         self._compare_opening = None
+        self.live = None
+        config = lesson.train_config()
+        self.live_settings = LiveSettings(config.optimizer, config.learning_rate)
         first = session.checkpoint_names[0]
         trace = session.trace(first)
         self.session = session
@@ -273,9 +326,17 @@ class App:
         self.scene = None
         self._compare_session = None
         self.opening = None
+        self.live = None  # its weights stay as the checkpoint "live"; F5 goes on from them
+        config = session.lesson.train_config()
+        self.live_settings = LiveSettings(config.optimizer, config.learning_rate)
         self.session, self.message = session, ""
         self.state = replace(
             state,
+            training=False,
+            mode="step",
+            entry="",
+            entry_kind="",
+            selected=None,
             overlay="",
             zoom=self.theme.zoom,
             playing=False,
@@ -299,7 +360,15 @@ class App:
         if self.session is None or state is None:
             return None
         result = self.session.result
-        checkpoint = result.checkpoint(state.checkpoint)
+        checkpoint = self.session.checkpoint(state.checkpoint)
+        history = result.loss_history
+        marks = tuple((c.name, c.iteration) for c in result.checkpoints)
+        kept = self.session.kept.get(state.checkpoint)
+        first = self.session.checkpoint_names[0]
+        if kept is not None:  # trained in the window: its own loss curve, from its own start
+            history, marks = kept.history, kept.marks
+            if marks and marks[0][0] in self.session.checkpoint_names:
+                first = marks[0][0]
         problem = ""
         if result.divergence is not None:
             problem = (
@@ -310,12 +379,12 @@ class App:
             state,
             self.session.lesson,
             self.trace_of(state),
-            checkpoint.iteration,
+            checkpoint.iteration if state.iteration is None else state.iteration,
             self.session.checkpoint_names,
             problem,
-            loss_history=result.loss_history,
-            marks=tuple((c.name, c.iteration) for c in result.checkpoints),
-            baseline=self.session.trace(self.session.checkpoint_names[0], state.sequence),
+            loss_history=history,
+            marks=marks,
+            baseline=self.session.trace(first),  # its weights: any sequence
         )
         if "compare" in state.panels:
             partner, label = self._partner(state, frame.trace)
@@ -400,6 +469,17 @@ class App:
         if state.overlay == "notes" and command in NOTES_SCROLL:
             self.scroll_notes(command)
             return
+        if state.training and command in PAUSING:  # a change to weights that keep changing: pause first
+            self._pause_live(state)
+            state = self.state
+        if state.mode == "entry":
+            self._entry_command(command)
+            return
+        if state.mode == "weight":
+            self._weight_command(command)
+            return
+        if self._change_command(command):
+            return
         trace = self.trace_of(state)
         if command in NAV:
             cursor = move(state.cursor, trace, command)
@@ -414,6 +494,14 @@ class App:
             self.set_state(replace(state, speed=SPEEDS[k], message=f"speed {SPEEDS[k]:g} ops/s"))
         elif command in (Command.TOGGLE_TRAINED, Command.PREV_CHECKPOINT, Command.NEXT_CHECKPOINT):
             self._switch_checkpoint(command)
+        elif command is Command.GO_TO_ITERATION:
+            pygame.key.start_text_input()
+            self.set_state(places.open_entry(state, "iteration"))
+        elif command in (Command.COOLER, Command.HOTTER):
+            direction = 1 if command is Command.HOTTER else -1
+            self.set_state(places.temperature_step(state, self.session, direction))
+        elif command is Command.RESEED:
+            self.set_state(places.reseed(state, self.session))
         elif command is Command.PANEL_COMPARE:
             self._cycle_compare()
         elif command in PANEL_COMMANDS:
@@ -574,8 +662,9 @@ class App:
         compare cell still trains: no frame, and the label says how far it is)."""
         assert self.session is not None
         session, lesson = self.session, self.session.lesson
-        result = session.result
-        here = f"{state.checkpoint}, iteration {result.checkpoint(state.checkpoint).iteration}"
+        here = f"{state.checkpoint}, iteration {session.checkpoint(state.checkpoint).iteration}"
+        if state.iteration is not None:
+            here = f"iteration {state.iteration} on its own chunk"
         kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
         if kind == "cells":
             other = self._compare_ready()
@@ -583,27 +672,29 @@ class App:
                 return None, self._compare_progress()
             names = other.checkpoint_names
             name = state.checkpoint if state.checkpoint in names else names[-1]
-            trace_b = other.trace(name, state.sequence)
+            trace_b = other.trace(name, state.sequence, sample=state.sample)
             left = f"{CELLS[lesson.model.cell].title}  ({here})"
-            iteration = other.result.checkpoint(name).iteration
+            iteration = other.checkpoint(name).iteration
             label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
         elif kind == "sequences":
             other, name = session, state.checkpoint
             played = state.sequence or lesson.playback
             sequence = varied_sequence(played, len(lesson.vocab))
-            trace_b = session.trace(name, sequence)
+            trace_b = session.trace(name, sequence, sample=state.sample)
             left = "sequence " + ",".join(lesson.vocab[s] for s in played)
             label = "sequence " + ",".join(lesson.vocab[s] for s in sequence)
         else:
             other, names = session, session.checkpoint_names
             name = names[-1] if state.checkpoint != names[-1] else names[0]
-            trace_b = session.trace(name, state.sequence)
+            trace_b = session.trace(name, state.sequence, sample=state.sample)
             left = here
-            label = f"{name}, iteration {result.checkpoint(name).iteration}"
+            label = f"{name}, iteration {session.checkpoint(name).iteration}"
         cursor = corresponding(state.cursor, trace, trace_b)
-        partner_state = replace(state, checkpoint=name, cursor=cursor, hover=None, numbers=False)
-        iteration = other.result.checkpoint(name).iteration
-        earlier = kind == "checkpoints" and iteration < result.checkpoint(state.checkpoint).iteration
+        partner_state = replace(
+            state, checkpoint=name, cursor=cursor, hover=None, numbers=False, edits=(), selected=None
+        )
+        iteration = other.checkpoint(name).iteration
+        earlier = kind == "checkpoints" and iteration < session.checkpoint(state.checkpoint).iteration
         partner = Frame(
             partner_state,
             other.lesson,
@@ -615,8 +706,223 @@ class App:
         )
         return partner, left
 
+    def _change_command(self, command: Command) -> bool:
+        """The keys that change what the lesson computes; False if `command` is not one."""
+        assert self.session is not None and self.state is not None
+        state, session, trace_of = self.state, self.session, places.trace_of
+        if command is Command.TYPE_SEQUENCE:
+            played = state.sequence or session.lesson.playback
+            pygame.key.start_text_input()
+            opened = places.open_entry(state, "sequence", written(played, session.lesson.vocab))
+            self.set_state(opened)
+        elif command is Command.EDIT_WEIGHT:
+            hover = state.hover
+            if hover is None or hover.kind != "cell" or hover.name not in self.trace_of(state).params:
+                self.set_state(replace(state, message="point at a weight or bias cell first, or click one"))
+            else:
+                pygame.key.start_text_input()
+                selected = replace(state, selected=(hover.name, hover.index))
+                self.set_state(places.open_entry(selected, "weight"))
+        elif command is Command.UNDO:
+            self.set_state(changes.undo(state, session, trace_of))
+        elif command is Command.RESTORE_WEIGHTS:
+            self.set_state(changes.restore(state, session, trace_of))
+        elif command in LIVE_COMMANDS:
+            self._live_command(command)
+        elif command is Command.SAVE_WEIGHTS:
+            self.save_weights()
+        else:
+            return False
+        return True
+
+    def _weight_command(self, command: Command) -> None:
+        """A selected weight's own table: nudge it, type its value, undo, restore, done."""
+        assert self.session is not None and self.state is not None
+        state = self.state
+        if command in NUDGES:
+            self.set_state(changes.nudge(state, self.session, places.trace_of, NUDGES[command]))
+        elif command is Command.EDIT_WEIGHT:
+            pygame.key.start_text_input()
+            self.set_state(places.open_entry(state, "weight"))
+        elif command is Command.UNDO:
+            self.set_state(changes.undo(state, self.session, places.trace_of))
+        elif command is Command.RESTORE_WEIGHTS:
+            self.set_state(changes.restore(state, self.session, places.trace_of))
+        elif command is Command.WEIGHT_DONE:
+            self.set_state(replace(state, mode="step", selected=None, message=""))
+
+    def _live_command(self, command: Command) -> None:
+        """F5 trains or pauses; before a run, F6 draws fresh weights and F7 F8 F9 set how
+        the next run trains; Ctrl+K keeps what was trained as a checkpoint."""
+        assert self.session is not None and self.state is not None and self.live_settings is not None
+        state, session, settings = self.state, self.session, self.live_settings
+        if command is Command.TRAIN_LIVE:
+            if state.training:
+                self._pause_live(state)
+                return
+            if self.live is None or state.checkpoint != LIVE:
+                self._start_live(state)
+            old = self.trace_of(self.state)
+            panels = self.state.panels
+            if "history" not in panels:  # the loss curve is what grows
+                panels = (*panels, "history")
+            running = replace(self.state, training=True, playing=False, panels=panels)
+            cursor = changes.closest_place(running.cursor, old, self.trace_of(running))
+            self.set_state(replace(running, cursor=cursor))
+            return
+        if state.training:
+            self.set_state(replace(state, message="pause the training first (F5)"))
+            return
+        if command is Command.KEEP_LIVE:
+            if state.checkpoint != LIVE:
+                self.set_state(replace(state, message="nothing trained live to keep: F5 trains"))
+                return
+            count = sum(1 for n in session.kept if n.startswith("kept "))
+            if count >= KEPT_LIMIT:
+                self.set_state(replace(state, message=f"{KEPT_LIMIT} checkpoints kept already"))
+                return
+            name = f"kept {count + 1}"
+            live = session.kept[LIVE]
+            marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
+            renamed = replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks, next=None)
+            session.keep(renamed)
+            note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
+            kept = replace(state, checkpoint=name, message=note)
+            cursor = changes.closest_place(state.cursor, self.trace_of(state), self.trace_of(kept))
+            self.set_state(replace(kept, cursor=cursor))
+            return
+        if command is Command.FRESH_WEIGHTS:
+            seed = session.lesson.model.seed if settings.seed is None else settings.seed + 1
+            self.live_settings = settings = replace(settings, seed=seed)
+            m = session.lesson.model
+            start_params = init_params(m.cell, len(session.lesson.vocab), m.hidden_size, m.init_scale, seed)
+            name = f"seed {seed}"  # the run's start, a checkpoint of its own (its curve's 0)
+            config, data = session.lesson.train_config(), session.lesson.data
+            self.live = LiveRun(config, data, start_params, settings, marks=((name, 0),))
+            old = self.trace_of(state)  # before "live" is replaced under it
+            session.keep(replace(self.live.kept(name), marks=((name, 0),)))
+            session.keep(self.live.kept())
+            for other in [n for n in session.kept if n.startswith("seed ") and n != name]:
+                if not any(other == mark for k in session.kept.values() for mark, _ in k.marks[:1]):
+                    session.drop(other)  # an earlier fresh start no run began from
+            moved = self._moved_to_live(state, old)
+            note = f"fresh weights, seed {seed}: F5 trains them ({settings.words()})"
+            self.set_state(replace(moved, message=note))
+            return
+        if command is Command.NEXT_OPTIMIZER:
+            self.live_settings = settings.next_optimizer()
+        else:
+            self.live_settings = settings.rate_step(1 if command is Command.RATE_UP else -1)
+        self.live = None  # the next F5 starts a run with these settings from the shown weights
+        note = f"live training will use {self.live_settings.words()}: F5 starts"
+        self.set_state(replace(state, message=note))
+
+    def _pause_live(self, state: ViewState) -> None:
+        """Paused on an iteration: the weights it reached, and the iteration it makes next
+        on its own chunk (forward, backward and the update to step through)."""
+        assert self.session is not None
+        old = self.trace_of(state)
+        if self.live is not None and state.checkpoint == LIVE:
+            self.session.keep(self.live.kept(paused=True))
+        paused = replace(state, training=False)
+        cursor = changes.closest_place(state.cursor, old, self.trace_of(paused))
+        note = self._live_words("paused") + "; its next iteration is shown" if self.live else "paused"
+        self.set_state(replace(paused, cursor=cursor, message=note))
+
+    def _start_live(self, state: ViewState) -> None:
+        """A new run from the weights on screen (the checkpoint with its edits)."""
+        assert self.session is not None and self.live_settings is not None
+        session = self.session
+        base = session.checkpoint(state.checkpoint)
+        kept = session.kept.get(state.checkpoint)
+        if kept is not None:
+            history, marks = kept.history, kept.marks[:-1] if state.checkpoint == LIVE else kept.marks
+        else:
+            history = session.result.loss_history
+            reached = (c for c in session.result.checkpoints if c.iteration <= base.iteration)
+            marks = tuple((c.name, c.iteration) for c in reached)
+        start_params = edited(base.params, state.edits)
+        self.live = LiveRun(
+            session.lesson.train_config(),
+            session.lesson.data,
+            start_params,
+            self.live_settings,
+            base.iteration,
+            history,
+            marks,
+        )
+        old = self.trace_of(state)  # before "live" is replaced under it
+        session.keep(self.live.kept())
+        self.state = self._moved_to_live(state, old)
+
+    def _moved_to_live(self, state: ViewState, old: Trace) -> ViewState:
+        assert self.session is not None
+        moved = replace(state, checkpoint=LIVE, edits=(), iteration=None, mode="step", selected=None)
+        new = places.trace_of(self.session, moved)
+        return replace(moved, cursor=changes.closest_place(state.cursor, old, new))
+
+    def _live_words(self, doing: str) -> str:
+        assert self.live is not None
+        run = self.live
+        loss = f", loss {run.losses[-1]:.3f}" if run.losses.size else ""
+        return f"{doing}: iteration {run.iteration}{loss} ({run.settings.words()})"
+
+    def advance_live(self, seconds: float = LIVE_SLICE_SECONDS) -> None:
+        """One frame of live training: a slice of iterations, then the new weights shown."""
+        assert self.session is not None and self.state is not None
+        if self.live is None:
+            self.set_state(replace(self.state, training=False))
+            return
+        if self.headless:  # exports (--keys) come out the same on every machine
+            self.live.run(iterations=HEADLESS_LIVE_ITERATIONS)
+        else:
+            self.live.run(seconds)
+        self.session.keep(self.live.kept())
+        state = replace(self.state, hover=None)  # the number under the pointer has changed
+        if self.live.stopped:
+            self.set_state(replace(state, training=False, message=f"training stopped: {self.live.stopped}"))
+        else:
+            self.set_state(replace(state, message=self._live_words("training live")))
+        self.dirty = True  # the weights changed under the same state
+
+    def save_weights(self, folder: Path | None = None) -> Path | None:
+        """Ctrl+S: the shown weights (the checkpoint with its edits) as a .npz, torch names."""
+        assert self.session is not None and self.state is not None
+        params = edited(self.session.params(self.state.checkpoint), self.state.edits)
+        try:
+            path = save_new(save_folder(folder), "rnn-stepper", ".npz", lambda p: write_weights(p, params))
+            note = f"saved {path.name} (weights of {self.state.checkpoint})"
+        except OutputError as exc:
+            path, note = None, str(exc)
+        self.set_state(replace(self.state, message=note))
+        return path
+
+    def _entry_command(self, command: Command) -> None:
+        """The number entry's own table: Backspace, Enter, Esc (digits come as TEXTINPUT)."""
+        assert self.session is not None and self.state is not None
+        if command is Command.ENTRY_DELETE:
+            self.set_state(places.delete_last(self.state))
+            return
+        if command is Command.ENTRY_ACCEPT:
+            state = places.accept_entry(self.state, self.session)
+        else:
+            state = places.cancel_entry(self.state)
+        if state.mode != "entry":
+            pygame.key.stop_text_input()
+        self.set_state(state)
+
+    def go_to_iteration(self, k: int) -> None:
+        assert self.session is not None and self.state is not None
+        self.set_state(places.go_to_iteration(self.state, self.session, k))
+
     def _switch_checkpoint(self, command: Command) -> None:
         assert self.session is not None and self.state is not None
+        if self.state.iteration is not None and command is not Command.TOGGLE_TRAINED:
+            direction = 1 if command is Command.NEXT_CHECKPOINT else -1
+            moved = places.step_checkpoint(self.state, self.session, direction)
+            if moved is not None:
+                self.set_state(moved)
+                return
         names = self.session.checkpoint_names
         k = names.index(self.state.checkpoint)
         if command is Command.TOGGLE_TRAINED:
@@ -628,8 +934,8 @@ class App:
                 else names[min(len(names) - 1, k + 1)]
             )
         old = self.trace_of(self.state)
-        new = self.session.trace(target, self.state.sequence)
-        self.set_state(replace(self.state, checkpoint=target, cursor=same_place(self.state.cursor, old, new)))
+        moved = replace(self.state, checkpoint=target, iteration=None)
+        self.set_state(replace(moved, cursor=same_place(self.state.cursor, old, self.trace_of(moved))))
 
     def _open_number(self, key: str) -> None:
         if key.isdigit() and 1 <= int(key) <= len(self.lesson_paths):
@@ -744,13 +1050,26 @@ class App:
     def handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:
             self.running = False
+        elif event.type == pygame.TEXTINPUT:
+            opener, self._opener_text = self._opener_text, ""
+            if self.state is not None and self.state.mode == "entry" and event.text != opener:
+                self.set_state(places.typed(self.state, event.text))
         elif event.type == pygame.KEYDOWN:
             key = key_name(event)
-            command = KEYMAP.get(key)
+            mode = self.state.mode if self.state is not None else "step"
+            command = KEYMAPS[mode].get(key)
+            self._opener_text = ""
             if self.state is not None and self.state.quit_asked and command is not Command.BACK:
                 self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
             if command is not None:
                 self.command(command, key)
+                if mode != "entry" and self.state is not None and self.state.mode == "entry":
+                    # The key that opened the entry (K, E, =) arrives as text right after: not typed.
+                    self._opener_text = getattr(event, "unicode", "")
+        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.mode == "weight":
+            amount = changes.NUDGES["small"] * int(getattr(event, "y", 0))
+            if amount and self.session is not None:
+                self.set_state(changes.nudge(self.state, self.session, places.trace_of, amount))
         elif event.type == pygame.VIDEORESIZE and not self.headless:
             w, h = max(MIN_SIZE[0], event.w), max(MIN_SIZE[1], event.h)
             self.surface = pygame.display.get_surface() or pygame.display.set_mode((w, h), pygame.RESIZABLE)
@@ -760,10 +1079,42 @@ class App:
             self.repaint()
         elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.overlay == "notes":
             self.scroll_notes(None, -3 * int(getattr(event, "y", 0)))
+        elif event.type == pygame.DROPFILE:
+            self.open_dropped(str(getattr(event, "file", "")))
         elif event.type == pygame.MOUSEMOTION:
             self.pointer(event.pos)
+            if getattr(event, "buttons", (0,))[0] and self.scene is not None and self.state is not None:
+                hit = self.scene.hit(*event.pos)  # dragging along the history's scrubber
+                if isinstance(hit, Hotspot) and hit.kind == "iteration" and not self.state.overlay:
+                    self._drag = (hit, event.pos)  # replayed once a frame, not once per motion event
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             self.click(event.pos)
+
+    def open_dropped(self, name: str) -> None:
+        """A file dropped on the window: a .yaml lesson, or a .txt text to learn from."""
+        from stepper.lesson.text import text_lesson
+
+        suffix = Path(name).suffix.lower()
+        if suffix not in (".yaml", ".yml", ".txt"):
+            note = f"{Path(name).name}: drop a lesson (.yaml) or a text (.txt)"
+            if self.state is not None:
+                self.set_state(replace(self.state, message=note))
+            else:
+                self.message, self.dirty = note, True
+            return
+        if suffix != ".txt":
+            self.open_lesson(name)
+            return
+        try:
+            lesson, _ = text_lesson(name)
+        except LessonError as exc:
+            if self.state is not None:
+                self.set_state(replace(self.state, message=str(exc.problems[0])))
+            else:
+                self.message, self.dirty = str(exc.problems[0]), True
+            return
+        self.start_at = StartAt(lesson.checkpoint_names[-1])  # a text opens trained
+        self.open_lesson(lesson.path, lesson)
 
     def pointer(self, pos: tuple[int, int]) -> None:
         if self.scene is None or self.state is None or self.state.overlay:
@@ -784,6 +1135,9 @@ class App:
         if self.scene is None:
             return
         hit = self.scene.hit(*pos)
+        if isinstance(hit, Cell | Raster):
+            self.select_weight(hit, pos)
+            return
         if not isinstance(hit, Hotspot):
             return
         if hit.kind == "lesson":
@@ -796,6 +1150,40 @@ class App:
             t = int(hit.key)
             cursor = Cursor(self.state.cursor.phase, trace.timestep_range(self.state.cursor.phase, t).start)
             self.set_state(replace(self.state, cursor=cursor))
+        elif hit.kind == "iteration" and self.state is not None and not self.state.overlay:
+            self.scrub(hit, pos)
+
+    def select_weight(self, hit: Cell | Raster, pos: tuple[int, int]) -> None:
+        """A click on a weight or bias cell selects it (the arrows and the wheel nudge it); a
+        second click on it soon after (a double-click) opens its value entry."""
+        state = self.state
+        if state is None or self.session is None or state.overlay or state.mode == "entry":
+            return
+        index = hit.index if isinstance(hit, Cell) else hit.index_at(*pos)
+        if hit.name not in self.trace_of(state).params or index is None:
+            return
+        cell = (hit.name, tuple(index))
+        now = time.monotonic()
+        then, before = self._last_click
+        double = before == cell and now - then < DOUBLE_CLICK_SECONDS
+        self._last_click = (now, cell)
+        if state.training:  # weights that keep changing cannot be edited: pause first
+            self._pause_live(state)
+            state = self.state
+        selected = replace(state, mode="weight", selected=cell, playing=False)
+        if double:
+            pygame.key.start_text_input()
+            self.set_state(places.open_entry(selected, "weight"))
+            return
+        value = value_at(self.session.params(state.checkpoint), state.edits, *cell)
+        where = f"{cell[0]}[{','.join(map(str, cell[1]))}] = {value:.4g}"
+        note = f"{where}: ↑ ↓ or the wheel nudge it, = types a value, Esc done"
+        self.set_state(replace(selected, message=note))
+
+    def scrub(self, hit: Hotspot, pos: tuple[int, int]) -> None:
+        """The history panel's scrubber: the iteration under the pointer, replayed."""
+        x0, x1, last = (int(v) for v in hit.key.split(":"))
+        self.go_to_iteration(round((pos[0] - x0) / max(1, x1 - x0) * last))
 
     def tick(self, seconds: float) -> None:
         """Advance training, the transition and playback; playback stops by itself at the end."""
@@ -807,9 +1195,15 @@ class App:
                 self._compare_opening = None  # side by side moved on: the training is not needed
             else:
                 self.advance_compare(SLICE_SECONDS)
+        if self._drag is not None and self.state is not None:
+            (hit, pos), self._drag = self._drag, None
+            self.scrub(hit, pos)
         state = self.state
         if state is None or self.session is None:
             return
+        if state.training:
+            self.advance_live()
+            state = self.state
         if state.progress < 1.0:
             state = replace(state, progress=min(1.0, state.progress + seconds / TRANSITION_SECONDS))
             self.set_state(state)
@@ -874,6 +1268,9 @@ def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -
 
 
 def run_app(
-    lesson_path: Path | None = None, size: tuple[int, int] = DEFAULT_SIZE, start_at: StartAt | None = None
+    lesson_path: Path | None = None,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    start_at: StartAt | None = None,
+    lesson: Lesson | None = None,
 ) -> int:
-    return App(lesson_path, size=size, start_at=start_at).run()
+    return App(lesson_path, size=size, start_at=start_at, lesson=lesson).run()

@@ -10,12 +10,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from stepper.edits import Edit, EditError, edited, parse_edit, read_edit, with_edit
 from stepper.files import InputError, OutputError, atomic_write_text
 from stepper.headless import MAX_FRAMES, ExportError
 from stepper.lesson import COURSE, Lesson, LessonError, course_lesson, load_lesson
 from stepper.lesson.errors import one_line
-from stepper.lesson.load import RESERVED_CHECKPOINT
-from stepper.trace import FORWARD, PHASES
+from stepper.lesson.load import MAX_SAMPLE, RESERVED_CHECKPOINT
+from stepper.passes.sample import sample_listing
+from stepper.passes.update import update_listing
+from stepper.trace import FORWARD, PHASES, SAMPLE, UPDATE
 from stepper.weights import WeightsError, load_weights, save_weights
 
 
@@ -27,20 +30,32 @@ class UsageError(Exception):
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")
 
 #: Each thing a run can do (one a run), its flag, and the options it reads.
+#: Where in the learning loop: a training iteration, and how the sample pass writes.
+LOOP = ("iteration", "sample", "temperature", "seed", "prime")
 ACTIONS = {
     "check": ("--check", ()),
-    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence")),
-    "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence")),
-    "export_weights": ("--export-weights", ("checkpoint",)),
-    "screenshot": ("--screenshot", ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom")),
-    "export_scene": ("--export-scene", ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom")),
+    "save_lesson": ("--save-lesson", ()),
+    "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", "edit", "keys", *LOOP)),
+    "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence", "edit")),
+    "export_weights": ("--export-weights", ("checkpoint", "edit", "keys")),
+    "screenshot": (
+        "--screenshot",
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", "edit", "keys", *LOOP),
+    ),
+    "export_scene": (
+        "--export-scene",
+        ("checkpoint", "sequence", "step", "phase", "size", "panels", "zoom", "edit", "keys", *LOOP),
+    ),
     "export_frames": (
         "--export-frames",
-        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "every"),
+        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "every", "edit", *LOOP),
     ),
-    "export_gif": ("--export-gif", ("checkpoint", "sequence", "phase", "size", "panels", "zoom")),
+    "export_gif": (
+        "--export-gif",
+        ("checkpoint", "sequence", "phase", "size", "panels", "zoom", "edit", *LOOP),
+    ),
 }
-WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels")
+WINDOW_READS = ("checkpoint", "sequence", "step", "phase", "size", "panels", "edit", *LOOP)
 OPTION_FLAGS = {
     "checkpoint": "--checkpoint",
     "weights": "--weights",
@@ -51,8 +66,17 @@ OPTION_FLAGS = {
     "panels": "--panels",
     "zoom": "--zoom",
     "every": "--every",
+    "edit": "--edit",
+    "keys": "--keys",
+    "iteration": "--iteration",
+    "sample": "--sample",
+    "temperature": "--temperature",
+    "seed": "--seed",
+    "prime": "--prime",
     "overwrite": "--overwrite",
 }
+#: --text's settings, and their flags: read only with --text.
+TEXT_FLAGS = {"cell": "--cell", "hidden": "--hidden", "iterations": "--iterations"}
 DEFAULT_SIZE = "1920x1080"
 ZOOM_PERCENT = (50, 300)
 
@@ -75,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="LESSON",
         help="validate, train and verify the claims of each lesson (default: the built-in course), then exit",
+    )
+    p.add_argument(
+        "--text",
+        metavar="TEXT|FILE.txt",
+        help="make a lesson from this text (or a .txt file's, line breaks as spaces) and open it "
+        "trained: its characters are the vocabulary (at most 32)",
+    )
+    p.add_argument("--cell", metavar="rnn|gru|lstm", help="with --text: the cell (default rnn)")
+    p.add_argument("--hidden", type=int, metavar="N", help="with --text: hidden units (default 16)")
+    p.add_argument("--iterations", type=int, metavar="N", help="with --text: iterations (default 1000)")
+    p.add_argument(
+        "--save-lesson",
+        metavar="OUT.yaml",
+        help="write the lesson --text made as an ordinary lesson file, to refine and --check",
     )
     p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
     p.add_argument(
@@ -122,7 +160,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="start at step K of the pass, counting from 1 as the status bar does (default: 1)",
     )
-    p.add_argument("--pass", dest="phase", choices=PHASES, help="forward (default) or backward")
+    p.add_argument(
+        "--keys",
+        metavar="'KEY KEY ...'",
+        help="with --screenshot, --export-scene, --export-trace or --export-weights: replay input "
+        "first, e.g. "
+        "'t right*5 e backspace*2 text:lo return click:Whh[0,1] up f5 frames:60 f5' "
+        "(keys as the help names them; text: types, point:/click: a weight cell, wheel:N, frames:N)",
+    )
+    p.add_argument(
+        "--pass", dest="phase", choices=PHASES, help="forward (default), backward, update or sample"
+    )
+    p.add_argument(
+        "--iteration",
+        type=int,
+        metavar="K",
+        help="training iteration K exactly as it happened: its chunk, carried state and update "
+        "(replayed from the nearest stored snapshot); with --export-trace adds chunk and update",
+    )
+    p.add_argument("--sample", type=int, metavar="N", help="symbols the sample pass writes")
+    p.add_argument("--temperature", type=float, metavar="T", help="sampling temperature; 0 is greedy")
+    p.add_argument("--seed", type=int, metavar="S", help="seed of the sample pass's draws")
+    p.add_argument(
+        "--prime", metavar="SYMBOLS", help="what the sample pass starts from (default: the playback's first)"
+    )
+    p.add_argument(
+        "--edit",
+        action="append",
+        metavar="NAME[i,j]=VALUE",
+        help="change one weight of the checkpoint, e.g. Whh[0,1]=0.5 or by[2]=-1 (repeatable), "
+        "for the window and every export",
+    )
     p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
     p.add_argument(
@@ -151,7 +219,7 @@ def lesson_path(text: str) -> Path:
     return found
 
 
-def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
+def parse_sequence(text: str, lesson: Lesson, least: int = 2) -> tuple[int, ...]:
     """s1,s2,...; or the symbols written together when each is one character; or a JSON list."""
     if not text.strip():
         raise UsageError("--sequence: empty; give the symbols to play, such as " + ",".join(lesson.vocab[:3]))
@@ -164,7 +232,7 @@ def parse_sequence(text: str, lesson: Lesson) -> tuple[int, ...]:
     if unknown:
         vocab = ", ".join(lesson.vocab)
         raise UsageError(f"--sequence: unknown symbol {unknown[0]!r}; the vocabulary is {vocab}")
-    if len(symbols) < 2:
+    if len(symbols) < least:
         raise UsageError("--sequence: needs at least two symbols (input s_t, target s_(t+1))")
     if len(symbols) > 1001:
         raise UsageError("--sequence: at most 1001 symbols (1000 steps)")
@@ -195,16 +263,60 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def parse_edits(texts: Sequence[str] | None, lesson: Lesson) -> tuple[Edit, ...]:
+    """Every --edit, checked against the lesson's weights; a later edit of a cell wins."""
+    edits: tuple[Edit, ...] = ()
+    for text in texts or ():
+        try:
+            edit = parse_edit(text, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
+        except EditError as exc:
+            raise UsageError(f"--edit: {exc}") from None
+        edits = with_edit(edits, edit)
+    return edits
+
+
 def _trace_for(args: argparse.Namespace, lesson: Lesson):
     from stepper.session import Session, record_sequence
 
     session = Session.open(lesson)
     sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else lesson.playback
+    edits = parse_edits(args.edit, lesson)
     if args.weights is not None:
         params = load_weights(args.weights, lesson.model.cell, len(lesson.vocab), lesson.model.hidden_size)
-        return session, record_sequence(params, lesson.vocab, sequence)
+        return session, record_sequence(edited(params, edits), lesson.vocab, sequence)
     checkpoint = _checkpoint_name(args, session)
-    return session, session.trace(checkpoint, sequence)
+    iteration = checked_iteration(args, session)
+    settings = sample_settings(args, lesson)
+    return session, session.trace(checkpoint, sequence, iteration, settings, edits)
+
+
+def checked_iteration(args: argparse.Namespace, session) -> int | None:
+    if args.iteration is not None and args.iteration > session.last_iteration:
+        raise UsageError(f"--iteration: {args.iteration} is outside 0..{session.last_iteration}")
+    return args.iteration
+
+
+def sample_settings(args: argparse.Namespace, lesson: Lesson):
+    """--sample, --temperature, --seed and --prime over the lesson's own sample settings."""
+    from dataclasses import replace
+
+    from stepper.passes.sample import SampleSettings
+
+    s = lesson.sample
+    settings = SampleSettings(s.length, s.temperature, s.seed, s.prime)
+    prime = None
+    if args.prime is not None:
+        try:
+            prime = parse_sequence(args.prime, lesson, 1)
+        except UsageError as exc:
+            raise UsageError(str(exc).replace("--sequence", "--prime")) from None
+    return replace(
+        settings,
+        length=settings.length if args.sample is None else args.sample,
+        temperature=settings.temperature if args.temperature is None else args.temperature,
+        seed=settings.seed if args.seed is None else args.seed,
+        prime=settings.prime if prime is None else prime,
+    )
 
 
 def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
@@ -219,10 +331,12 @@ def _narration_json(args: argparse.Namespace, lesson: Lesson) -> str:
     session, _ = _trace_for(args, lesson)
     sequence = parse_sequence(args.sequence, lesson) if args.sequence else lesson.playback
     names = [_checkpoint_name(args, session)] if args.checkpoint else session.checkpoint_names
+    edits = parse_edits(args.edit, lesson)
     places = []
     for name in names:
         iteration = session.result.checkpoint(name).iteration
-        places += narration_places(lesson, session.trace(name, sequence), name, iteration)
+        trace = session.trace(name, sequence, edits=edits)
+        places += narration_places(lesson, trace, name, iteration)
     return json.dumps(places, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -261,6 +375,16 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(str(exc)) from None
     if args.step is not None and args.step < 1:
         raise UsageError(f"--step: {args.step}; steps count from 1, as the status bar's 'step k of n' does")
+    if args.sample is not None and not 1 <= args.sample <= MAX_SAMPLE:
+        raise UsageError(f"--sample: {args.sample}; give from 1 to {MAX_SAMPLE} symbols")
+    if args.temperature is not None and not 0 <= args.temperature <= 5:
+        raise UsageError(f"--temperature: {args.temperature}; give 0 (greedy) to 5")
+    if args.seed is not None and not 0 <= args.seed < 2**32:
+        raise UsageError(f"--seed: {args.seed}; give a whole number from 0")
+    if args.iteration is not None and args.iteration < 0:
+        raise UsageError(f"--iteration: {args.iteration}; iterations count from 0")
+    if args.iteration is not None and args.weights is not None:
+        raise UsageError("--iteration: replays the lesson's own training; leave out --weights")
     if args.zoom is not None and not ZOOM_PERCENT[0] <= args.zoom <= ZOOM_PERCENT[1]:
         raise UsageError(f"--zoom: {args.zoom} is outside {ZOOM_PERCENT[0]}..{ZOOM_PERCENT[1]} (percent)")
     if args.every is not None and args.every < 1:
@@ -275,7 +399,15 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(
                 f"--screenshot: {args.screenshot} has {named}; name the file .png, .jpg, .bmp or .tga{gif}"
             )
-    files = ("export_trace", "export_narration", "export_weights", "screenshot", "export_scene", "export_gif")
+    files = (
+        "save_lesson",
+        "export_trace",
+        "export_narration",
+        "export_weights",
+        "screenshot",
+        "export_scene",
+        "export_gif",
+    )
     out = getattr(args, action) if action in files else None
     if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
         raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
@@ -286,8 +418,23 @@ def validate(args: argparse.Namespace) -> str:
             raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")
     if action == "check" and args.lesson:
         raise UsageError(f"--check: give the lesson files after --check ({args.lesson} came before it)")
+    _validate_text(args, action)
+    for text in args.edit or ():  # the form now; the weights it names once the lesson is read
+        try:
+            read_edit(text)
+        except EditError as exc:
+            raise UsageError(f"--edit: {exc}") from None
+    if args.keys is not None:
+        from stepper.keys import KeysError, parse_keys
+
+        try:
+            parse_keys(args.keys)
+        except KeysError as exc:
+            raise UsageError(f"--keys: {exc}") from None
+    if out and args.text and _same_file(out, args.text):
+        raise UsageError(f"{ACTIONS[action][0]}: {out} is the file being read; write to another name")
     reads = WINDOW_READS if action == "window" else ACTIONS[action][1]
-    if action == "window" and not args.lesson:
+    if action == "window" and not args.lesson and args.text is None:
         reads = ("size",)
     for name, flag in OPTION_FLAGS.items():
         given = getattr(args, name) not in (None, False)
@@ -311,6 +458,44 @@ def validate(args: argparse.Namespace) -> str:
     return action
 
 
+def _validate_text(args: argparse.Namespace, action: str) -> None:
+    """--text stands in for a lesson; its settings and --save-lesson need it."""
+    from stepper.lesson.text import settings_problem
+
+    if args.text is None:
+        given = [flag for name, flag in TEXT_FLAGS.items() if getattr(args, name) is not None]
+        if action == "save_lesson" or given:
+            flag = given[0] if given else "--save-lesson"
+            raise UsageError(f"{flag}: only with --text, which makes the lesson")
+        return
+    if args.lesson:
+        raise UsageError(f"--text: makes its own lesson; give either {args.lesson} or --text, not both")
+    if action == "check":
+        raise UsageError("--text: --check reads lesson files; write one with --save-lesson first")
+    if not args.text.strip():
+        raise UsageError("--text: empty; give some text, or a .txt file")
+    settings = _text_settings(args)
+    problem = settings_problem(settings.cell, settings.hidden_size, settings.iterations)
+    if problem:
+        raise UsageError(problem)
+
+
+def _text_settings(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from stepper.lesson.text import TextSettings
+
+    changed = {"cell": args.cell, "hidden_size": args.hidden, "iterations": args.iterations}
+    return replace(TextSettings(), **{k: v for k, v in changed.items() if v is not None})
+
+
+def _text_lesson(args: argparse.Namespace) -> tuple[Lesson, str]:
+    """The lesson --text makes (with --cell, --hidden, --iterations), and its file's text."""
+    from stepper.lesson.text import text_lesson
+
+    return text_lesson(args.text, _text_settings(args))
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -327,7 +512,13 @@ def run(args: argparse.Namespace) -> int:
         from stepper.lesson.check import check_lessons
 
         return check_lessons([str(lesson_path(p)) for p in args.check] or [str(p) for p in builtin_lessons()])
-    lesson = load_lesson(args.lesson) if args.lesson else None
+    if args.text is not None:
+        lesson, yaml_text = _text_lesson(args)
+        if action == "save_lesson":
+            print(f"wrote {one_line(str(atomic_write_text(args.save_lesson, yaml_text, args.overwrite)))}")
+            return 0
+    else:
+        lesson = load_lesson(args.lesson) if args.lesson else None
     if action != "window" and lesson is None:
         raise UsageError("give a lesson file before the export options")
     known = () if lesson is None else (*lesson.checkpoint_names, RESERVED_CHECKPOINT)
@@ -336,11 +527,28 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--checkpoint: no checkpoint {args.checkpoint!r}; this lesson has {names}")
     if lesson is not None and args.sequence is not None:
         parse_sequence(args.sequence, lesson)  # before any training
+    if lesson is not None:
+        parse_edits(args.edit, lesson)
+    if lesson is not None and args.iteration is not None and args.iteration >= lesson.training.iterations:
+        last = lesson.training.iterations - 1  # an iteration K makes the weights of K + 1
+        raise UsageError(f"--iteration: {args.iteration} is outside 0..{last}")
+    if lesson is not None and args.prime is not None:
+        sample_settings(args, lesson)  # a bad --prime, before any training
     if action == "export_trace":
         from stepper.export import trace_json_text
 
-        _, trace = _trace_for(args, lesson)
-        out = atomic_write_text(args.export_trace, trace_json_text(trace), args.overwrite)
+        if args.keys is not None and args.weights is not None:
+            raise UsageError("--keys: drives the lesson's own checkpoints; leave out --weights")
+        if args.keys is not None:
+            from stepper.headless import keyed_app
+
+            app = keyed_app(args, lesson, _start_at(args, lesson))
+            trace = app.trace_of(app.state)
+        else:
+            _, trace = _trace_for(args, lesson)
+        sampled = any(getattr(args, n) is not None for n in LOOP[1:])
+        text = trace_json_text(trace, sample=sampled)
+        out = atomic_write_text(args.export_trace, text, args.overwrite)
         print(f"wrote {one_line(str(out))}")
         return 0
     if action == "export_narration":
@@ -350,8 +558,14 @@ def run(args: argparse.Namespace) -> int:
     if action == "export_weights":
         from stepper.session import Session
 
-        session = Session.open(lesson)
-        params = session.params(_checkpoint_name(args, session))
+        if args.keys is not None:
+            from stepper.headless import keyed_app
+
+            app = keyed_app(args, lesson, _start_at(args, lesson))
+            params = edited(app.session.params(app.state.checkpoint), app.state.edits)
+        else:
+            session = Session.open(lesson)
+            params = edited(session.params(_checkpoint_name(args, session)), parse_edits(args.edit, lesson))
         print(f"wrote {one_line(str(save_weights(args.export_weights, params, args.overwrite)))}")
         return 0
     if action == "export_scene":
@@ -367,10 +581,12 @@ def run(args: argparse.Namespace) -> int:
 
     if lesson is None:
         return run_app(size=size)
-    return run_app(Path(args.lesson), size, _start_at(args, lesson))
+    return run_app(lesson.path, size, _start_at(args, lesson), lesson)
 
 
-def pass_length(lesson: Lesson, sequence: tuple[int, ...] | None, phase: str) -> int:
+def pass_length(
+    lesson: Lesson, sequence: tuple[int, ...] | None, phase: str, length: int = 0, temperature: float = 1.0
+) -> int:
     """How many steps a pass has: its shape depends on the cell and the length, not on the
     weights, so the untrained weights tell it without training."""
     from stepper.params import init_params
@@ -379,6 +595,11 @@ def pass_length(lesson: Lesson, sequence: tuple[int, ...] | None, phase: str) ->
     m = lesson.model
     params = init_params(m.cell, len(lesson.vocab), m.hidden_size, 0.0, 0)
     trace = record_sequence(params, lesson.vocab, lesson.playback if sequence is None else sequence)
+    if phase == UPDATE:  # a line per parameter group and optimizer line, whatever the numbers
+        t = lesson.training
+        return len(update_listing(t.optimizer, t.learning_rate, t.clip).ops) * len(params)
+    if phase == SAMPLE:
+        return length * len(sample_listing(m.cell, temperature).ops)
     return len(trace.phase_range(phase))
 
 
@@ -391,11 +612,16 @@ def _start_at(args: argparse.Namespace, lesson: Lesson):
     sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else None
     phase = args.phase or FORWARD
     step = args.step or 1
+    sample = sample_settings(args, lesson)
     if args.step is not None:
-        n = pass_length(lesson, sequence, phase)
+        n = pass_length(lesson, sequence, phase, sample.length, sample.temperature)
         if step > n:
             raise UsageError(f"--step: {step} is outside 1..{n} for the {phase} pass")
-    return StartAt(args.checkpoint, phase, step - 1, panels, sequence)
+    edits = parse_edits(args.edit, lesson)
+    checkpoint = args.checkpoint
+    if checkpoint is None and args.text is not None:  # your own text opens trained
+        checkpoint = lesson.checkpoint_names[-1]
+    return StartAt(checkpoint, phase, step - 1, panels, sequence, args.iteration, sample, edits)
 
 
 def _tolerant_output() -> None:

@@ -1,5 +1,9 @@
-"""Every user command and its keys, in ONE table: the app dispatches from it and the
-help overlay and status bar are drawn from it, so they can never disagree."""
+"""Every user command and its keys, in ONE table per mode: the app dispatches from it and
+the help overlay and status bar are drawn from it, so they can never disagree.
+
+A mode is what the keys mean right now: stepping (BINDINGS), typing into an entry
+(ENTRY_BINDINGS, where text arrives as TEXTINPUT and only editing keys are bound), or
+nudging a selected weight (WEIGHT_BINDINGS)."""
 
 from __future__ import annotations
 
@@ -17,10 +21,14 @@ class Command(Enum):
     PLAY = "play / pause"
     FASTER = "faster"
     SLOWER = "slower"
-    TOGGLE_PASS = "forward / backward pass"
+    NEXT_PASS = "cycle the passes"
     TOGGLE_TRAINED = "untrained / trained"
     PREV_CHECKPOINT = "previous checkpoint"
     NEXT_CHECKPOINT = "next checkpoint"
+    GO_TO_ITERATION = "go to iteration"
+    COOLER = "colder sampling"
+    HOTTER = "hotter sampling"
+    RESEED = "new sample seed"
     NUMBERS = "numbers in the code line"
     BIG_NUMBERS = "big numbers: this op alone"
     ANIMATE = "animations on / off"
@@ -46,6 +54,25 @@ class Command(Enum):
     WEIGHT_CHANGES = "weights changed since untrained"
     BACK = "close overlay / quit (asks)"
     SELECT = "choose"
+    TYPE_SEQUENCE = "type a sequence"
+    EDIT_WEIGHT = "type a weight's value"
+    UNDO = "undo a change"
+    RESTORE_WEIGHTS = "restore the weights"
+    TRAIN_LIVE = "train live / pause"
+    FRESH_WEIGHTS = "fresh random weights"
+    NEXT_OPTIMIZER = "next optimizer"
+    RATE_UP = "learning rate x2"
+    RATE_DOWN = "learning rate /2"
+    KEEP_LIVE = "keep as a checkpoint"
+    SAVE_WEIGHTS = "save weights (.npz)"
+    ENTRY_DELETE = "delete the last character"
+    ENTRY_ACCEPT = "accept"
+    ENTRY_CANCEL = "cancel"
+    NUDGE_UP = "weight +0.1"
+    NUDGE_DOWN = "weight -0.1"
+    NUDGE_UP_LARGE = "weight +1"
+    NUDGE_DOWN_LARGE = "weight -1"
+    WEIGHT_DONE = "done with it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +93,25 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.PLAY, ("space",), "Space", "Step"),
     Binding(Command.FASTER, ("+",), "+", "Step"),
     Binding(Command.SLOWER, ("-",), "-", "Step"),
-    Binding(Command.TOGGLE_PASS, ("b",), "B", "Model"),
+    Binding(Command.NEXT_PASS, ("b",), "B", "Model"),
     Binding(Command.TOGGLE_TRAINED, ("t",), "T", "Model"),
     Binding(Command.PREV_CHECKPOINT, ("[",), "[", "Model"),
     Binding(Command.NEXT_CHECKPOINT, ("]",), "]", "Model"),
+    Binding(Command.GO_TO_ITERATION, ("k",), "K", "Model"),
+    Binding(Command.COOLER, (",",), ",", "Model"),
+    Binding(Command.HOTTER, (".",), ".", "Model"),
+    Binding(Command.RESEED, ("x",), "X", "Model"),
+    Binding(Command.TYPE_SEQUENCE, ("e",), "E", "Change"),
+    Binding(Command.EDIT_WEIGHT, ("=",), "=", "Change"),
+    Binding(Command.UNDO, ("ctrl+z",), "Ctrl Z", "Change"),
+    Binding(Command.RESTORE_WEIGHTS, ("ctrl+r",), "Ctrl R", "Change"),
+    Binding(Command.TRAIN_LIVE, ("f5",), "F5", "Change"),
+    Binding(Command.FRESH_WEIGHTS, ("f6",), "F6", "Change"),
+    Binding(Command.NEXT_OPTIMIZER, ("f7",), "F7", "Change"),
+    Binding(Command.RATE_UP, ("f8",), "F8", "Change"),
+    Binding(Command.RATE_DOWN, ("f9",), "F9", "Change"),
+    Binding(Command.KEEP_LIVE, ("ctrl+k",), "Ctrl K", "Change"),
+    Binding(Command.SAVE_WEIGHTS, ("ctrl+s",), "Ctrl S", "Change"),
     Binding(Command.NUMBERS, ("n",), "N", "Show"),
     Binding(Command.BIG_NUMBERS, ("z",), "Z", "Show"),
     Binding(Command.ANIMATE, ("a",), "A", "Show"),
@@ -101,9 +143,33 @@ BINDINGS: tuple[Binding, ...] = (
 QUIT_QUESTION = "press Esc again to quit"
 
 #: The three keys the status bar always shows.
-STATUS_HINTS = (Command.NEXT_OP, Command.TOGGLE_PASS, Command.HELP)
+STATUS_HINTS = (Command.NEXT_OP, Command.NEXT_PASS, Command.HELP)
 
-KEYMAP: dict[str, Command] = {key: b.command for b in BINDINGS for key in b.keys}
+#: Typing into an entry (the iteration number): text comes as TEXTINPUT, these keys edit.
+ENTRY_BINDINGS: tuple[Binding, ...] = (
+    Binding(Command.ENTRY_DELETE, ("backspace",), "Backspace", "Entry"),
+    Binding(Command.ENTRY_ACCEPT, ("return",), "Enter", "Entry"),
+    Binding(Command.ENTRY_CANCEL, ("escape",), "Esc", "Entry"),
+)
+
+#: A weight cell selected (clicked): the arrows and the wheel nudge it.
+WEIGHT_BINDINGS: tuple[Binding, ...] = (
+    Binding(Command.NUDGE_UP, ("up",), "↑", "Weight"),
+    Binding(Command.NUDGE_DOWN, ("down",), "↓", "Weight"),
+    Binding(Command.NUDGE_UP_LARGE, ("page up",), "PgUp", "Weight"),
+    Binding(Command.NUDGE_DOWN_LARGE, ("page down",), "PgDn", "Weight"),
+    Binding(Command.EDIT_WEIGHT, ("=", "return"), "=  Enter", "Weight"),
+    Binding(Command.UNDO, ("ctrl+z",), "Ctrl Z", "Weight"),
+    Binding(Command.RESTORE_WEIGHTS, ("ctrl+r",), "Ctrl R", "Weight"),
+    Binding(Command.WEIGHT_DONE, ("escape",), "Esc", "Weight"),
+)
+
+#: Each mode's one table; ViewState.mode names the one in force.
+MODES: dict[str, tuple[Binding, ...]] = {"step": BINDINGS, "entry": ENTRY_BINDINGS, "weight": WEIGHT_BINDINGS}
+KEYMAPS: dict[str, dict[str, Command]] = {
+    mode: {key: b.command for b in table for key in b.keys} for mode, table in MODES.items()
+}
+KEYMAP = KEYMAPS["step"]
 
 
 #: Panel toggles, by the panel names lessons and --panels use.
@@ -120,7 +186,7 @@ PANEL_COMMANDS: dict[Command, str] = {
 
 
 def binding(command: Command) -> Binding:
-    for b in BINDINGS:
+    for b in (b for table in MODES.values() for b in table):
         if b.command is command:
             return b
     raise KeyError(command)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from stepper.cells import CELLS
 from stepper.trace import Trace
 from stepper.weights import torch_arrays
 
@@ -23,9 +24,49 @@ def _list(values: np.ndarray) -> Any:
     return [_list(v) for v in values]
 
 
-def trace_json(trace: Trace) -> dict[str, Any]:
+def trace_json(trace: Trace, sample: bool = False) -> dict[str, Any]:
+    """The trace; a replayed iteration adds "chunk" and "update", `sample` adds "sample"."""
+    out = _sequence_json(trace)
+    if trace.chunk is not None and trace.update is not None:
+        h0 = dict(zip(("h", "c"), trace.chunk.h0, strict=False))
+        out["chunk"] = {
+            "iteration": trace.chunk.iteration,
+            "inputs": list(trace.inputs),
+            "targets": list(trace.targets),
+            "h0": {k: _list(v) for k, v in h0.items()},
+        }
+        u = trace.update
+        out["update"] = {
+            "optimizer": u.optimizer,
+            "step": u.step_number,
+            "before": _named(u.before),
+            "after": _named(u.after),
+            "state": {name: _named(p) for name, p in u.state_before.items()},
+            "loss_before": _num(u.loss_before),
+            "loss_after": _num(u.loss_after),
+        }
+    if sample and trace.sample is not None:
+        s = trace.sample
+        out["sample"] = {
+            "prime": [trace.vocab[i] for i in s.prime],
+            "temperature": s.temperature,
+            "seed": s.seed,
+            "symbols": [trace.vocab[i] for i in s.symbols],
+            "u": [_num(u) for u in s.u],
+            "p": _list(s.p),
+        }
+    return out
+
+
+def _named(params) -> dict[str, Any]:
+    """Arrays under the .npz keys --export-weights writes (torch's names)."""
+    return {k: _list(v) for k, v in torch_arrays(params).items()}
+
+
+def _sequence_json(trace: Trace) -> dict[str, Any]:
     s = trace.summary
-    gates = {"gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o")}.get(trace.cell, ())
+    cell = CELLS[trace.cell]
+    gates = cell.gates
     steps = []
     for t in range(trace.length):
         step: dict[str, Any] = {
@@ -40,7 +81,7 @@ def trace_json(trace: Trace) -> dict[str, Any]:
         }
         if gates:
             step["gates"] = {g: _list(s[g][t]) for g in gates}
-        if trace.cell == "lstm":
+        if "c" in cell.state:
             step["c"] = _list(s["c"][t])
         steps.append(step)
     grads = torch_arrays(trace.grads)
@@ -58,5 +99,5 @@ def trace_json(trace: Trace) -> dict[str, Any]:
     }
 
 
-def trace_json_text(trace: Trace) -> str:
-    return json.dumps(trace_json(trace), indent=1, allow_nan=False) + "\n"
+def trace_json_text(trace: Trace, sample: bool = False) -> str:
+    return json.dumps(trace_json(trace, sample), indent=1, allow_nan=False) + "\n"

@@ -83,6 +83,36 @@ def export_images(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) -
     return 0
 
 
+def replay_keys(app, text: str) -> None:
+    """--keys into the app, as the events a keyboard and mouse send."""
+    from stepper.keys import KeysError, parse_keys, replay
+
+    try:
+        replay(app, parse_keys(text))
+    except KeysError as exc:
+        raise ExportError(f"--keys: {exc}") from None
+    if app.state is not None and app.state.mode == "entry":  # what was typed was never accepted
+        why = f" ({app.state.message})" if app.state.message else ""
+        kind = app.state.entry_kind
+        raise ExportError(f"--keys: ends with the {kind} entry still open{why}; end it with return")
+
+
+def keyed_app(args: argparse.Namespace, lesson: Lesson, start_at: StartAt):
+    """A headless app at --checkpoint etc. with --keys replayed: what --export-trace and
+    --export-weights read when keys changed the sequence, the weights or trained live."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from stepper.app import App
+    from stepper.files import OutputError
+
+    wanted = start_at.checkpoint or lesson.checkpoint_names[-1]
+    app = App(lesson.path, headless=True, start_at=replace(start_at, checkpoint=wanted), lesson=lesson)
+    if app.state is None or app.session is None:
+        raise OutputError(app.message or "the lesson could not open")
+    refuse_unreached(app.session, wanted)
+    replay_keys(app, args.keys)
+    return app
+
+
 def write_frames(app, first, trace, phase: str, ops: list[int], folder: Path, overwrite: bool) -> int:
     """Draw and save the frames, then remove the old frames this export did not replace. The
     folder is checked again here, under the lock: another export may have filled it while
@@ -208,11 +238,14 @@ def _opened(args: argparse.Namespace, lesson: Lesson, start_at: StartAt):
 
     wanted = start_at.checkpoint or lesson.checkpoint_names[-1]
     start_at = replace(start_at, checkpoint=wanted)
-    app = App(Path(args.lesson), size=parse_size(args.size or DEFAULT_SIZE), headless=True, start_at=start_at)
+    size = parse_size(args.size or DEFAULT_SIZE)
+    app = App(lesson.path, size=size, headless=True, start_at=start_at, lesson=lesson)
     if app.state is None or app.session is None:
         raise OutputError(app.message or "the lesson could not open")
     refuse_unreached(app.session, wanted)
     app.theme = app.theme.zoomed((args.zoom or 100) / 100)
+    if getattr(args, "keys", None):
+        replay_keys(app, args.keys)
     base = replace(app.state, animate=False, zoom=app.theme.zoom).exported()
     return app, base, app.trace_of(base)
 
@@ -229,7 +262,7 @@ def export_scene(args: argparse.Namespace, lesson: Lesson, start_at: StartAt) ->
     app.set_state(base)
     scene = app.build()
     place = {
-        "lesson": str(args.lesson),
+        "lesson": str(args.lesson or lesson.path),
         "checkpoint": base.checkpoint,
         "pass": base.cursor.phase,
         "step": position(base.cursor, trace)[0],

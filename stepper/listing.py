@@ -18,6 +18,14 @@ import numpy as np
 
 from stepper.numerics import log_softmax, one_hot, sigmoid, softmax
 
+
+def first_index(mask: np.ndarray) -> int:
+    """The first index where `mask` holds (the last one if none does: cumsum(p) may end a
+    hair under 1 and u above it)."""
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if hits.size else int(np.size(mask) - 1)
+
+
 #: The functions a listing may call; the names are what students read.
 FUNCTIONS: Mapping[str, object] = {
     "one_hot": one_hot,
@@ -27,9 +35,17 @@ FUNCTIONS: Mapping[str, object] = {
     "tanh": np.tanh,
     "outer": np.outer,
     "zeros": np.zeros,
+    "clip": np.clip,
+    "sqrt": np.sqrt,
+    "cumsum": np.cumsum,
+    "argmax": lambda values: int(np.argmax(values)),
+    "first_index": first_index,
 }
-#: Names a line may read that are bookkeeping, not operands worth outlining.
-CONTEXT_NAMES = frozenset({"inputs", "targets", "t", "T", "V", "H"})
+#: Names a line may read that are bookkeeping, not operands worth outlining: the loop's
+#: own, the optimizer's settings, the sampler's temperature and its draw.
+CONTEXT_NAMES = frozenset(
+    {"inputs", "targets", "t", "T", "V", "H", "lr", "b1", "b2", "steps", "temperature", "uniform"}
+)
 LOOP_INDENT = "    "
 
 
@@ -110,7 +126,10 @@ def run_line(line: CodeLine, env: dict[str, object]) -> np.ndarray:
     """Execute one op line in `env` (which it updates) and return its result, read-only."""
     assert line.code is not None and line.op is not None
     exec(line.code, env)
-    value = np.array(env[line.op], dtype=np.float64)
+    result = env[line.op]
+    # An index (a drawn symbol) stays an integer so it can index; everything else is float.
+    integer = isinstance(result, (int, np.integer)) and not isinstance(result, bool)
+    value = np.array(result, dtype=np.int64 if integer else np.float64)
     value.setflags(write=False)
     env[line.op] = value
     return value

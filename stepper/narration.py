@@ -26,7 +26,7 @@ import numpy as np
 from stepper.cells import CELLS
 from stepper.lesson.guards import check_guard, timesteps
 from stepper.params import layout
-from stepper.trace import FORWARD, PHASES, Trace
+from stepper.trace import BACKWARD, FORWARD, SAMPLE, UPDATE, Trace
 
 if TYPE_CHECKING:
     from stepper.lesson.model import Caption, Lesson
@@ -47,7 +47,12 @@ MAX_SHOWN_CHARS = 6000
 
 #: Names every caption may use besides the code's own variables, with their kind.
 EXTRAS: Mapping[str, type] = {
-    "t": int,  # the timestep
+    "t": int,  # the timestep (update pass: the parameter group; sample pass: the symbol written)
+    "group": str,  # update pass: the parameter being updated
+    "loss_before": float,  # update pass: this sequence's loss with the weights before the step
+    "loss_after": float,  # ... and after it
+    "written": str,  # sample pass: the prime and the symbols written so far
+    "temperature": float,  # sample pass
     "input": str,  # the input symbol s_t
     "target": str,  # the symbol to predict, s_(t+1)
     "guess": str,  # the most likely next symbol (once p is computed)
@@ -176,7 +181,7 @@ def value_shapes(cell: str, vocab_size: int, hidden_size: int) -> Mapping[str, t
 @lru_cache(maxsize=256)
 def names_at(cell: str, phase: str | None, op: str | None) -> frozenset[str] | None:
     """Names that hold a value at every cursor matching (phase, op); None if that varies."""
-    if phase is None:
+    if phase not in (FORWARD, BACKWARD):  # update and sample: their own names, checked when shown
         return None
     spec = CELLS[cell]
     forward = [line.op for line in spec.forward.ops]
@@ -264,6 +269,8 @@ def caption_values(trace: Trace, index: int, checkpoint: str, iteration: int) ->
     env = trace.env(index)
     values: dict[str, object] = {name: np.asarray(v) for name, v in env.items()}
     t = step.t
+    if step.phase in (UPDATE, SAMPLE):
+        return values | _own_pass_values(trace, step.phase, t, env, checkpoint, iteration)
     values.update(
         t=t,
         input=trace.vocab[trace.inputs[t]],
@@ -279,6 +286,22 @@ def caption_values(trace: Trace, index: int, checkpoint: str, iteration: int) ->
         values["loss"] = float(env["loss_t"])
     if "dh" in env:
         values["dh_norm"] = float(np.linalg.norm(env["dh"]))
+    return values
+
+
+def _own_pass_values(
+    trace: Trace, phase: str, t: int, env: Mapping[str, object], checkpoint: str, iteration: int
+) -> dict[str, object]:
+    values: dict[str, object] = {"t": t, "checkpoint": checkpoint, "iteration": iteration}
+    if phase == UPDATE and trace.update is not None:
+        values["group"] = tuple(trace.params)[t]
+        values["loss_before"] = trace.update.loss_before
+        values["loss_after"] = trace.update.loss_after
+    if phase == SAMPLE and trace.sample is not None:
+        sample = trace.sample
+        written = (*sample.prime, *sample.symbols[: t + (1 if "s" in env else 0)])
+        values["written"] = "".join(trace.vocab[s] for s in written)
+        values["temperature"] = sample.temperature
     return values
 
 
@@ -354,10 +377,12 @@ def captions_at(
     """
     steps = len(lesson.playback) - 1 if steps is None else steps
     here = {"checkpoint": checkpoint, "phase": phase, "op": op}
+    own_pass = phase in (UPDATE, SAMPLE)  # captions about a sequence say nothing here
     matching = [
         c
         for c in lesson.captions
         if all(getattr(c, k) in (None, v) for k, v in here.items())
+        and (not own_pass or c.phase == phase)
         and (c.t is None or (t is not None and t in timesteps(c.t, steps)))
     ]
     return tuple(sorted(matching, key=lambda c: -sum(getattr(c, k) is not None for k in (*here, "t"))))
@@ -403,10 +428,10 @@ def narration_at(
 def narration_places(
     lesson: Lesson, trace: Trace, checkpoint: str | None, iteration: int
 ) -> list[dict[str, object]]:
-    """Every place of both passes with the narration shown there (None where no caption
+    """Every place of every pass with the narration shown there (None where no caption
     shows and the bar falls back to the line's comment): what --export-narration writes."""
     places: list[dict[str, object]] = []
-    for phase in PHASES:
+    for phase in trace.pass_names:
         span = trace.phase_range(phase)
         for index in span:
             step = trace.steps[index]

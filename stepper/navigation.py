@@ -10,7 +10,7 @@ from stepper.trace import BACKWARD, FORWARD, Trace
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
-    phase: str  # FORWARD or BACKWARD
+    phase: str  # the pass's name (stepper.trace.PHASES)
     index: int  # into trace.steps; always inside the phase's range
 
 
@@ -40,7 +40,6 @@ def move(cursor: Cursor, trace: Trace, command: Command) -> Cursor:
     span = trace.phase_range(cursor.phase)
     if not len(span):
         return cursor
-    step = trace.steps[cursor.index]
     if command is Command.NEXT_OP:
         return _clamp(trace, cursor.phase, cursor.index + 1)
     if command is Command.PREV_OP:
@@ -52,8 +51,8 @@ def move(cursor: Cursor, trace: Trace, command: Command) -> Cursor:
     if command in (Command.NEXT_T, Command.PREV_T):
         block = trace.block_of(cursor.index)
         block += 1 if command is Command.NEXT_T else -1
-        first_block = 0 if cursor.phase == FORWARD else trace.length
-        last_block = first_block + trace.length - 1
+        blocks = trace.pass_of(cursor.phase).blocks
+        first_block, last_block = blocks.start, blocks.stop - 1
         if not first_block <= block <= last_block:
             return (
                 cursor
@@ -61,10 +60,20 @@ def move(cursor: Cursor, trace: Trace, command: Command) -> Cursor:
                 else Cursor(cursor.phase, trace.block_range(first_block).start)
             )
         return Cursor(cursor.phase, trace.block_range(block).start)
-    if command is Command.TOGGLE_PASS:
-        other = BACKWARD if cursor.phase == FORWARD else FORWARD
-        return Cursor(other, trace.timestep_range(other, step.t).start)
+    if command is Command.NEXT_PASS:
+        return next_pass(cursor, trace)
     return cursor
+
+
+def next_pass(cursor: Cursor, trace: Trace) -> Cursor:
+    """B: the next pass in the trace's order, round to the first; between forward and
+    backward at the same timestep, else at the pass's start."""
+    names = trace.pass_names
+    other = names[(names.index(cursor.phase) + 1) % len(names)] if cursor.phase in names else names[0]
+    t = trace.steps[cursor.index].t
+    same_t = {cursor.phase, other} <= {FORWARD, BACKWARD}
+    span = trace.timestep_range(other, t) if same_t else trace.phase_range(other)
+    return Cursor(other, span.start)
 
 
 def same_place(cursor: Cursor, old: Trace, new: Trace) -> Cursor:
@@ -79,7 +88,9 @@ def corresponding(cursor: Cursor, trace: Trace, other: Trace) -> Cursor:
     """The partner cursor in a side-by-side view: same pass and timestep, the op of the same
     name if the other cell has one (x, h, y, p...), else the same share of the timestep."""
     t = trace.steps[cursor.index].t
-    if t >= other.length:
+    if cursor.phase not in other.pass_names:
+        return start(other)
+    if t >= len(other.pass_of(cursor.phase).blocks):
         return start(other, cursor.phase)
     mine = trace.timestep_range(cursor.phase, t)
     theirs = other.timestep_range(cursor.phase, t)

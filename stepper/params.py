@@ -16,7 +16,6 @@ import numpy as np
 
 CELL_NAMES = ("rnn", "gru", "lstm")
 GATES = {"rnn": (), "gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o")}
-STATE_NAMES = {"rnn": ("h",), "gru": ("h",), "lstm": ("h", "c")}
 
 
 @lru_cache(maxsize=64)

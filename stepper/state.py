@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from stepper.edits import Edit
 from stepper.navigation import Cursor
+from stepper.passes.sample import SampleSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,15 @@ class ViewState:
     weight_changes: bool = False  # W: colour each weight by its change since the first checkpoint
     selection: int = 0  # highlighted row of the lesson list
     notes_scroll: int = 0  # first line of the teacher notes shown
+    iteration: int | None = None  # a training iteration replayed on its own chunk (K), or None
+    sample: SampleSettings | None = None  # how the sample pass writes; None: the lesson's own
+    mode: str = "step"  # whose key table is in force: "step", "entry", "weight" (commands.MODES)
+    entry_kind: str = ""  # what the open entry is for (stepper.entries.ENTRIES)
+    entry: str = ""  # what has been typed into it
+    edits: tuple[Edit, ...] = ()  # the student's changes to the checkpoint's weights
+    selected: tuple[str, tuple[int, ...]] | None = None  # the weight cell the arrows and wheel nudge
+    training: bool = False  # training live (F5): a slice of iterations every frame
+    undo: tuple = ()  # (sequence, edits) before each change, oldest first (Ctrl+Z)
 
     def exported(self) -> ViewState:
         """What a saved image (S, G, --screenshot, frames) shows: the settled frame, without

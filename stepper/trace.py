@@ -1,9 +1,15 @@
-"""Recorded values: every op of every timestep, forward then backward. No computation here."""
+"""Recorded values: every op of every block of every pass, in order. No computation here.
+
+A trace is an ordered list of passes (forward, backward, update, sample); each pass is a
+listing and a run of blocks (a timestep, a parameter group, a written symbol), and a
+block is the listing's loop body run once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
@@ -13,7 +19,9 @@ from stepper.params import Params
 
 FORWARD = "forward"
 BACKWARD = "backward"
-PHASES = (FORWARD, BACKWARD)
+UPDATE = "update"
+SAMPLE = "sample"
+PHASES = (FORWARD, BACKWARD, UPDATE, SAMPLE)  # the order B cycles through
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +29,8 @@ class Step:
     """One executed line: what it read, what it wrote, where it sits in the code."""
 
     index: int  # position in Trace.steps
-    phase: str  # FORWARD or BACKWARD
-    t: int  # timestep
+    phase: str  # the pass's name: FORWARD, BACKWARD, UPDATE or SAMPLE
+    t: int  # the block within the pass: timestep, parameter group, written symbol
     op: str  # the variable the line writes; narration names ops by it
     line: int  # line number in the phase's listing
     inputs: tuple[tuple[str, np.ndarray], ...]
@@ -30,9 +38,54 @@ class Step:
     note: str  # the line's comment
 
 
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One pass of a trace: its listing and the blocks (indices into Trace.bases) it ran."""
+
+    name: str
+    title: str  # the code panel's heading: "forward", "backward (BPTT)", "update", "sample"
+    listing: Listing
+    blocks: range
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """What the update pass did, for the views and exports: per parameter name."""
+
+    optimizer: str
+    before: Params
+    grad: Params  # the gradient the update pass starts from
+    after: Params
+    state_before: Mapping[str, Params]  # optimizer state ("mem", "m", "v") before the step
+    state_after: Mapping[str, Params]
+    step_number: int  # n: this is the optimizer's n-th step
+    loss_before: float  # this sequence's summed loss with the weights before, and after
+    loss_after: float
+
+
+@dataclass(frozen=True)
+class SampleRecord:
+    """What the sample pass wrote."""
+
+    prime: tuple[int, ...]
+    temperature: float  # 0: greedy
+    seed: int
+    symbols: tuple[int, ...]
+    u: tuple[float, ...]  # the uniform draws (empty when greedy)
+    p: np.ndarray  # (N, V): the distribution each symbol was drawn from
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Where a trace came from when it replays a training iteration."""
+
+    iteration: int
+    h0: tuple[np.ndarray, ...]  # the state the trainer carried in (h, and c for an LSTM)
+
+
 @dataclass(frozen=True, eq=False)
 class Trace:
-    """A complete forward+backward pass of one sequence through one set of weights.
+    """Every pass of one sequence through one set of weights.
 
     Stepping only moves an index into `steps`; `env(index)` gives every value
     the code has defined at that point, so a view never recomputes anything.
@@ -45,13 +98,15 @@ class Trace:
     inputs: tuple[int, ...]
     targets: tuple[int, ...]
     steps: tuple[Step, ...]
-    forward_code: Listing
-    backward_code: Listing
-    bases: tuple[Mapping[str, np.ndarray], ...]  # env before each (phase, t) block
+    passes: tuple[Pass, ...]
+    bases: tuple[Mapping[str, np.ndarray], ...]  # env before each block
     block_starts: tuple[int, ...]  # first step index of each block, same order as bases
     summary: Mapping[str, np.ndarray]  # per-timestep arrays: h, c, y, p, loss, dh, gates...
     grads: Params
     loss: float
+    update: UpdateRecord | None = None
+    sample: SampleRecord | None = None
+    chunk: Chunk | None = None
 
     @property
     def length(self) -> int:
@@ -62,12 +117,32 @@ class Trace:
     def hidden_size(self) -> int:
         return self.params.hidden_size
 
+    @property
+    def pass_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.passes)
+
+    def pass_of(self, phase: str) -> Pass:
+        for p in self.passes:
+            if p.name == phase:
+                return p
+        raise KeyError(f"this trace has no {phase} pass")
+
     def listing(self, phase: str) -> Listing:
-        return self.forward_code if phase == FORWARD else self.backward_code
+        return self.pass_of(phase).listing
+
+    @property
+    def forward_code(self) -> Listing:
+        return self.listing(FORWARD)
+
+    @property
+    def backward_code(self) -> Listing:
+        return self.listing(BACKWARD)
 
     def phase_range(self, phase: str) -> range:
-        n_fwd = self.block_starts[self.length] if self.length else 0
-        return range(0, n_fwd) if phase == FORWARD else range(n_fwd, len(self.steps))
+        blocks = self.pass_of(phase).blocks
+        if not len(blocks):
+            return range(len(self.steps), len(self.steps))
+        return range(self.block_starts[blocks.start], self.block_range(blocks[-1]).stop)
 
     def block_of(self, index: int) -> int:
         """Which (phase, t) block a step index falls in."""
@@ -79,9 +154,23 @@ class Trace:
         return range(starts[block], end)
 
     def timestep_range(self, phase: str, t: int) -> range:
-        """Step indices of timestep t in `phase` (the backward pass runs t = T-1 .. 0)."""
-        block = t if phase == FORWARD else 2 * self.length - 1 - t
+        """Step indices of block t in `phase` (the backward pass runs t = T-1 .. 0); a t the
+        pass does not have gives its first block."""
+        block = self._blocks_by_t.get((phase, t))
+        if block is None:
+            blocks = self.pass_of(phase).blocks
+            return self.block_range(blocks.start) if len(blocks) else range(0)
         return self.block_range(block)
+
+    @cached_property
+    def _blocks_by_t(self) -> dict[tuple[str, int], int]:
+        found = {}
+        for p in self.passes:
+            for block in p.blocks:
+                start = self.block_starts[block]
+                if start < len(self.steps):
+                    found.setdefault((p.name, self.steps[start].t), block)
+        return found
 
     def env(self, index: int) -> dict[str, np.ndarray]:
         """Every value defined once step `index` has run; later values are absent."""

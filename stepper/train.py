@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stepper.cells import CELLS
-from stepper.optim import Optimizer
+from stepper.optim import Optimizer, OptimizerState
 from stepper.params import Params, init_params
 
 
@@ -46,11 +46,23 @@ class Divergence:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """Everything the trainer carries into an iteration: replaying from here is exact."""
+
+    iteration: int
+    flat: np.ndarray = field(repr=False)  # the weights (read-only)
+    optimizer: OptimizerState = field(repr=False)
+    state: tuple[np.ndarray, ...] = field(repr=False)  # hidden state carried in
+    pointer: int
+
+
+@dataclass(frozen=True)
 class TrainResult:
     checkpoints: tuple[Checkpoint, ...]
     loss_history: np.ndarray = field(repr=False)  # mean loss per symbol, one per iteration
     divergence: Divergence | None
     seconds: float
+    snapshots: tuple[Snapshot, ...] = field(default=(), repr=False)  # see snapshot_every
 
     def checkpoint(self, name: str) -> Checkpoint:
         for c in self.checkpoints:
@@ -75,6 +87,26 @@ def training_stream(data: Sequence[int], seq_length: int) -> np.ndarray:
 
 #: Iterations between progress reports: a window trains in slices and stays responsive.
 SLICE = 16
+
+
+def snapshot_every(iterations: int) -> int:
+    """Iterations between stored snapshots: seventeen at most per lesson (memory stays a
+    few copies of the weights), and on a small lesson so close that replaying to any
+    iteration (stepper/replay.py) is a matter of milliseconds."""
+    return max(16, math.ceil(iterations / 16))
+
+
+def next_chunk(
+    stream: np.ndarray,
+    pointer: int,
+    seq: int,
+    state: tuple[np.ndarray, ...],
+    zero_state: tuple[np.ndarray, ...],
+) -> tuple[int, tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """(pointer, carried state, inputs, targets) of the chunk an iteration trains on."""
+    if pointer + seq + 1 >= stream.size:  # min-char-rnn's rule, `>=` to the letter
+        pointer, state = 0, zero_state
+    return pointer, state, stream[pointer : pointer + seq], stream[pointer + 1 : pointer + seq + 1]
 
 
 def train(config: TrainConfig, data: Sequence[int]) -> TrainResult:
@@ -111,13 +143,15 @@ def training(config: TrainConfig, data: Sequence[int]) -> Generator[int, None, T
     grad = grads.flat
     first = 0
     finished = False
+    snapshots: list[Snapshot] = []
+    every = snapshot_every(config.iterations)
     while not finished:
         with np.errstate(all="ignore"):
             for iteration in range(first, min(config.iterations + 1, first + SLICE)):
-                if pointer + seq + 1 >= stream.size:  # min-char-rnn's rule, `>=` to the letter
-                    pointer, state = 0, zero_state
-                inputs = stream[pointer : pointer + seq]
-                targets = stream[pointer + 1 : pointer + seq + 1]
+                if iteration % every == 0:
+                    frozen = params.frozen().flat
+                    snapshots.append(Snapshot(iteration, frozen, optimizer.snapshot(), state, pointer))
+                pointer, state, inputs, targets = next_chunk(stream, pointer, seq, state, zero_state)
                 loss, state = cell.loss_and_grads(params, grads, inputs, targets, state)
                 if not (math.isfinite(loss) and math.isfinite(float(grad.sum()))):
                     divergence = Divergence(iteration, f"the loss became NaN or inf at iteration {iteration}")
@@ -147,4 +181,5 @@ def training(config: TrainConfig, data: Sequence[int]) -> Generator[int, None, T
         loss_then = float(history[good_at]) if good_at < config.iterations else math.nan
         checkpoints.append(Checkpoint("last good", good_at, params.frozen(), loss_then))
     history.setflags(write=False)
-    return TrainResult(tuple(checkpoints), history, divergence, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return TrainResult(tuple(checkpoints), history, divergence, seconds, tuple(snapshots))

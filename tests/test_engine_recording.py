@@ -19,7 +19,7 @@ from stepper.export import trace_json_text
 from stepper.listing import FUNCTIONS, run_line
 from stepper.params import init_params
 from stepper.record import record
-from stepper.trace import BACKWARD, FORWARD, PHASES, Trace
+from stepper.trace import BACKWARD, FORWARD, Trace
 from stepper.train import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,7 +197,7 @@ def test_block_of_and_env(trace: Trace) -> None:
         block = trace.block_of(step.index)
         assert block == (step.t if step.phase == FORWARD else 2 * size_t - 1 - step.t)
         assert step.index in trace.block_range(block)
-    for phase in PHASES:
+    for phase in trace.pass_names:
         for t in (0, size_t - 1):
             indices = trace.timestep_range(phase, t)
             for i in indices:

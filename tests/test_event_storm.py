@@ -49,7 +49,12 @@ AWAY = 400  # events on another lesson (after a number key) before the storm goe
 # renders and quantizes the whole pass: up to 20 s at 1280 px wide): a few of each keep the
 # storm honest without making it minutes long. G is left to the long run by hand (and to
 # tests/test_files_safety.py).
-BUDGET = {"open": 8 + EVENTS // 20_000, "s": 10 + EVENTS // 10_000, "g": EVENTS // 500_000}
+BUDGET = {
+    "open": 8 + EVENTS // 20_000,
+    "s": 10 + EVENTS // 10_000,
+    "ctrl+s": 5 + EVENTS // 20_000,
+    "g": EVENTS // 500_000,
+}
 # Relative weights of the bound keys; everything not named here weighs 1.
 WEIGHTS = {
     "right": 12,
@@ -63,9 +68,18 @@ WEIGHTS = {
     "b": 3,
     "escape": 2,
     "l": 0.3,
-    "return": 0.3,
+    "return": 1,
     "g": 0.01,
     "s": 0.05,
+    "ctrl+s": 0.05,
+    # Change it and see: typing, editing, undoing, training live (a slice every tick).
+    "e": 0.5,
+    "=": 0.5,
+    "ctrl+z": 0.5,
+    "ctrl+r": 0.3,
+    "f5": 0.3,
+    "f6": 0.1,
+    "ctrl+k": 0.1,
     **{str(n): 0.03 for n in range(1, 10)},
 }
 # Keys the binding table does not name (the keypad's digits and Enter are bound: they map
@@ -74,14 +88,14 @@ UNBOUND = (
     pygame.K_q,
     pygame.K_x,
     pygame.K_y,
-    pygame.K_e,
+    pygame.K_F2,
     pygame.K_j,
     pygame.K_k,
     pygame.K_TAB,
     pygame.K_DELETE,
     pygame.K_INSERT,
     pygame.K_F1,
-    pygame.K_F5,
+    pygame.K_F3,
     pygame.K_F12,
     pygame.K_LSHIFT,
     pygame.K_RCTRL,
@@ -144,6 +158,8 @@ def key_event(name: str, mod: int = 0) -> pygame.event.Event:
     }
     if name in special:
         key, base, text = special[name]
+    elif name.startswith("ctrl+"):
+        key, base, text = pygame.key.key_code(name[5:]), pygame.KMOD_LCTRL, ""
     else:
         key, base, text = pygame.key.key_code(name), 0, name if len(name) == 1 else ""
     return pygame.event.Event(pygame.KEYDOWN, key=key, mod=base | mod, unicode=text, scancode=0)
@@ -189,7 +205,8 @@ class Storm:
 
     def bound_key(self) -> pygame.event.Event:
         name = self.rng.choices(self.key_names, self.key_weights)[0]
-        budget = "open" if name.isdigit() or name == "return" else name
+        typing = self.app.state is not None and self.app.state.mode == "entry"  # Enter accepts there
+        budget = "open" if name.isdigit() or (name == "return" and not typing) else name
         if budget in BUDGET:
             if self.spent[budget] >= BUDGET[budget]:
                 name = "right"
@@ -235,6 +252,14 @@ class Storm:
             out = [self.unbound_key()]
             kind = "key" if key_name(out[0]) in KEYMAP else "unbound key"
         elif r < 0.62:
+            kind = "text"  # typed text: into an open entry (K, E, =), kept or refused by its kind
+            texts = ("7", "42", "0", "1", "x", "é", "", "h", "l", "lo", " ", ",", "-0.5", "1e3", "nan")
+            state, session = self.app.state, self.app.session
+            typing = state is not None and session is not None and state.entry_kind == "sequence"
+            if typing and rng.random() < 0.7:
+                texts = session.lesson.vocab  # symbols the sequence entry keeps, mostly
+            out = [pygame.event.Event(pygame.TEXTINPUT, text=rng.choice(texts))]
+        elif r < 0.63:
             kind = "key up"
             out = [pygame.event.Event(pygame.KEYUP, key=rng.choice((pygame.K_RIGHT, pygame.K_a)), mod=0)]
         elif r < 0.79:
@@ -267,6 +292,14 @@ class Storm:
             kind, out = "resize", self.resize()
         elif r < 0.98:
             kind, out = "quit", [pygame.event.Event(pygame.QUIT)]
+        elif r < 0.985:
+            kind = "drop"  # a file dropped on the window: a text or lesson opens, others are refused
+            name = rng.choice(("notes.txt", "missing.yaml", "picture.png", "empty.txt"))
+            if name == "notes.txt" and self.spent["open"] >= BUDGET["open"]:
+                name = "picture.png"
+            elif name == "notes.txt":
+                self.spent["open"] += 1
+            out = [pygame.event.Event(pygame.DROPFILE, file=str(Path.cwd() / name))]
         else:
             kind = "window"
             out = [
@@ -310,7 +343,7 @@ def check_cursor(app: App, history) -> None:
     if state is None or session is None:
         return
     assert state.checkpoint in session.checkpoint_names, recent(history)
-    span = session.trace(state.checkpoint).phase_range(state.cursor.phase)
+    span = app.trace_of(state).phase_range(state.cursor.phase)  # a checkpoint's, or iteration K's
     assert state.cursor.index in span, f"{state.cursor} outside {span}; last events:\n" + recent(history)
 
 
@@ -360,7 +393,7 @@ def forward_back_identity(app: App, rng: random.Random) -> int | None:
     app.running = True
     if app.state is None or app.session is None:
         return None
-    trace = app.session.trace(app.state.checkpoint)
+    trace = app.trace_of(app.state)
     span = trace.phase_range(app.state.cursor.phase)
     n = min(rng.randint(1, 24), span.stop - 1 - app.state.cursor.index)
     if n <= 0:
@@ -440,7 +473,9 @@ class TrainedOnce(Session):
 
 @pytest.fixture
 def storm_app(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # S and G save here
+    monkeypatch.chdir(tmp_path)  # S and G save here; dropped files come from here
+    (tmp_path / "notes.txt").write_text("the storm drops a text: it opens as a lesson.\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     monkeypatch.setattr(app_module, "Session", TrainedOnce)
     app = App(None, size=START_SIZE)
     errors: list[str] = []
@@ -476,6 +511,7 @@ def test_event_storm(storm_app, tmp_path, capsys):
     renders = identity_checks = identity_ops = 0
     started = time.perf_counter()
     posted = 0
+    changed: Counter[str] = Counter()  # ticks spent in each changed state
     # Two rounds over the lessons: the second half of the storm sees what the first saw,
     # so memory that is still growing there is a leak, not a cache filling up.
     segment = -(-EVENTS // (2 * len(lessons)))
@@ -515,6 +551,11 @@ def test_event_storm(storm_app, tmp_path, capsys):
         away = 0 if app.session is not None and app.session.lesson.path == home else away + len(batch)
         dt = rng.choice((0.0, 0.016, 0.05, 0.3))
         app.tick(dt)
+        if app.state is not None:  # what the storm changed: live training, weights, sequences
+            changed["training live"] += app.state.training
+            changed["weights edited"] += bool(app.state.edits)
+            changed["sequence typed"] += app.state.sequence is not None
+            changed["entry open"] += app.state.mode == "entry"
         history.append((f"tick {dt}", Place(app)))
         check_cursor(app, history)
         if posted // RENDER_EVERY != (posted - len(batch)) // RENDER_EVERY:
@@ -549,9 +590,12 @@ def test_event_storm(storm_app, tmp_path, capsys):
             f"second half {max(half):.0f} MB (growth {growth:+.0f} MB; mid to end {end_growth:+.0f} MB)\n"
             f"  events: {dict(storm.kinds.most_common())}\n"
             f"  lessons: {dict(per_lesson.most_common())}\n"
-            f"  slow keys spent: {dict(storm.spent)}"
+            f"  slow keys spent: {dict(storm.spent)}\n"
+            f"  ticks while changed: {dict(changed)}"
         )
     assert len(per_lesson) >= len(lessons), f"every built-in lesson got events: {per_lesson}"
+    for what in ("training live", "weights edited", "sequence typed", "entry open"):
+        assert changed[what] > 0, f"the storm never reached {what}: {changed}"
     assert identity_checks >= EVENTS // (4 * IDENTITY_EVERY)
     assert renders >= EVENTS // RENDER_EVERY // 2
     assert growth < 64, f"memory still growing in the second half: +{growth:.0f} MB"

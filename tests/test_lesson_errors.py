@@ -158,9 +158,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "vocab_duplicate.yaml": ['3:19: vocab[2]: "0" appears twice'],
     "vocab_not_a_list.yaml": [
-        '3:8: vocab: expected a list of 2 to 16 symbols, such as [h, e, l, o], got "01"'
+        '3:8: vocab: expected a list of 2 to 32 symbols, such as [h, e, l, o], got "01"'
     ],
-    "vocab_too_large.yaml": ["3:8: vocab: expected 2 to 16 symbols, got 19"],
+    "vocab_too_large.yaml": ["3:8: vocab: expected 2 to 32 symbols, got 34"],
 }
 
 #: Syntax errors: PyYAML words them (differently per release and per parser), so only our part

@@ -178,6 +178,6 @@ def test_every_problem_stays_on_one_line() -> None:
         parse('"odd\\nkey": 1\n' + MINIMAL.replace("[1, 0, 1]", '"1\\t1"'))
     assert [str(p) for p in caught.value.problems] == [
         'test.yaml:1:1: unknown key "odd\\nkey"; expected one of: title, summary, vocab, model, data, '
-        "training, playback, teacher_notes, compare, narration, claims",
+        "training, playback, teacher_notes, compare, sample, narration, claims",
         'test.yaml:12:22: playback.sequence: "\\t" is not in the vocabulary (0, 1)',
     ]

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from window_support import BY_CELL, session
 
-from stepper.commands import BINDINGS, KEYMAP, Command
+from stepper.commands import KEYMAP, MODES, Command
 from stepper.navigation import Cursor, move, position, start
-from stepper.trace import BACKWARD, FORWARD
+from stepper.trace import BACKWARD, FORWARD, SAMPLE, UPDATE
 
 MOVES = [
     Command.NEXT_OP,
@@ -17,7 +17,7 @@ MOVES = [
     Command.PREV_T,
     Command.FIRST,
     Command.LAST,
-    Command.TOGGLE_PASS,
+    Command.NEXT_PASS,
 ]
 
 
@@ -27,10 +27,11 @@ def trace_of(cell: str = "rnn"):
 
 
 def test_binding_table_binds_each_key_once_and_labels_every_command():
-    keys = [k for b in BINDINGS for k in b.keys]
-    assert len(keys) == len(set(keys))
-    assert {b.command for b in BINDINGS} == set(Command)
-    assert all(b.label and b.group for b in BINDINGS)
+    for table in MODES.values():  # a key means one thing in each mode
+        keys = [k for b in table for k in b.keys]
+        assert len(keys) == len(set(keys))
+        assert all(b.label and b.group for b in table)
+    assert {b.command for table in MODES.values() for b in table} == set(Command)
     assert KEYMAP["right"] is Command.NEXT_OP and KEYMAP["?"] is Command.HELP
 
 
@@ -71,12 +72,15 @@ def test_next_timestep_lands_on_first_op_of_the_next():
 def test_pass_switch_keeps_the_timestep():
     trace = trace_of()
     cursor = move(move(start(trace), trace, Command.NEXT_T), trace, Command.NEXT_OP)
-    other = move(cursor, trace, Command.TOGGLE_PASS)
+    other = move(cursor, trace, Command.NEXT_PASS)
     assert other.phase == BACKWARD and trace.steps[other.index].t == trace.steps[cursor.index].t
-    assert (
-        position(move(other, trace, Command.TOGGLE_PASS), trace)[0]
-        == position(Cursor(FORWARD, trace.timestep_range(FORWARD, 1).start), trace)[0]
-    )
+    # then the update and sample passes from their starts, and round to forward's first op
+    update = move(other, trace, Command.NEXT_PASS)
+    assert update == Cursor(UPDATE, trace.phase_range(UPDATE).start)
+    sample = move(update, trace, Command.NEXT_PASS)
+    assert sample == Cursor(SAMPLE, trace.phase_range(SAMPLE).start)
+    assert move(sample, trace, Command.NEXT_PASS) == Cursor(FORWARD, 0)
+    assert position(Cursor(FORWARD, trace.timestep_range(FORWARD, 1).start), trace)[0] > 1
 
 
 @settings(max_examples=300, deadline=None)

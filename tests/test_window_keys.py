@@ -25,6 +25,10 @@ KEYS = {
     "+": (pygame.K_EQUALS, pygame.KMOD_LSHIFT, "+"),
     "-": (pygame.K_MINUS, 0, "-"),
     "b": (pygame.K_b, 0, "b"),
+    "k": (pygame.K_k, 0, "k"),
+    ",": (pygame.K_COMMA, 0, ","),
+    ".": (pygame.K_PERIOD, 0, "."),
+    "x": (pygame.K_x, 0, "x"),
     "t": (pygame.K_t, 0, "t"),
     "[": (pygame.K_LEFTBRACKET, 0, "["),
     "]": (pygame.K_RIGHTBRACKET, 0, "]"),
@@ -46,7 +50,10 @@ KEYS = {
     "page up": (pygame.K_PAGEUP, 0, ""),
     "backspace": (pygame.K_BACKSPACE, 0, "\b"),
     **{str(n): (pygame.K_0 + n, 0, str(n)) for n in range(1, 10)},
-    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivwz"},
+    **{k: (getattr(pygame, f"K_{k}"), 0, k) for k in "gmodcruivwze"},
+    "=": (pygame.K_EQUALS, 0, "="),
+    **{f"ctrl+{k}": (getattr(pygame, f"K_{k}"), pygame.KMOD_LCTRL, "") for k in "zrks"},
+    **{f"f{n}": (getattr(pygame, f"K_F{n}"), 0, "") for n in range(5, 10)},
 }
 
 
@@ -126,7 +133,7 @@ def test_b_switches_pass_and_keeps_the_timestep(app):
     press(app, "down", "down", "right")
     press(app, "b")
     assert app.state.cursor.phase == BACKWARD and trace.steps[app.state.cursor.index].t == 2
-    press(app, "b")
+    press(app, "b", "b", "b")  # update, sample, and round to forward
     assert app.state.cursor.phase == FORWARD
 
 

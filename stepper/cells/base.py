@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,6 +17,35 @@ LossAndGrads = Callable[
     [Params, Params, Sequence[int], Sequence[int], tuple[np.ndarray, ...]],
     tuple[float, tuple[np.ndarray, ...]],
 ]
+#: (step k's forward values, params, dL/dh_k rows, dL/dc_k rows) -> the same for step k-1:
+#: the backward listing's dh -> dh_next, for many output rows at once (contributions panel).
+StepBack = Callable[
+    [Mapping[str, np.ndarray], Params, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]
+]
+
+
+#: Where the diagram draws an array: (names drawn side by side as one block, column, row).
+Slot = tuple[tuple[str, ...], int, int]
+
+
+def gated_slots(gates: tuple[str, ...], state_rows: dict[str, int], tail: int) -> tuple[Slot, ...]:
+    """The diagram of a gated cell: each gate's input part, memory part and activation in a row."""
+    slots: list[Slot] = [(("x",), 0, 0)]
+    slots += [((name,), 0, row) for name, row in state_rows.items()]
+    for row, g in enumerate(gates):
+        slots += [
+            ((f"W_i{g}", f"b_i{g}"), 1, row),
+            ((f"{g}_x",), 2, row),
+            ((f"W_h{g}", f"b_h{g}"), 3, row),
+            ((f"{g}_h",), 4, row),
+            ((g,), 5, row),
+        ]
+    return tuple(slots) + output_slots(tail)
+
+
+def output_slots(col: int) -> tuple[Slot, ...]:
+    """The output layer every cell shares: Why and by, hy, y and p, from column `col`."""
+    return ((("Why", "by"), col, 1), (("hy",), col + 1, 1), (("y",), col + 2, 1), (("p",), col + 3, 1))
 
 
 @dataclass(frozen=True)
@@ -36,6 +65,12 @@ class Cell:
     backward: Listing
     carried_grads: tuple[str, ...]  # backward values handed to step t-1
     loss_and_grads: LossAndGrads
+    step_back: StepBack
+    slots: tuple[Slot, ...] = ()  # the diagram's layout of every array
+    #: The gradient the diagram shows beside a forward value in the backward pass, where it
+    #: is not "d" + name (a pre-activation's gradient is shown once, beside its input part).
+    grad_of: Mapping[str, str] = field(default_factory=dict)
+    gate_titles: tuple[tuple[str, str], ...] = ()  # (array, what it does) for the gates panel
 
 
 def output_layer(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from stepper.cells.base import Cell, output_layer, weight_grads
+from stepper.cells.base import Cell, gated_slots, output_layer, weight_grads
 from stepper.listing import parse_listing
 from stepper.numerics import sigmoid
 from stepper.params import Params
@@ -107,6 +107,18 @@ def loss_and_grads(
     return loss, (hs[-1].copy(),)
 
 
+def step_back(
+    v: Mapping[str, np.ndarray], w: Params, dh: np.ndarray, dc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows are outputs, so W.T @ g becomes g @ W."""
+    r, z, n = v["r"], v["z"], v["n"]
+    dn_a = dh * (1.0 - z) * (1.0 - n * n)
+    dz_a = dh * (v["h_prev"] - n) * z * (1.0 - z)
+    dr_a = dn_a * v["n_h"] * r * (1.0 - r)
+    dn_h = dn_a * r
+    return dh * z + dr_a @ w["W_hr"] + dz_a @ w["W_hz"] + dn_h @ w["W_hn"], dc
+
+
 CELL = Cell(
     name="gru",
     title="GRU",
@@ -116,4 +128,8 @@ CELL = Cell(
     backward=BACKWARD,
     carried_grads=("dh_next",),
     loss_and_grads=loss_and_grads,
+    step_back=step_back,
+    slots=(*gated_slots(("r", "z", "n"), {"h_prev": 2}, 7), (("h",), 6, 1)),
+    grad_of={"h_prev": "dh_next", "r_x": "dr_a", "z_x": "dz_a", "n_x": "dn_a", "n_h": "dn_h"},
+    gate_titles=(("r", "reset gate"), ("z", "update gate")),
 )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from stepper.cells.base import Cell, output_layer, weight_grads
+from stepper.cells.base import Cell, gated_slots, output_layer, weight_grads
 from stepper.listing import parse_listing
 from stepper.params import Params
 
@@ -123,6 +123,21 @@ def loss_and_grads(
     return loss, (hs[-1].copy(), cs[-1].copy())
 
 
+def step_back(
+    v: Mapping[str, np.ndarray], w: Params, dh: np.ndarray, dc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows are outputs, so W.T @ g becomes g @ W."""
+    i, f, g, o = v["i"], v["f"], v["g"], v["o"]
+    tanh_c = np.tanh(v["c"])
+    dc_total = dh * o * (1.0 - tanh_c * tanh_c) + dc
+    di_a = dc_total * g * i * (1.0 - i)
+    df_a = dc_total * v["c_prev"] * f * (1.0 - f)
+    dg_a = dc_total * i * (1.0 - g * g)
+    do_a = dh * tanh_c * o * (1.0 - o)
+    dh_prev = di_a @ w["W_hi"] + df_a @ w["W_hf"] + dg_a @ w["W_hg"] + do_a @ w["W_ho"]
+    return dh_prev, dc_total * f
+
+
 CELL = Cell(
     name="lstm",
     title="LSTM",
@@ -132,4 +147,8 @@ CELL = Cell(
     backward=BACKWARD,
     carried_grads=("dh_next", "dc_next"),
     loss_and_grads=loss_and_grads,
+    step_back=step_back,
+    slots=(*gated_slots(("i", "f", "g", "o"), {"h_prev": 1, "c_prev": 3}, 8), (("c",), 6, 2), (("h",), 7, 1)),
+    grad_of={"h_prev": "dh_next", "c_prev": "dc_next", **{f"{g}_x": f"d{g}_a" for g in "ifgo"}},
+    gate_titles=(("i", "input gate"), ("f", "forget gate"), ("o", "output gate"), ("c", "cell state")),
 )

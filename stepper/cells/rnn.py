@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from stepper.cells.base import Cell, output_layer, weight_grads
+from stepper.cells.base import Cell, output_layer, output_slots, weight_grads
 from stepper.listing import parse_listing
 from stepper.params import Params
 
@@ -66,6 +66,14 @@ def loss_and_grads(
     return loss, (hs[-1].copy(),)
 
 
+def step_back(
+    v: Mapping[str, np.ndarray], w: Params, dh: np.ndarray, dc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows are outputs, so W.T @ g becomes g @ W."""
+    da = (1.0 - v["h"] * v["h"]) * dh
+    return da @ w["Whh"], dc
+
+
 CELL = Cell(
     name="rnn",
     title="vanilla RNN",
@@ -75,4 +83,18 @@ CELL = Cell(
     backward=BACKWARD,
     carried_grads=("dh_next",),
     loss_and_grads=loss_and_grads,
+    step_back=step_back,
+    slots=(
+        (("x",), 0, 0),
+        (("Wxh",), 1, 0),
+        (("xh",), 2, 0),
+        (("h_prev",), 0, 1),
+        (("Whh",), 1, 1),
+        (("hh",), 2, 1),
+        (("bh",), 3, 0),
+        (("a",), 3, 1),
+        (("h",), 4, 1),
+        *output_slots(5),
+    ),
+    grad_of={"h_prev": "dh_next"},
 )

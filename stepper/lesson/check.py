@@ -13,7 +13,7 @@ from stepper.lesson.load import load_lesson
 from stepper.lesson.model import Caption, Claim, Lesson
 from stepper.narration import caption_values, fill
 from stepper.session import Session
-from stepper.trace import PHASES
+from stepper.trace import BACKWARD, FORWARD, SAMPLE, UPDATE
 from stepper.train import train
 
 
@@ -103,10 +103,18 @@ def _check_narration(lesson: Lesson, session: Session) -> tuple[int, int, list[P
         for number, caption in enumerate(lesson.captions):
             if caption.checkpoint not in (None, name):
                 continue
+            if caption.phase in (UPDATE, SAMPLE):  # every step of its own pass; no timesteps there
+                steps = list(trace.phase_range(caption.phase))
+                places += len(steps)
+                shown[number] = shown[number] or bool(steps)
+                if steps:
+                    values.setdefault(steps[-1], caption_values(trace, steps[-1], name, iterations[name]))
+                    longest = max(longest, len(fill(caption.text, values[steps[-1]])))
+                continue
             for t in timesteps(caption.t, trace.length):
                 steps = [
                     i
-                    for phase in PHASES
+                    for phase in (FORWARD, BACKWARD)
                     if caption.phase in (None, phase)
                     for i in trace.timestep_range(phase, t)
                     if caption.op in (None, trace.steps[i].op)

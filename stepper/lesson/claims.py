@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stepper.params import GATES, STATE_NAMES
+from stepper.cells import CELLS
 from stepper.trace import Trace
 
 MAX_LENGTH = 300
@@ -99,7 +99,7 @@ def value_shapes(cell: str, steps: int, vocab_size: int, hidden_size: int) -> di
         "prob": (),
         "dh_norm": (),
     }
-    for name in (*STATE_NAMES[cell], *GATES[cell]):
+    for name in (*CELLS[cell].state, *CELLS[cell].gates):
         per_step[name] = (hidden_size,)
     shapes = {name: (steps, *shape) for name, shape in per_step.items()}
     shapes.update(T=(), V=(), H=(), train_loss=())
@@ -111,7 +111,7 @@ def claim_values(trace: Trace, train_loss: float) -> dict[str, np.ndarray]:
     s = trace.summary
     steps = np.arange(trace.length)
     values = {name: np.asarray(s[name]) for name in ("p", "y", "h", "dh", "loss", "dh_norm")}
-    for name in (*STATE_NAMES[trace.cell], *GATES[trace.cell]):
+    for name in (*CELLS[trace.cell].state, *CELLS[trace.cell].gates):
         values[name] = np.asarray(s[name])
     values["prob"] = values["p"][steps, list(trace.targets)]
     values.update(

@@ -82,7 +82,8 @@ def _sequence_values(trace: Trace) -> Mapping[str, np.ndarray]:
     carried = CELLS[trace.cell].carried_grads
     for name in carried:
         values[name] = np.zeros((trace.length, trace.hidden_size))
-    for step in trace.steps[trace.phase_range(BACKWARD).start :]:
+    backward = trace.phase_range(BACKWARD)
+    for step in trace.steps[backward.start : backward.stop]:
         if step.op in carried:
             values[step.op][step.t] = step.output
     return values

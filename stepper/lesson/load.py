@@ -21,19 +21,21 @@ from stepper.lesson.cost import MAX_TRAINING_SECONDS, max_iterations, training_s
 from stepper.lesson.errors import LessonError, Problem, one_line, quote
 from stepper.lesson.fields import Reader, suggestion
 from stepper.lesson.guards import parse_guard, parse_slice, timesteps
-from stepper.lesson.model import PANEL_NAMES, Caption, Claim, Lesson, Model, Training
+from stepper.lesson.model import PANEL_NAMES, Caption, Claim, Lesson, Model, Sample, Training
 from stepper.lesson.nodes import MAX_BYTES, Mapping, Mark, Node, Scalar, Sequence, compose, decode
 from stepper.lesson.notes import MAX_PLACEHOLDERS as MAX_NOTE_PLACEHOLDERS
 from stepper.lesson.notes import note_placeholders, placeholder_problems
 from stepper.narration import caption_problems
 from stepper.optim import OPTIMIZERS
 from stepper.params import CELL_NAMES, GATES
-from stepper.trace import BACKWARD, FORWARD, PHASES
+from stepper.trace import BACKWARD, FORWARD, PHASES, SAMPLE, UPDATE
 
 MAX_HIDDEN = 64
-VOCAB_SIZES = (2, 16)
+VOCAB_SIZES = (2, 32)  # 32: a lowercase sentence with spaces and punctuation
 MAX_SYMBOL_LENGTH = 8
 MAX_STEPS = 1000  # playback steps; the sequence holds one symbol more
+MAX_SAMPLE = 200  # symbols the sample pass writes
+OWN_PASSES = (UPDATE, SAMPLE)  # passes whose captions name only the pass
 MAX_ITERATIONS = 200_000
 MAX_SEQ_LENGTH = 1000
 MAX_DATA = 10_000
@@ -49,7 +51,7 @@ RESERVED_CHECKPOINT = "last good"
 T = TypeVar("T")
 
 TOP_REQUIRED = ("title", "summary", "vocab", "model", "data", "training", "playback")
-TOP_OPTIONAL = ("teacher_notes", "compare", "narration", "claims")
+TOP_OPTIONAL = ("teacher_notes", "compare", "sample", "narration", "claims")
 
 
 def load_lesson(path: str | Path) -> Lesson:
@@ -116,6 +118,7 @@ class _LessonReader:
         training = self.optional(get("training"), self.read_training)
         playback = self.optional(get("playback"), self.read_playback)
         compare = self.optional(get("compare"), self.read_compare)
+        sample = self.optional(get("sample"), self.read_sample, Sample())
         captions = self.optional(get("narration"), self.read_narration, ())
         claims = self.optional(get("claims"), self.read_claims, ())
         if notes and self.checkpoints is not None and self.cell is not None:
@@ -136,6 +139,7 @@ class _LessonReader:
             captions=captions,
             claims=claims,
             compare_cell=compare,
+            sample=sample,
         )
 
     @staticmethod
@@ -380,6 +384,27 @@ class _LessonReader:
             names.append(name)
         return tuple(names)
 
+    def read_sample(self, node: Node) -> Sample | None:
+        """How the sample pass writes: length, temperature (0 is greedy), seed, prime."""
+        r = self.r
+        keys = r.mapping(node, "sample", (), ("length", "temperature", "seed", "prime"))
+        if keys is None:
+            return None
+        default = Sample()
+        length = self.optional(
+            keys.get("length"), lambda n: r.integer(n, "sample.length", 1, MAX_SAMPLE), default.length
+        )
+        temperature = self.optional(
+            keys.get("temperature"),
+            lambda n: r.number(n, "sample.temperature", -1e-300, 5.0, "a temperature from 0 (greedy) to 5"),
+            default.temperature,
+        )
+        seed = self.optional(keys.get("seed"), lambda n: r.integer(n, "sample.seed", 0, 2**31 - 1), 0)
+        prime = self.optional(keys.get("prime"), lambda n: self.symbols(n, "sample.prime", 1, MAX_SAMPLE))
+        if None in (length, temperature, seed) or ("prime" in keys and prime is None):
+            return None
+        return Sample(length, max(0.0, temperature), seed, prime)
+
     def read_compare(self, node: Node) -> str | None:
         r = self.r
         keys = r.mapping(node, "compare", ("cell",))
@@ -461,7 +486,17 @@ class _LessonReader:
         condition = self.optional(keys.get("if"), lambda n: self.guard(n, f"{where}.if"))
         if len(r.problems) > before or text is None:
             return None
-        if op is not None:  # an op belongs to one pass, so it implies the phase
+        if phase in OWN_PASSES:  # update and sample have no timesteps or sequence ops
+            extra = [k for k in ("t", "op", "when", "if") if k in keys]
+            if extra:
+                r.report(
+                    keys[extra[0]].mark,
+                    f"{where}.{extra[0]}",
+                    f"a {phase} caption takes no {extra[0]}: t, op and guards speak of the played "
+                    "sequence; use the pass's placeholders ({written}, {loss_after}...) instead",
+                )
+                return None
+        elif op is not None:  # an op belongs to one pass, so it implies the phase
             phase = FORWARD if op in self.ops(FORWARD) else BACKWARD
         if self.cell is not None:
             vocab_size, hidden, _ = self.sizes()

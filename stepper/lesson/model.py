@@ -38,6 +38,16 @@ class Training:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """How the sample pass writes unless the user changes it (keys or --sample options)."""
+
+    length: int = 20
+    temperature: float = 1.0  # 0 is greedy: the likeliest symbol every time
+    seed: int = 0
+    prime: tuple[int, ...] | None = None  # None: the first symbol of the playback
+
+
+@dataclass(frozen=True)
 class Caption:
     """Narration shown while the cursor matches every field that is set."""
 
@@ -79,6 +89,7 @@ class Lesson:
     captions: tuple[Caption, ...]
     claims: tuple[Claim, ...]
     compare_cell: str | None = None  # a second cell for side-by-side, if the lesson names one
+    sample: Sample = Sample()
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(

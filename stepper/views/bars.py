@@ -6,11 +6,13 @@ import math
 
 import numpy as np
 
-from stepper.commands import QUIT_QUESTION, STATUS_HINTS, binding
+from stepper.commands import MODES, QUIT_QUESTION, STATUS_HINTS, Command, binding
+from stepper.entries import ENTRIES
 from stepper.navigation import position
 from stepper.scene import Hotspot, Primitive, Rect, Text
+from stepper.symbols import read_sequence
 from stepper.theme import RGB, Theme, ink_on, mix
-from stepper.trace import BACKWARD, FORWARD
+from stepper.trace import BACKWARD, FORWARD, SAMPLE, UPDATE
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.text import fit, wrap
 
@@ -185,6 +187,8 @@ def build_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> li
                     tag=f"ptext:{t}",
                 )
             )
+    if frame.state.mode == "entry" and frame.state.entry_kind == "sequence":
+        items += _sequence_entry(frame, box, theme, measure)
     return items
 
 
@@ -194,10 +198,15 @@ def caption_lines(frame: Frame) -> list[str]:
 
     step = frame.step
     state = frame.state
-    found = narration_at(frame.lesson, frame.trace, frame.cursor.index, state.checkpoint, frame.iteration)
+    checkpoint = state.checkpoint if state.iteration is None else None  # a chunk is no checkpoint's
+    found = narration_at(frame.lesson, frame.trace, frame.cursor.index, checkpoint, frame.iteration)
     if found:
         return found
     line = frame.trace.listing(step.phase).lines[step.line]
+    if step.phase == UPDATE:
+        return [f"{tuple(frame.trace.params)[step.t]}:  {line.source.strip()}   -  {step.note}"]
+    if step.phase == SAMPLE:
+        return [f"symbol {step.t + 1}:  {line.source.strip()}   -  {step.note.partition(')')[2].strip()}"]
     shape, _, meaning = step.note.partition(")")
     meaning = meaning.strip() or "computed"
     return [f"t = {step.t}:  {line.source.strip()}   -  {meaning}, shape {shape})"]
@@ -256,16 +265,87 @@ def build_caption(frame: Frame, box: Box, theme: Theme, measure: Measure) -> lis
     return items
 
 
+def _cell_name(cell: tuple[str, tuple[int, ...]]) -> str:
+    return f"{cell[0]}[{','.join(map(str, cell[1]))}]"
+
+
+def _mode_prompt(frame: Frame) -> str:
+    """What the open entry (or the selected weight) is for, and its own keys."""
+    state = frame.state
+    keys = "  ".join(f"{b.label} {b.command.value}" for b in MODES[state.mode])
+    if state.mode == "weight" and state.selected is not None:
+        value = float(frame.trace.params[state.selected[0]][state.selected[1]])
+        return f"{_cell_name(state.selected)} = {value:.4g} selected   {keys}"
+    prompt, shown = ENTRIES[state.entry_kind].prompt, state.entry
+    if state.entry_kind == "sequence" and len(shown) > 40:
+        shown = "…" + shown[-39:]
+    if state.entry_kind == "weight" and state.selected is not None:
+        value = float(frame.trace.params[state.selected[0]][state.selected[1]])
+        prompt = f"{_cell_name(state.selected)} (now {value:.4g})"
+    if state.entry_kind == "iteration" and frame.marks:
+        prompt += f" (0..{frame.marks[-1][1] - 1})"
+    return f"{prompt}: {shown}_   {keys}"
+
+
+def _sequence_entry(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """The entry on the timeline: what is typed, each symbol not in the vocabulary underlined
+    where it stands, and why, in words."""
+    state, vocab = frame.state, frame.trace.vocab
+    size = theme.size("code")
+    small = theme.size("small")
+    pad = theme.px(10)
+    items: list[Primitive] = [
+        Rect(box.x, box.y, box.w, box.h, theme.panel, theme.result, theme.px(3), tag="sequence-entry")
+    ]
+    label = "new sequence (Enter plays it, Esc keeps the old): "
+    label_w = measure(label, small, "sans", False)
+    items.append(Text(box.x + pad, box.y + pad, label, small, theme.dim, tag="sequence-entry-label"))
+    text, cut = state.entry, 0
+    room = box.w - 2 * pad - theme.px(20)
+    while text and measure("…" + text, size, "mono", False) > room:
+        text, cut = text[1:], cut + 1
+    shown = ("…" if cut else "") + text
+    x0, y0 = box.x + pad, box.y + pad + small + theme.px(8)
+    items.append(Text(x0, y0, shown + "▏", size, theme.text, font="mono", tag="sequence-entry-text"))
+    typed = read_sequence(state.entry, vocab)
+    offset = 1 if cut else 0
+    for a, b in typed.marks:
+        if b <= cut:
+            continue
+        i, j = max(0, a - cut) + offset, b - cut + offset
+        start = measure(shown[:i], size, "mono", False)
+        width = max(theme.px(6), measure(shown[i:j], size, "mono", False))
+        y = y0 + size + theme.px(2)
+        items.append(Rect(x0 + start, y, width, theme.px(4), theme.bad, None, tag=f"unknown:{a}"))
+    if typed.problem and state.entry:
+        note = fit(typed.problem, box.w - 2 * pad - label_w, small, measure)
+        x = box.x + pad + label_w
+        items.append(Text(x, box.y + pad, note, small, theme.bad, tag="sequence-entry-problem"))
+    return items
+
+
 def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.status, None, tag="status")]
     k, n = position(frame.cursor, frame.trace)
     checkpoint = frame.state.checkpoint
-    phase = "backward" if frame.cursor.phase == BACKWARD else "forward"
-    parts = [
-        frame.lesson.title,
-        f"{checkpoint} (iteration {frame.iteration})",
-        f"{phase}  step {k} of {n}  t = {frame.step.t}",
-    ]
+    phase = frame.cursor.phase
+    where = f"t = {frame.step.t}"
+    if phase == UPDATE:
+        where = f"group {tuple(frame.trace.params)[frame.step.t]}"
+    elif phase == SAMPLE:
+        where = f"symbol {frame.step.t + 1}"
+    place = (
+        f"iteration {frame.iteration} on its own chunk"
+        if frame.state.iteration is not None
+        else f"{checkpoint}: iteration {frame.iteration} on its own chunk"
+        if frame.trace.chunk is not None  # a paused live run: the iteration it makes next
+        else f"{checkpoint} (iteration {frame.iteration})"
+    )
+    if frame.state.edits:  # how far the weights shown are from the checkpoint's
+        count = len(frame.state.edits)
+        restore = binding(Command.RESTORE_WEIGHTS).label
+        place += f", {count} weight{'s' if count != 1 else ''} edited ({restore} restores)"
+    parts = [frame.lesson.title, place, f"{phase}  step {k} of {n}  {where}"]
     if frame.state.playing:
         parts.append(f"playing {frame.state.speed:g}/s")
     size = theme.size("small")
@@ -275,6 +355,8 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     hint_w = measure(hints, size, "sans", False)
     if frame.state.message:  # what just happened comes first, so a narrow window never cuts it
         parts = [frame.state.message, *parts[1:], parts[0]]
+    if frame.state.mode in ("entry", "weight"):  # before it: what the keys do now
+        parts.insert(0, _mode_prompt(frame))
     left = "   |   ".join(parts)
     room = box.w - hint_w - theme.px(40)
     x = box.x + theme.px(12)

@@ -10,7 +10,6 @@ import numpy as np
 
 from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.theme import Theme
-from stepper.trace import BACKWARD
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.text import fit, format_array, wrap
 
@@ -22,7 +21,7 @@ def known_names(frame: Frame) -> set[str]:
     """Identifiers in the code that name an array on screen."""
     trace = frame.trace
     names = set(trace.params) | {"h_prev", "c_prev", "target"}
-    names |= {line.op for line in trace.forward_code.ops} | {line.op for line in trace.backward_code.ops}
+    names |= {line.op for p in trace.passes for line in p.listing.ops}
     names |= {"d" + n for n in trace.params}
     return names
 
@@ -45,7 +44,8 @@ def equation(frame: Frame) -> tuple[str, tuple[str | Operand, ...]]:
     trace = frame.trace
     values = dict(step.inputs)
     # The loop's bookkeeping names too: one_hot(inputs[t], V) reads as one_hot(1, 2).
-    rhs = rhs.replace("inputs[t]", str(trace.inputs[step.t]))
+    if "inputs[t]" in rhs:
+        rhs = rhs.replace("inputs[t]", str(trace.inputs[step.t]))
     sizes = {"V": len(trace.vocab), "H": trace.hidden_size}
     name = lhs.strip()
     expr = rhs.strip()
@@ -97,9 +97,7 @@ def build_code(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[P
         Rect(box.x, box.y, box.w, box.h, theme.panel, theme.border, 1, tag="code-panel")
     ]
     pad = theme.px(14)
-    title = (
-        f"Code  -  {trace.cell.upper()} {'backward (BPTT)' if frame.cursor.phase == BACKWARD else 'forward'}"
-    )
+    title = f"Code  -  {trace.cell.upper()} {trace.pass_of(frame.cursor.phase).title}"
     items.append(
         Text(
             box.x + pad,

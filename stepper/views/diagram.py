@@ -19,6 +19,8 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from stepper.cells import CELLS
+from stepper.cells.base import Slot
 from stepper.listing import Listing
 from stepper.scene import Cell, Line, Primitive, Raster, Rect, Text
 from stepper.state import Hover
@@ -28,52 +30,9 @@ from stepper.views.frame import Box, Frame, Measure
 from stepper.views.numbers import block_exponent, factor_text, number_text, widest_text
 from stepper.views.text import fit
 
-# (names drawn side by side as one block, column, row)
-Slot = tuple[tuple[str, ...], int, int]
-
-
-def _gated(gates: tuple[str, ...], state_rows: dict[str, int], tail: int) -> tuple[Slot, ...]:
-    slots: list[Slot] = [(("x",), 0, 0)]
-    slots += [((name,), 0, row) for name, row in state_rows.items()]
-    for row, g in enumerate(gates):
-        slots += [
-            ((f"W_i{g}", f"b_i{g}"), 1, row),
-            ((f"{g}_x",), 2, row),
-            ((f"W_h{g}", f"b_h{g}"), 3, row),
-            ((f"{g}_h",), 4, row),
-            ((g,), 5, row),
-        ]
-    return tuple(slots) + _output(tail)
-
-
-def _output(col: int) -> tuple[Slot, ...]:
-    return ((("Why", "by"), col, 1), (("hy",), col + 1, 1), (("y",), col + 2, 1), (("p",), col + 3, 1))
-
-
-LAYOUTS: dict[str, tuple[Slot, ...]] = {
-    "rnn": (
-        (("x",), 0, 0),
-        (("Wxh",), 1, 0),
-        (("xh",), 2, 0),
-        (("h_prev",), 0, 1),
-        (("Whh",), 1, 1),
-        (("hh",), 2, 1),
-        (("bh",), 3, 0),
-        (("a",), 3, 1),
-        (("h",), 4, 1),
-        *_output(5),
-    ),
-    "gru": (*_gated(("r", "z", "n"), {"h_prev": 2}, 7), (("h",), 6, 1)),
-    "lstm": (*_gated(("i", "f", "g", "o"), {"h_prev": 1, "c_prev": 3}, 8), (("c",), 6, 2), (("h",), 7, 1)),
-}
-
-#: The gradient shown beside a forward value in the backward pass, where it is not "d" + name.
-#: A pre-activation's gradient is shown once, beside its input part (r_x | dr_a).
-GRAD_OF: dict[str, dict[str, str]] = {
-    "rnn": {"h_prev": "dh_next"},
-    "gru": {"h_prev": "dh_next", "r_x": "dr_a", "z_x": "dz_a", "n_x": "dn_a", "n_h": "dn_h"},
-    "lstm": {"h_prev": "dh_next", "c_prev": "dc_next", **{f"{g}_x": f"d{g}_a" for g in "ifgo"}},
-}
+#: The cells declare their diagrams (stepper/cells/); drawing them is this module's part.
+LAYOUTS: dict[str, tuple[Slot, ...]] = {name: cell.slots for name, cell in CELLS.items()}
+GRAD_OF: dict[str, dict[str, str]] = {name: dict(cell.grad_of) for name, cell in CELLS.items()}
 
 BELOW_BARS = 58  # px at zoom 1: the target and loss lines under the softmax bars
 _scales: WeakKeyDictionary[Trace, dict[str, float]] = WeakKeyDictionary()
@@ -88,7 +47,7 @@ def value_scales(trace: Trace) -> dict[str, float]:
     weights = float(np.max(np.abs(trace.params.flat))) if trace.params.flat.size else 1.0
     for name in trace.params:
         scales[name] = weights
-    for step in trace.steps:
+    for step in trace.steps[: trace.phase_range(BACKWARD).stop]:  # the sequence's own passes
         m = float(np.max(np.abs(step.output))) if step.output.size else 0.0
         if math.isfinite(m):
             scales[step.op] = max(scales.get(step.op, 0.0), m)
@@ -728,8 +687,30 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
         + labels
         + blocks
         + _current_op(frame, placed, theme, obstacles, box)
+        + _edit_marks(frame, placed, theme)
         + _hover_links(frame, placed, theme)
     )
+
+
+def _edit_marks(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
+    """A ring on each weight the student changed, a thicker one on the selected weight."""
+    state = frame.state
+    cells = [(e.name, e.index, "edited") for e in state.edits]
+    if state.selected is not None and state.mode in ("weight", "entry"):
+        cells.append((*state.selected, "selected"))
+    items: list[Primitive] = []
+    for name, index, kind in cells:
+        at = placed.get(name)
+        if at is None:
+            continue
+        i, j = (index[0], index[1]) if len(index) == 2 else (index[0], 0)
+        x, y = at.x + j * at.cw, at.y + i * at.ch
+        width = theme.px(3) if kind == "selected" else theme.px(2)
+        color = theme.result if kind == "selected" else theme.text
+        pad = width // 2
+        w, h = at.cw + 2 * pad, at.ch + 2 * pad
+        items.append(Rect(x - pad, y - pad, w, h, None, color, width, tag=f"{kind}:{name}"))
+    return items
 
 
 def text_box(item: Text, measure: Measure) -> tuple[int, int, int, int]:

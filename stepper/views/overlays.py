@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from stepper.commands import BINDINGS
+from stepper.commands import MODES
 from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.views.frame import Box, Measure
@@ -43,6 +43,11 @@ def _card(box: Box, theme: Theme, title: str, measure: Measure) -> tuple[list[Pr
     return items, inner
 
 
+#: The help overlay opens while stepping: it draws the stepping table. The entry mode's
+#: own table is drawn in the status bar while an entry is open (stepper.views.bars).
+HELP_BINDINGS = MODES["step"]
+
+
 def build_help(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     """Every binding, grouped; as many columns (and as tight a line spacing) as it takes for
     all of them to fit the card: a key that is not on the help screen does not exist. In a
@@ -50,12 +55,13 @@ def build_help(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     items, inner = _card(box, theme, "Keys", measure)
     size = theme.size("text")
     groups: dict[str, list] = {}
-    for b in BINDINGS:
+    for b in HELP_BINDINGS:
         groups.setdefault(b.group, []).append(b)
-    label_w = {b.label: measure(b.label, size, "mono", True) for b in BINDINGS}
+    label_w = {b.label: measure(b.label, size, "mono", True) for b in HELP_BINDINGS}
     column_min = max(label_w.values()) + theme.px(24) + theme.px(140)  # a key, a few words
     widest = max(1, min(4, inner.w // column_min))
-    tries = [(columns, spacing) for columns in range(min(2, widest), widest + 1) for spacing in (1.5, 1.25)]
+    spacings = (1.5, 1.25, 1.1)
+    tries = [(columns, spacing) for columns in range(min(2, widest), widest + 1) for spacing in spacings]
     for columns, spacing in tries:
         line_h = int(size * spacing)
         places = _help_places(groups, inner, line_h, columns, theme.px(10))
@@ -68,7 +74,7 @@ def build_help(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     # Two columns share one key width; narrower columns each take what their own keys need.
     key_w: dict[int, int] = {}
     for bindings, (x, _) in zip(groups.values(), places, strict=True):
-        mine = bindings if columns > 2 else BINDINGS
+        mine = bindings if columns > 2 else HELP_BINDINGS
         key_w[x] = max(key_w.get(x, 0), *(label_w[b.label] + theme.px(24) for b in mine))
     hidden = False
     for (group, bindings), (x, y) in zip(groups.items(), places, strict=True):

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from stepper.scene import Cell, Layer, Line, Primitive, Raster, Rect, Scene, Text
 from stepper.theme import Theme
+from stepper.trace import SAMPLE, UPDATE
 from stepper.views.bars import build_caption, build_status, build_timeline, caption_height, p_known
 from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
@@ -20,8 +21,11 @@ from stepper.views.diagram import (
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import LessonEntry, build_help, build_lessons, build_message, build_notes
 from stepper.views.panels import PANELS
+from stepper.views.sample import build_sample, build_sample_timeline
 from stepper.views.text import fit
 from stepper.views.tooltip import build_tooltip
+from stepper.views.update import build_update, build_update_timeline
+from stepper.views.update import needed_height as update_height
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
 MIN_CODE = (160, 120)  # a projector's narrow code panel still shows the lit line (wrapped)
@@ -117,8 +121,8 @@ def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
         return boxes
     short = caption_height(frame, caption.w, theme, measure) - caption.h
     diagram = boxes.get("diagram")
-    if short > 0 and diagram is not None:
-        shown = [f for f in (frame, frame.partner) if f is not None]
+    shown = [f for f in (frame, frame.partner) if f is not None]
+    if short > 0 and diagram is not None and all(f.cursor.phase not in DIAGRAMS for f in shown):
         half = Box(diagram.x, diagram.y, (diagram.w - theme.px(10)) // 2, diagram.h)
         box = diagram if len(shown) == 1 else half
         spare = min(spare_height(f, box, theme, measure, floor) for f in shown) - theme.px(8)
@@ -226,20 +230,27 @@ def build_screen(
     ]
     if frame.state.overlay == "big":  # the current op alone, over the whole window but the status bar
         return _big_numbers_screen(frame, width, height, theme, measure, layers)
+    phase = frame.cursor.phase
     floor = max(number_floor(width), theme.px(number_floor(width)))  # zoomed in: never smaller
     builders = {
-        "diagram": lambda f, b, t, m: build_diagram(f, b, t, m, floor),
+        "diagram": DIAGRAMS.get(phase, lambda f, b, t, m: build_diagram(f, b, t, m, floor)),
         "code": build_code,
         "caption": build_caption,
-        "timeline": build_timeline,
+        "timeline": TIMELINES.get(phase, build_timeline),
         "status": build_status,
         **PANELS,
     }
-    panels = tuple(p for p in frame.state.panels if p in PANELS)
+    # The update and sample passes need the room for their own numbers; the panels (about the
+    # played sequence) wait for the forward and backward passes, and the diagram says so.
+    panels = tuple(p for p in frame.state.panels if p in PANELS and phase not in DIAGRAMS)
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
     boxes = regions(width, height, theme, code_w, panels)
-    if "diagram" in boxes:  # projector first
+    if "diagram" in boxes and phase in NEEDED_HEIGHT:  # a pass's own diagram, projector first
+        need = NEEDED_HEIGHT[phase](frame, boxes["diagram"], theme, measure)
+        if need > boxes["diagram"].h:
+            boxes = regions(width, height, theme, code_w, panels, need + theme.px(10))
+    elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
     boxes = _caption_room(frame, theme, measure, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
@@ -252,7 +263,11 @@ def build_screen(
         if frame.partner.partner_first:
             sides.reverse()
         boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
-        builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
+        partner_phase = frame.partner.cursor.phase
+        if partner_phase in DIAGRAMS:
+            builders["diagram-b"] = lambda f, b, t, m: DIAGRAMS[partner_phase](f.partner, b, t, m)
+        else:
+            builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
     for name, box in boxes.items():
         minimum = (
             (60, 40)  # the diagram says itself what it cannot show
@@ -301,6 +316,14 @@ def build_screen(
     return Scene(width, height, tuple(layers))
 
 
+#: The passes whose diagram and timeline are their own (forward and backward share the cell's).
+DIAGRAMS = {UPDATE: build_update, SAMPLE: build_sample}
+#: ... and the height one needs for the current line's numbers, which on a projector the
+#: timeline, then the caption, give way to (as they do for the cell's diagram).
+NEEDED_HEIGHT = {UPDATE: update_height}
+TIMELINES = {UPDATE: build_update_timeline, SAMPLE: build_sample_timeline}
+
+
 def _big_numbers_screen(
     frame: Frame, width: int, height: int, theme: Theme, measure: Measure, layers: list[Layer]
 ) -> Scene:
@@ -322,10 +345,11 @@ MEMO_ENTRIES = 2048  # a few panels for every op of both passes of a lesson; ~15
 
 def forget() -> None:
     """Drop every memo of every view, so traces of a closed lesson can be freed."""
-    from stepper.views import diagram
+    from stepper.views import diagram, update
 
     _MEMO.clear()
     diagram.forget()
+    update.forget()
 
 
 def _memo(
@@ -340,13 +364,17 @@ def _memo(
         numbers = step.index if state.numbers else None  # not `numbers and index`: index 0 == False
         key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
-        key = (name, frame.trace, step.t, p_known(frame))
+        key = (name, frame.trace, step.phase, step.t, p_known(frame))
+        if state.mode == "entry" and state.entry_kind == "sequence":  # the entry on the timeline
+            key += (state.entry,)
+        if step.phase in TIMELINES:  # what they show moves with every op
+            key += (frame.cursor.index,)
     elif name in ("diagram", "diagram-b"):
         shown = frame if name == "diagram" else frame.partner
         s = shown.state
         baseline = shown.baseline if s.weight_changes else None
         key = (name, shown.trace, shown.cursor, s.hover, s.progress, s.weight_changes, baseline, shown.label)
-        key += (floor,)
+        key += (floor, s.edits, s.selected if s.mode in ("weight", "entry") else None)
     elif name == "caption":
         key = (
             name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stepper.cells import CELLS
 from stepper.scene import Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.trace import FORWARD
@@ -42,10 +43,7 @@ from stepper.views.text import wrap
 
 NAME = "gates"
 #: per cell: (array, what it does), drawn top to bottom
-GROUPS = {
-    "gru": (("r", "reset gate"), ("z", "update gate")),
-    "lstm": (("i", "input gate"), ("f", "forget gate"), ("o", "output gate"), ("c", "cell state")),
-}
+GROUPS = {name: cell.gate_titles for name, cell in CELLS.items() if cell.gate_titles}
 DIVERGING = ("c",)  # not a gate: a signed state
 
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from stepper.scene import Cell, Line, Primitive, Text
+from stepper.scene import Cell, Hotspot, Line, Primitive, Text
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.panels.common import (
@@ -39,7 +39,7 @@ ARRAY = "history:loss"
 
 def build(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     hover = panel_hover(frame, NAME)
-    key = (NAME, box, theme, measure, frame.state.checkpoint, frame.marks, hover)
+    key = (NAME, box, theme, measure, frame.state.checkpoint, frame.state.iteration, frame.marks, hover)
     return memo(frame.trace, key, lambda: _build(frame, box, theme, measure, hover))
 
 
@@ -99,6 +99,9 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
     for y in sorted({tick.y for tick in ticks if isinstance(tick, Text)}):
         items.append(Line(x0, y, x1, y, theme.blank, 1, tag="history-grid"))
     items.append(Line(x0, bottom, x1, bottom, theme.border, 1, tag="history-baseline"))
+    # The scrubber: a click or a drag along the axis replays that iteration (the app maps x to K);
+    # under the curve's cells, so pointing at them still reads them.
+    items.append(Hotspot(x0, top, x1 - x0, bottom - top, "iteration", f"{x0}:{x1}:{last}"))
     items += _curve(history, sx, sy, x1 - x0, theme)
 
     x_labels = (("0", x0, "topleft"), ("iteration", (x0 + x1) // 2, "midtop"), (str(last), x1, "topright"))
@@ -110,6 +113,14 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
         )
 
     items += _marks(frame, history, sx, sy, names_y, top, bottom, x0, x1, theme, measure)
+    if frame.state.iteration is not None:  # the replayed iteration K, on the scrubber
+        x = sx(frame.state.iteration)
+        items.append(Line(x, top, x, bottom, theme.result, theme.px(3), tag="history-k"))
+        label = f"K = {frame.state.iteration}"
+        anchor = "topright" if x > (x0 + x1) // 2 else "topleft"
+        items.append(
+            Text(x, top, label, small, theme.result, bold=True, anchor=anchor, tag="history-k-label")
+        )
     cell = hovered_cell(items, hover)
     text = _readout(frame, cell, history)
     if readout_y is not None:
@@ -160,7 +171,7 @@ def _marks(
     """A vertical line and a hoverable dot per checkpoint; names above the plot where they
     do not collide, the shown checkpoint's first so it is always named."""
     small = theme.size("small")
-    shown = frame.state.checkpoint
+    shown = frame.state.checkpoint if frame.state.iteration is None else ""  # K is marked instead
     items: list[Primitive] = []
     labels: list[Primitive] = []
     taken: list[tuple[int, int]] = []
