@@ -4,7 +4,9 @@
 
 Each image is `main.py LESSON --screenshot ...`, except big-numbers.png, which is the
 window's frame with Z pressed (the big-numbers view has no command-line option): it is
-drawn headless the way tests/test_big_numbers.py drives the app.
+drawn headless the way tests/test_big_numbers.py drives the app. live-training.png
+(training live, F6 then F5, in the window) is not made here: `--keys "f6 f5 frames:3 f5
+end"` comes close but does not give its frame; its author's options belong here.
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ SHOTS = {
         "lstm-gates",
         ["--size", HD, "--pass", "backward", "--step", "4", "--panels", "gates"],
     ),
+    "update-pass.png": ("hello", ["--size", HD, "--pass", "update", "--iteration", "37", "--step", "15"]),
+    "sample-pass.png": (
+        "hello",
+        ["--size", HD, "--pass", "sample", "--step", "69", "--temperature", "1", "--seed", "3"],
+    ),
+    "edit-weight.png": ("hello", ["--size", HD, "--edit", "Whh[0,1]=-3", "--step", "30"]),
 }
 #: big-numbers.png: the GRU's h = (1 - z) * n + z * h_prev, trained, forward op 41, 1280x720
 BIG = ("gru-gates", (1280, 720), "forward", 41)
