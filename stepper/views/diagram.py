@@ -387,7 +387,7 @@ def _partly_numbered(
     """The focus large and the context numbered at CONTEXT_PX, condensing only as many
     context blocks as the box needs, the ones farthest from the current op first (the
     fewest condensed that fit, found by bisection: fewer condensed never takes less room)."""
-    numbered, condensed = Look(theme.px(CONTEXT_PX)), Look(0, theme.px(10))
+    numbered, condensed = Look(theme.px(CONTEXT_PX)), Look(0, theme.px(14))  # cells, not a raster
     places = [(c, r) for names, c, r in layout if names in focus_set]
     if not places:
         return None

@@ -162,13 +162,18 @@ COLOUR_ONLY = (
 )
 
 
-def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
-    """A panel whose cells are too small for their numbers says so, in its bottom-right
-    corner where that is free, and marks those arrays condensed; else it is left as is."""
-    silent = sorted(
+def _silent(items: list[Primitive]) -> list[str]:
+    """The arrays of a panel drawn without their numbers."""
+    return sorted(
         {i.name for i in items if isinstance(i, Cell) and i.value is not None and not i.label}
         | {i.name for i in items if isinstance(i, Raster)}
     )
+
+
+def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """A panel whose cells are too small for their numbers says so, in its bottom-right
+    corner where that is free, and marks those arrays condensed; else it is left as is."""
+    silent = _silent(items)
     if not silent:
         return items
     size, pad = theme.size("small"), theme.px(6)
@@ -282,6 +287,14 @@ def build_screen(
             items = _placeholder(name, box, theme, measure)
         else:
             items = _memo(name, frame, box, theme, measure, builders[name], floor)
+        if name in PANELS:
+            noted = _colour_only_note(items, box, theme, measure)
+            line = round(theme.size("small") * 1.2) + theme.px(8)
+            if noted is items and _silent(items) and box.h - line >= theme.px(MIN_STRIP_PANEL[1]):
+                # no free corner for the note: the panel gives it a line at its foot
+                items = builders[name](frame, Box(box.x, box.y, box.w, box.h - line), theme, measure)
+                noted = _colour_only_note(items, box, theme, measure)
+            items = noted
         # Each layer paints its whole box: it is redrawn alone when it changes.
         first = items[0] if items else None
         fills_box = (
@@ -294,8 +307,6 @@ def build_screen(
             if fills_box
             else [Rect(box.x, box.y, box.w, box.h, theme.background, None, tag=f"ground:{name}")]
         )
-        if name in PANELS:
-            items = _colour_only_note(items, box, theme, measure)
         layers.append(Layer(name, box.x, box.y, box.w, box.h, tuple(ground + items)))
     whole = Box(0, 0, width, height)
     overlay = frame.state.overlay
