@@ -291,9 +291,12 @@ def build_screen(
             noted = _colour_only_note(items, box, theme, measure)
             line = round(theme.size("small") * 1.2) + theme.px(8)
             if noted is items and _silent(items) and box.h - line >= theme.px(MIN_STRIP_PANEL[1]):
-                # no free corner for the note: the panel gives it a line at its foot
-                items = builders[name](frame, Box(box.x, box.y, box.w, box.h - line), theme, measure)
-                noted = _colour_only_note(items, box, theme, measure)
+                # no free corner for the note: the panel gives it a line at its foot (unless
+                # its cells would then shrink into one image)
+                shorter = builders[name](frame, Box(box.x, box.y, box.w, box.h - line), theme, measure)
+                rasters = [sum(isinstance(i, Raster) for i in v) for v in (items, shorter)]
+                if rasters[0] == rasters[1]:
+                    noted = _colour_only_note(shorter, box, theme, measure)
             items = noted
         # Each layer paints its whole box: it is redrawn alone when it changes.
         first = items[0] if items else None
