@@ -107,9 +107,10 @@ def edit_to_frame() -> list[dict[str, Any]]:
                 target=f"<= {BIG_EDIT_MS:g} ms",
                 passed=ms <= BIG_EDIT_MS,
                 key="edit_to_frame_ms.weight.lstm64x1000",
-                note="most of it is recording every op of both passes over 1000 steps (the "
-                "listing interpreter); drawing the frame is under 100 ms. Recording lazily, only "
-                "the blocks drawn, is not done yet",
+                note="about two thirds is recording every op of both passes over 1000 steps (the "
+                "listing interpreter, with the update and sample passes), the rest drawing, where "
+                "the diagram's colour scales read every step of the new trace. Recording lazily, "
+                "only the blocks drawn, is not done yet",
             )
         )
     return rows

@@ -34,7 +34,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")
 LOOP = ("iteration", "sample", "temperature", "seed", "prime")
 ACTIONS = {
     "check": ("--check", ()),
-    "save_lesson": ("--save-lesson", ()),
+    "save_lesson": ("--save-lesson", ("sequence", "keys")),
     "export_trace": ("--export-trace", ("checkpoint", "weights", "sequence", "edit", "keys", *LOOP)),
     "export_narration": ("--export-narration", ("checkpoint", "weights", "sequence", "edit")),
     "export_weights": ("--export-weights", ("checkpoint", "edit", "keys")),
@@ -78,6 +78,10 @@ OPTION_FLAGS = {
 #: --text's settings, and their flags: read only with --text.
 TEXT_FLAGS = {"cell": "--cell", "hidden": "--hidden", "iterations": "--iterations"}
 DEFAULT_SIZE = "1920x1080"
+NO_WEIGHTS = (
+    "a lesson file holds no weights (its training makes them); save edited or trained weights "
+    "with --export-weights (Ctrl+S in the window)"
+)
 ZOOM_PERCENT = (50, 300)
 
 
@@ -112,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--save-lesson",
         metavar="OUT.yaml",
-        help="write the lesson --text made as an ordinary lesson file, to refine and --check",
+        help="write the lesson shown (a lesson file, or the one --text made) as an ordinary lesson "
+        "file, to refine and --check; with --sequence or --keys it plays the sequence given or typed. "
+        "A lesson file holds no weights: save edited weights with --export-weights",
     )
     p.add_argument("--export-trace", metavar="OUT.json", help="write one forward+backward pass")
     p.add_argument(
@@ -419,6 +425,8 @@ def validate(args: argparse.Namespace) -> str:
     if action == "check" and args.lesson:
         raise UsageError(f"--check: give the lesson files after --check ({args.lesson} came before it)")
     _validate_text(args, action)
+    if action == "save_lesson" and args.edit:
+        raise UsageError(f"--edit: {NO_WEIGHTS}")
     for text in args.edit or ():  # the form now; the weights it names once the lesson is read
         try:
             read_edit(text)
@@ -464,9 +472,10 @@ def _validate_text(args: argparse.Namespace, action: str) -> None:
 
     if args.text is None:
         given = [flag for name, flag in TEXT_FLAGS.items() if getattr(args, name) is not None]
-        if action == "save_lesson" or given:
-            flag = given[0] if given else "--save-lesson"
-            raise UsageError(f"{flag}: only with --text, which makes the lesson")
+        if given:
+            raise UsageError(f"{given[0]}: only with --text, which makes the lesson")
+        if action == "save_lesson" and not args.lesson:
+            raise UsageError("--save-lesson: give the lesson to write (a file or a built-in name), or --text")
         return
     if args.lesson:
         raise UsageError(f"--text: makes its own lesson; give either {args.lesson} or --text, not both")
@@ -514,9 +523,6 @@ def run(args: argparse.Namespace) -> int:
         return check_lessons([str(lesson_path(p)) for p in args.check] or [str(p) for p in builtin_lessons()])
     if args.text is not None:
         lesson, yaml_text = _text_lesson(args)
-        if action == "save_lesson":
-            print(f"wrote {one_line(str(atomic_write_text(args.save_lesson, yaml_text, args.overwrite)))}")
-            return 0
     else:
         lesson = load_lesson(args.lesson) if args.lesson else None
     if action != "window" and lesson is None:
@@ -534,6 +540,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--iteration: {args.iteration} is outside 0..{last}")
     if lesson is not None and args.prime is not None:
         sample_settings(args, lesson)  # a bad --prime, before any training
+    if action == "save_lesson":
+        return _save_lesson(args, lesson, yaml_text if args.text is not None else None)
     if action == "export_trace":
         from stepper.export import trace_json_text
 
@@ -601,6 +609,49 @@ def pass_length(
     if phase == SAMPLE:
         return length * len(sample_listing(m.cell, temperature).ops)
     return len(trace.phase_range(phase))
+
+
+def _save_lesson(args: argparse.Namespace, lesson: Lesson, text: str | None) -> int:
+    """The lesson shown, as a file: its own text, playing the sequence given or typed; written
+    only if it loads and passes --check, so what is written reopens at the same numbers."""
+    from stepper.lesson.save import with_sequence
+
+    sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else None
+    if args.keys is not None:
+        from stepper.headless import keyed_app
+
+        app = keyed_app(args, lesson, _start_at(args, lesson))
+        if app.state.edits or app.state.checkpoint in app.session.kept:
+            raise UsageError(f"--keys: changed the weights; {NO_WEIGHTS}")
+        sequence = app.state.sequence
+    if text is None:
+        from stepper.files import read_regular
+        from stepper.lesson.nodes import MAX_BYTES
+
+        text = read_regular(lesson.path, MAX_BYTES).decode("utf-8-sig")
+    if sequence is not None and sequence != lesson.playback:
+        text = with_sequence(text, lesson, sequence)
+        problem = _check_text(text, args.save_lesson)
+        if problem:
+            raise UsageError(f"--save-lesson: playing this sequence, {problem}; nothing written")
+    print(f"wrote {one_line(str(atomic_write_text(args.save_lesson, text, args.overwrite)))}")
+    return 0
+
+
+def _check_text(text: str, name: str) -> str:
+    """--check's first problem with a lesson file's text (named `name`), or ''."""
+    import tempfile
+
+    from stepper.lesson.check import check_lesson
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lesson.yaml"
+        path.write_text(text, encoding="utf-8")
+        report = check_lesson(path)
+    if report.ok:
+        return ""
+    p = report.problems[0]
+    return f"{one_line(name)}:{p.line}:{p.column}: {p.message}" if p.line > 0 else p.message
 
 
 def _start_at(args: argparse.Namespace, lesson: Lesson):

@@ -127,9 +127,12 @@ def run_line(line: CodeLine, env: dict[str, object]) -> np.ndarray:
     assert line.code is not None and line.op is not None
     exec(line.code, env)
     result = env[line.op]
-    # An index (a drawn symbol) stays an integer so it can index; everything else is float.
-    integer = isinstance(result, (int, np.integer)) and not isinstance(result, bool)
-    value = np.array(result, dtype=np.int64 if integer else np.float64)
+    if type(result) is np.ndarray and result.dtype == np.float64:
+        value = result  # a new array the line made (or a read-only one it read): kept, not copied
+    else:
+        # An index (a drawn symbol) stays an integer so it can index; everything else is float.
+        integer = isinstance(result, (int, np.integer)) and not isinstance(result, bool)
+        value = np.array(result, dtype=np.int64 if integer else np.float64)
     value.setflags(write=False)
     env[line.op] = value
     return value

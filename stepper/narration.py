@@ -44,6 +44,10 @@ ELEMENT_CHARS = 26
 MAX_CAPTION_CHARS = 4000
 #: Characters of narration one place fills at most (the caption bar shows far fewer).
 MAX_SHOWN_CHARS = 6000
+#: A vocabulary larger than this can leave the diagram room only for colours on a projector
+#: (32 symbols do at 1280x720): the caption then also gives the current forward op's numbers,
+#: unless a caption shown there already names that value whole.
+MANY_SYMBOLS = 16
 
 #: Names every caption may use besides the code's own variables, with their kind.
 EXTRAS: Mapping[str, type] = {
@@ -413,16 +417,37 @@ def narration_at(
 ) -> list[str]:
     """The filled text of every caption shown at step `index`, bounded to MAX_SHOWN_CHARS in all."""
     found = shown_captions(lesson, trace, index, checkpoint)
-    if not found:
+    shown = [c.text for c in found]
+    numbers = numbers_caption(trace, index, shown)
+    if not shown and not numbers:
         return []
     values = caption_values(trace, index, checkpoint or "", iteration)
     texts, total = [], 0
-    for caption in found:
+    for text in (*shown, *([numbers] if numbers else [])):
         if total >= MAX_SHOWN_CHARS:
             break
-        texts.append(fill(caption.text, values))
+        texts.append(fill(text, values))
         total += len(texts[-1])
     return texts
+
+
+def numbers_caption(trace: Trace, index: int, shown: list[str]) -> str:
+    """With a large vocabulary, the forward op's own numbers as a caption (`p = {p:.2f}`), so
+    they are readable whatever room the diagram has; '' otherwise, or if a caption in `shown`
+    already names the whole value."""
+    step = trace.steps[index]
+    if len(trace.vocab) <= MANY_SYMBOLS or step.phase != FORWARD:
+        return ""
+    name, spec = (step.op, ".0f" if step.op == "x" else ".2f")  # x: one-hot
+    if step.op.startswith("loss"):
+        name, spec = "loss", ".3f"
+    for text in shown:
+        try:
+            if any(ph.name == name and not ph.indices for ph in placeholders(text)):
+                return ""
+        except PlaceholderError:  # the loader refuses these; a caption is never trusted blindly
+            continue
+    return f"{name} = {{{name}:{spec}}}"
 
 
 def narration_places(
