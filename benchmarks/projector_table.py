@@ -5,7 +5,8 @@ number, per lesson, size and pass, over a dozen places per pass, from the scene 
 
 A cell counts as silent when it holds a value, shows no number and its block is not
 marked condensed; a raster (an array drawn as one image) counts each of its values.
-Each entry is "all panels [diagram only]".
+Each entry is "all panels [diagram only]", each share "silent + condensed (marked)":
+the first must be 0; the second is what a bigger window would number.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ def scene_at(app, phase: str, step: int, size: tuple[int, int], zoom: float = 1.
     return scene_objects(scene, app.frame(state), app.fonts)
 
 
-def silent_share(objects: list[dict], only: str = "") -> tuple[int, int, bool]:
-    """(values drawn without number, values drawn, whether the diagram drew any cell),
-    over the panels whose name starts with `only` (all of them by default)."""
-    silent = total = 0
+def silent_share(objects: list[dict], only: str = "") -> tuple[int, int, int, bool]:
+    """(values drawn without number and unmarked, values drawn without number in a block
+    marked condensed, values drawn, whether the diagram drew any cell), over the panels
+    whose name starts with `only` (all of them by default)."""
+    silent = condensed = total = 0
     diagram = False
     for o in objects:
         if not o["panel"].startswith(only):
@@ -65,27 +67,32 @@ def silent_share(objects: list[dict], only: str = "") -> tuple[int, int, bool]:
             total += 1
             diagram |= o["panel"].startswith("diagram")
             silent += o["text"] is None and not o["condensed"]
+            condensed += o["text"] is None and o["condensed"]
         elif o["kind"] == "raster":
             n = o["shape"][0] * o["shape"][1]
             total += n
             diagram |= o["panel"].startswith("diagram")
             silent += 0 if o["condensed"] else n
-    return silent, total, diagram
+            condensed += n if o["condensed"] else 0
+    return silent, condensed, total, diagram
 
 
 def measure(lesson: str, size: tuple[int, int], phase: str, zoom: float = 1.0, app=None) -> str:
     app = app or open_app(lesson)
     trace = app.trace_of(app.state)
-    silent = total = silent_d = total_d = 0
+    sums = [0] * 6  # silent, condensed, total; then the same over the diagram only
     drawn = True
     for step in places(trace, phase):
         objects = scene_at(app, phase, step, size, zoom)
-        s, t, d = silent_share(objects)
-        sd, td, _ = silent_share(objects, "diagram")
-        silent, total, drawn = silent + s, total + t, drawn and d
-        silent_d, total_d = silent_d + sd, total_d + td
-    share = f"{100 * silent / total:.0f}%" if total else "-"
-    share += f" [{100 * silent_d / total_d:.0f}%]" if total_d else " [-]"
+        s, c, t, d = silent_share(objects)
+        sd, cd, td, _ = silent_share(objects, "diagram")
+        sums = [a + b for a, b in zip(sums, (s, c, t, sd, cd, td), strict=True)]
+        drawn = drawn and d
+
+    def pair(silent: int, condensed: int, total: int) -> str:
+        return f"{100 * silent / total:.0f}+{100 * condensed / total:.0f}%" if total else "-"
+
+    share = f"{pair(*sums[:3])} [{pair(*sums[3:])}]"
     return share if drawn else f"{share} (diagram not drawn at some places)"
 
 

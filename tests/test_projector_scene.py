@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -223,3 +224,120 @@ def test_large_and_tiny_models_still_draw_the_network(tmp_path, lesson, edits, p
     objects = json.loads(out.read_text())["objects"]
     assert check(objects, (1920, 1080), f"{lesson} {phase}", floor=12) == []
     assert any(o["kind"] in ("cell", "raster") and o["panel"] == "diagram" for o in objects)
+
+
+def _objects(lesson: str, size, phase: str, step: int, *, panels=None, checkpoint=None, zoom=1.0):
+    """The exported scene at op `step` of `phase` (0-based), built as the window builds it."""
+    app = app_for(lesson)
+    state = replace(app.state, animate=False, progress=1.0, hover=None, zoom=zoom)
+    if panels is not None:
+        state = replace(state, panels=panels)
+    if checkpoint is not None:
+        state = replace(state, checkpoint=checkpoint)
+    state = replace(state, cursor=at_step(app.trace_of(state), phase, step))
+    app.theme = app.theme.zoomed(zoom)
+    return scene_objects(app.build(state, size), app.frame(state), app.fonts), app.frame(state)
+
+
+@pytest.mark.parametrize("lesson", ["alternating", "gru-gates", "lstm-gates"])
+def test_the_lit_line_shows_its_code_whole(lesson):
+    """However narrow the code panel, the lit line's code is never cut: every line of the
+    rnn, gru and lstm code, lit in turn, both passes, at three classroom sizes."""
+    app = app_for(lesson)
+    panels = tuple(p for p in app.state.panels if p != "compare")  # the code panel shows
+    trace = app.trace_of(app.state)
+    problems = []
+    for phase in ("forward", "backward"):
+        span = trace.phase_range(phase)
+        first = {}  # each line of code, at the first op that lights it
+        for k, index in enumerate(span):
+            first.setdefault(trace.steps[index].line, k)
+        for size in ((1024, 768), (1280, 720), (1920, 1080)):
+            for line, k in first.items():
+                objects, frame = _objects(lesson, size, phase, k, panels=panels)
+                source = trace.listing(frame.step.phase).lines[line].source
+                shown = [o for o in objects if o["tag"] == f"code:{line}"]
+                text = "".join(o["text"] for o in shown)
+                if "".join(text.split()) != "".join(source.split()) or any(o["px"] < 18 for o in shown):
+                    problems.append(f"{size} {phase} op {k}: {source.strip()!r} shows as {text!r}")
+    assert not problems, "\n".join(problems[:20])
+
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+LONGEST = 4  # captions per checkpoint and pass: the longest, which are the ones at risk
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_captions_keep_every_number(lesson):
+    """The caption bar never silently loses a word: at 1280x720 and 1024x768 every number of
+    the longest captions of each checkpoint and pass is on screen, at 20 px or more."""
+    from stepper.narration import narration_places
+
+    app = app_for(lesson)
+    problems = []
+    for checkpoint in app.session.checkpoint_names:
+        state = replace(app.state, checkpoint=checkpoint)
+        frame = app.frame(state)
+        places = narration_places(frame.lesson, frame.trace, checkpoint, frame.iteration)
+        for phase in ("forward", "backward"):
+            said = [p for p in places if p["pass"] == phase and p["caption"]]
+            said.sort(key=lambda p: -len(p["caption"]))
+            for place in said[:LONGEST]:
+                for size in ((1280, 720), (1024, 768)):
+                    objects, _ = _objects(lesson, size, phase, place["step"], checkpoint=checkpoint)
+                    texts = [o for o in objects if o["tag"] == "caption-text"]
+                    shown = NUMBER.findall(" ".join(o["text"] for o in texts))
+                    if shown != NUMBER.findall(place["caption"]) or any(o["px"] < 20 for o in texts):
+                        problems.append(f"{size} {checkpoint} {phase} {place['step']}: {place['caption']!r}")
+    assert not problems, "\n".join(problems[:10])
+
+
+def _unnumbered_share(objects: list[dict]) -> tuple[int, int]:
+    """(values in the diagram drawn without their number, values in the diagram)."""
+    without = total = 0
+    for o in objects:
+        if o["panel"] != "diagram":
+            continue
+        if o["kind"] == "cell" and o["value"] is not None:
+            total += 1
+            without += o["text"] is None
+        elif o["kind"] == "raster":
+            n = o["shape"][0] * o["shape"][1]
+            total, without = total + n, without + n
+    return without, total
+
+
+@pytest.mark.parametrize("lesson", ["alternating", "one-one-zero"])
+def test_context_is_numbered_where_the_diagram_has_room(lesson):
+    """On a 1280x720 projector the small rnn lessons number most of the network, not only
+    the current op: context blocks are condensed only where they do not fit at 16 px."""
+    app = app_for(lesson)
+    trace = app.trace_of(app.state)
+    without = total = 0
+    for phase in ("forward", "backward"):
+        span = len(trace.phase_range(phase))
+        for k in range(PLACES):
+            objects, _ = _objects(lesson, (1280, 720), phase, round(k * (span - 1) / (PLACES - 1)))
+            w, t = _unnumbered_share(objects)
+            without, total = without + w, total + t
+            numbered = [o for o in objects if o["kind"] == "cell" and o["panel"] == "diagram" and o["text"]]
+            assert all(o["px"] >= 16 for o in numbered if not o["role"])
+    assert without / total < 0.75, f"{100 * without / total:.0f}% of the diagram's values without numbers"
+
+
+def test_no_panel_cell_is_silently_without_its_number():
+    """Panels (gates, heatmap and its change strip, ...) at projector sizes: a cell with a
+    value shows its number or its array is marked condensed, with the note saying how to read it."""
+    problems = []
+    for lesson in ("lstm-gates", "one-one-zero", "gru-gates"):
+        trace = app_for(lesson).trace_of(app_for(lesson).state)
+        for size in ((1280, 720), (1024, 768)):
+            for phase in ("forward", "backward"):
+                span = len(trace.phase_range(phase))
+                for k in range(0, span, max(1, span // 6)):
+                    objects, _ = _objects(lesson, size, phase, k)
+                    for o in objects:
+                        silent = o["kind"] == "cell" and o["value"] is not None and not o["text"]
+                        if (silent or o["kind"] == "raster") and not o["condensed"]:
+                            problems.append(f"{lesson} {size} {phase} {k}: {o['panel']} {o['name']}")
+    assert not problems, "\n".join(sorted(set(problems))[:10])

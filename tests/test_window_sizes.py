@@ -27,7 +27,7 @@ from stepper.navigation import at_step
 from stepper.scene import Cell, Rect, Scene, Text
 from stepper.theme import ZOOM_STEPS, Theme
 from stepper.views.panels import PANELS
-from stepper.views.screen import MIN_PANEL, MIN_STRIP_PANEL
+from stepper.views.screen import MIN_CODE, MIN_PANEL, MIN_STRIP_PANEL
 
 SIZES = (
     (640, 360),
@@ -126,6 +126,7 @@ def check(scene: Scene, theme: Theme) -> list[Violation]:
                     )
         if layer.name in BOXED and layer.name not in ("diagram", "diagram-b"):  # it checks its own fit
             least = MIN_STRIP_PANEL if layer.name in PANELS else MIN_PANEL
+            least = MIN_CODE if layer.name == "code" else least
             small = layer.w < theme.px(least[0]) or layer.h < theme.px(least[1])
             placeholder = [
                 r for r in layer.items if isinstance(r, Rect) and r.tag == f"collapsed:{layer.name}"

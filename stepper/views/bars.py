@@ -212,21 +212,54 @@ def caption_lines(frame: Frame) -> list[str]:
     return [f"t = {step.t}:  {line.source.strip()}   -  {meaning}, shape {shape})"]
 
 
-def build_caption(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
-    items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.panel, theme.border, 1, tag="caption")]
-    size = theme.size("text") + theme.px(2)
-    line_h = int(size * 1.35)
-    pad = theme.px(14)
+CAPTION_FLOOR = 20  # px at zoom 1: a caption's words step down to this, never below
+CUT_NOTE = "… (Ctrl - shows the whole caption)"
+
+
+def _caption_text(frame: Frame, theme: Theme) -> tuple[str, RGB]:
     if frame.problem:
-        text = frame.problem
-        color = theme.bad
-    else:
-        text = "  ".join(caption_lines(frame))
-        color = theme.text
-    lines = wrap(text, box.w - 2 * pad, size, measure)
-    room = max(1, (box.h - 2 * pad + (line_h - size)) // line_h)
+        return frame.problem, theme.bad
+    return "  ".join(caption_lines(frame)), theme.text
+
+
+def _caption_sizes(theme: Theme) -> list[int]:
+    size, floor = theme.size("text") + theme.px(2), theme.px(CAPTION_FLOOR)
+    return sorted({size, min(size, floor)}, reverse=True)
+
+
+def _caption_rows(box_h: int, size: int, theme: Theme) -> int:
+    line_h = int(size * 1.35)
+    return max(1, (box_h - 2 * theme.px(14) + (line_h - size)) // line_h)
+
+
+def caption_height(frame: Frame, width: int, theme: Theme, measure: Measure) -> int:
+    """The height the caption needs for all of its words at its smallest size."""
+    text = _caption_text(frame, theme)[0]
+    size = _caption_sizes(theme)[-1]
+    lines = len(wrap(text, width - 2 * theme.px(14), size, measure))
+    line_h = int(size * 1.35)
+    return 2 * theme.px(14) + lines * line_h - (line_h - size)
+
+
+def build_caption(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """Every word of the caption: its font steps down to CAPTION_FLOOR before any is left
+    out, and when some still are, the last line says so and how to read them."""
+    items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.panel, theme.border, 1, tag="caption")]
+    pad = theme.px(14)
+    text, color = _caption_text(frame, theme)
+    for size in _caption_sizes(theme):
+        lines = wrap(text, box.w - 2 * pad, size, measure)
+        room = _caption_rows(box.h, size, theme)
+        if len(lines) <= room:
+            break
     if len(lines) > room:
-        lines = [*lines[: room - 1], fit(" ".join(lines[room - 1 :]), box.w - 2 * pad, size, measure)]
+        rest = " ".join(lines[room - 1 :])
+        cut = fit(rest + CUT_NOTE, box.w - 2 * pad, size, measure)
+        if cut.endswith("…"):  # a cut line ends with the note, not with a bare ellipsis
+            head = fit(rest, box.w - 2 * pad - measure(CUT_NOTE, size, "sans", False), size, measure)
+            cut = head.removesuffix("…") + CUT_NOTE if head else fit(CUT_NOTE, box.w - 2 * pad, size, measure)
+        lines = [*lines[: room - 1], cut]
+    line_h = int(size * 1.35)
     for k, line in enumerate(lines):
         items.append(Text(box.x + pad, box.y + pad + k * line_h, line, size, color, tag="caption-text"))
     return items

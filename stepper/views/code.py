@@ -122,29 +122,41 @@ def build_code(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[P
         number_lines = [*number_lines[:keep], rest] if room else []
     bottom = box.bottom - pad - (len(number_lines) * line_h + theme.px(40) if number_lines else 0)
     visible = max(1, (bottom - top) // line_h)
+    width = box.w - 2 * pad
+    indent = 2 * char_w  # a continuation row of the lit line, indented under its code
+    rows: list[tuple[object, str, int]] = []  # (line, its code or a piece of it, piece number)
+    for line in listing.lines:
+        pieces = [line.source]
+        if line.number == step.line and measure(line.source, size, "mono", False) > width:
+            # the lit line's code always shows whole: wrapped onto continuation rows, never cut
+            body = line.source.strip()
+            lead = line.source[: len(line.source) - len(line.source.lstrip())]
+            room = width - indent - measure(lead, size, "mono", False)
+            pieces = [lead + p for p in wrap(body, room, size, measure, "mono")]
+        rows += [(line, piece, k) for k, piece in enumerate(pieces)]
+    lit = [k for k, (line, _, _) in enumerate(rows) if line.number == step.line]
     first = 0
-    if len(listing.lines) > visible:  # keep the lit line in view, a little above centre
-        first = max(0, min(step.line - visible // 3, len(listing.lines) - visible))
+    if len(rows) > visible:  # keep the lit line in view, a little above centre
+        first = max(0, min(lit[0] - visible // 3, len(rows) - visible))
+        first = min(lit[0], max(first, lit[-1] - visible + 1))
     names = known_names(frame)
     hover = frame.state.hover
     prev = frame.previous
-    width = box.w - 2 * pad
-    for row, line in enumerate(listing.lines[first : first + visible]):
+    for row, (line, code, piece) in enumerate(rows[first : first + visible]):
         y = top + row * line_h
         if line.number == step.line:
             items.append(Rect(box.x + 4, y - 2, box.w - 8, line_h, theme.lit_line, None, tag="lit-line"))
         elif prev is not None and line.number == prev.line:
             items.append(Rect(box.x + 4, y - 2, box.w - 8, line_h, theme.prev_line, None, tag="prev-line"))
-        code = line.source
-        code_text = fit(code, width, size, measure, "mono")
-        items.append(
-            Text(box.x + pad, y, code_text, size, theme.text, font="mono", tag=f"code:{line.number}")
-        )
+        x0 = box.x + pad + (indent if piece else 0)
+        wrapped = piece or (len(rows) > first + row + 1 and rows[first + row + 1][2])
+        code_text = code if wrapped else fit(code, width, size, measure, "mono")
+        items.append(Text(x0, y, code_text, size, theme.text, font="mono", tag=f"code:{line.number}"))
         for match in IDENT.finditer(code_text):
             name = match.group(0)
             if name not in names:
                 continue
-            x = box.x + pad + match.start() * char_w
+            x = x0 + match.start() * char_w
             w = (match.end() - match.start()) * char_w
             if hover is not None and hover.name == name:
                 items.append(
@@ -160,8 +172,9 @@ def build_code(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[P
                     )
                 )
             items.append(Hotspot(x, y, w, line_h, "token", name))
-        if line.comment:
-            used = measure(code + "  ", size, "mono", False)
+        last = row + first + 1 == len(rows) or rows[row + first + 1][0] is not line
+        if line.comment and last:
+            used = x0 - box.x - pad + measure(code_text + "  ", size, "mono", False)
             room = width - used
             comment = fit("# " + line.comment, room, theme.size("small"), measure)
             if comment and room > theme.px(60):

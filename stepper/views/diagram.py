@@ -284,6 +284,13 @@ def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -
     return all(look.size >= top for name, look in plan.array_looks.items() if name in focus)
 
 
+def spare_height(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> int:
+    """Px at the bottom of the diagram's box that its layout leaves empty."""
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
+    plan = _plan(frame, slot_names, box, theme, measure, floor)
+    return max(0, box.h - plan.height) if plan is not None else 0
+
+
 def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floor: int) -> int:
     """The height a diagram this wide needs for the current op's numbers as large as the width
     allows, with the rest condensed, else only its part of the network, else the op alone."""
@@ -337,6 +344,7 @@ def _solve_plan(
     for big in (theme.px(32), theme.px(28)):
         tries += [(group, Look(big), Look(theme.px(20)), everything) for _ in (1,) if big > top]
     tries += [(group, Look(top), Look(s), everything) for s in (top, theme.px(20), small) if s <= top]
+    mixed_at = len(tries)  # then the context numbered where it fits, condensed where not
     for focus_set in dict.fromkeys((group, core)):
         tries += [(focus_set, Look(top), look, everything) for look in condensed]
     tries += [(core, Look(s), look, everything) for s in sizes[1:] for look in condensed[1:]]
@@ -346,7 +354,12 @@ def _solve_plan(
     tries += [(core, Look(s), Look(0, 2), set(core)) for s in below]
     for scope in (everything, near, set(core)):
         tries += [(frozenset(), Look(0, 1), look, scope) for look in [*condensed, Look(0, 1)]]
-    for focus_set, focus_look, context, scope in tries:
+    for k, (focus_set, focus_look, context, scope) in enumerate(tries):
+        if k == mixed_at:
+            for some in dict.fromkeys((group, core)):
+                plan = _partly_numbered(frame, layout, slot_names, some, Look(top), box, theme, measure)
+                if plan is not None:
+                    return plan
         slots = _one_row(tuple(s for s in layout if s[0] in scope), layout)
         if not slots:
             continue
@@ -356,6 +369,51 @@ def _solve_plan(
         if plan is not None:
             return plan
     return None
+
+
+CONTEXT_PX = 16  # px at zoom 1: context blocks are numbered at this size where they fit
+
+
+def _partly_numbered(
+    frame: Frame,
+    layout: tuple[Slot, ...],
+    slot_names: dict,
+    focus_set: frozenset,
+    focus_look: Look,
+    box: Box,
+    theme: Theme,
+    measure: Measure,
+) -> Plan | None:
+    """The focus large and the context numbered at CONTEXT_PX, condensing only as many
+    context blocks as the box needs, the ones farthest from the current op first (the
+    fewest condensed that fit, found by bisection: fewer condensed never takes less room)."""
+    numbered, condensed = Look(theme.px(CONTEXT_PX)), Look(0, theme.px(14))  # cells, not a raster
+    places = [(c, r) for names, c, r in layout if names in focus_set]
+    if not places:
+        return None
+
+    def distance(slot: Slot) -> tuple[int, int]:
+        return min((abs(slot[1] - c), abs(slot[2] - r)) for c, r in places)
+
+    order = sorted((s for s in layout if s[0] not in focus_set), key=distance, reverse=True)
+
+    def arranged(k: int) -> Plan | None:
+        gone = {s[0] for s in order[:k]}
+        looks = {
+            s[0]: focus_look if s[0] in focus_set else condensed if s[0] in gone else numbered for s in layout
+        }
+        return _arrange(frame, layout, slot_names, looks, box, theme, measure, False, numbered)
+
+    lo, hi = 1, len(order) - 1  # 0 (none condensed) was tried; all condensed comes next
+    best = None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        plan = arranged(mid)
+        if plan is None:
+            lo = mid + 1
+        else:
+            best, hi = plan, mid - 1
+    return best
 
 
 def _one_row(slots: tuple[Slot, ...], layout: tuple[Slot, ...]) -> tuple[Slot, ...]:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stepper.scene import Cell, Layer, Line, Primitive, Rect, Scene, Text
+from stepper.scene import Cell, Layer, Line, Primitive, Raster, Rect, Scene, Text
 from stepper.theme import Theme
 from stepper.trace import SAMPLE, UPDATE
-from stepper.views.bars import build_caption, build_status, build_timeline, p_known
+from stepper.views.bars import build_caption, build_status, build_timeline, caption_height, p_known
 from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
-from stepper.views.diagram import build_diagram, fitted, needed_height, number_floor, text_box
+from stepper.views.diagram import (
+    build_diagram,
+    fitted,
+    needed_height,
+    number_floor,
+    spare_height,
+    text_box,
+)
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.overlays import (
     LessonEntry,
@@ -29,6 +36,7 @@ from stepper.views.update import build_update, build_update_timeline
 from stepper.views.update import needed_height as update_height
 
 MIN_PANEL = (320, 180)  # below this the diagram or code collapses to its title
+MIN_CODE = (160, 120)  # a projector's narrow code panel still shows the lit line (wrapped)
 MIN_STRIP_PANEL = (300, 110)  # the look-inside panels degrade gracefully down to this
 STRIP_KEPT = 240  # px at zoom 1: the panels' strip in a large window never gets smaller
 PROJECTOR_HEIGHT = 900  # px at zoom 1: below this, panels and words give way to the diagram
@@ -113,6 +121,48 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
     return regions(width, height, theme, code_w, panels, need + theme.px(10))
 
 
+def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
+    """A caption never loses words to its box: it grows into the diagram's empty room at
+    the bottom (what lies between moves up), then into the timeline's place."""
+    caption = boxes.get("caption")
+    if caption is None:
+        return boxes
+    short = caption_height(frame, caption.w, theme, measure) - caption.h
+    diagram = boxes.get("diagram")
+    shown = [f for f in (frame, frame.partner) if f is not None]
+    if short > 0 and diagram is not None and all(f.cursor.phase not in DIAGRAMS for f in shown):
+        half = Box(diagram.x, diagram.y, (diagram.w - theme.px(10)) // 2, diagram.h)
+        box = diagram if len(shown) == 1 else half
+        spare = min(spare_height(f, box, theme, measure, floor) for f in shown) - theme.px(8)
+        lift = max(0, min(short, spare))
+        if lift:
+            top = diagram.bottom
+            moved = {}
+            for name, b in boxes.items():
+                if name in ("diagram", "code"):
+                    moved[name] = Box(b.x, b.y, b.w, b.h - lift)
+                elif name == "caption":
+                    moved[name] = Box(b.x, b.y - lift, b.w, b.h + lift)
+                elif b.y >= top and b.bottom <= caption.y:  # the panels' strip
+                    moved[name] = Box(b.x, b.y - lift, b.w, b.h)
+                else:
+                    moved[name] = b
+            boxes, short = moved, short - lift
+    strip = [n for n in boxes if n in PANELS]
+    small = [n for n in strip if boxes[n].h < theme.px(MIN_STRIP_PANEL[1])]
+    if short > 0 and strip and small == strip:  # panels that cannot draw give their row up
+        caption, top = boxes["caption"], min(boxes[n].y for n in strip)
+        boxes = {n: b for n, b in boxes.items() if n not in strip}
+        boxes["caption"] = Box(caption.x, top, caption.w, caption.bottom - top)
+        short -= caption.y - top
+    timeline = boxes.get("timeline")
+    if short > 0 and timeline is not None:
+        caption = boxes["caption"]
+        boxes = {n: b for n, b in boxes.items() if n != "timeline"}
+        boxes["caption"] = Box(caption.x, caption.y, caption.w, timeline.bottom - caption.y)
+    return boxes
+
+
 COLOUR_ONLY = (
     "colours only: point at a cell for its number",
     "point at a cell for its number",
@@ -120,10 +170,18 @@ COLOUR_ONLY = (
 )
 
 
+def _silent(items: list[Primitive]) -> list[str]:
+    """The arrays of a panel drawn without their numbers."""
+    return sorted(
+        {i.name for i in items if isinstance(i, Cell) and i.value is not None and not i.label}
+        | {i.name for i in items if isinstance(i, Raster)}
+    )
+
+
 def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     """A panel whose cells are too small for their numbers says so, in its bottom-right
     corner where that is free, and marks those arrays condensed; else it is left as is."""
-    silent = sorted({i.name for i in items if isinstance(i, Cell) and i.value is not None and not i.label})
+    silent = _silent(items)
     if not silent:
         return items
     size, pad = theme.size("small"), theme.px(6)
@@ -139,12 +197,13 @@ def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: M
             )
         )
     result = items
-    for text in COLOUR_ONLY:
-        note = Text(
-            box.right - pad, box.bottom - pad, text, size, theme.dim, anchor="bottomright", tag="colour-only"
-        )
+    top = box.y + pad // 2  # else on the title's row: at its right end, or in its middle
+    spots = [(box.right - pad, box.bottom - pad, "bottomright"), (box.right - pad, top, "topright")]
+    spots += [(box.x + box.w // 2, top, "midtop"), (box.x + pad, box.bottom - pad, "bottomleft")]
+    for text, (at_x, at_y, anchor) in ((t, spot) for spot in spots for t in COLOUR_ONLY):
+        note = Text(at_x, at_y, text, size, theme.dim, anchor=anchor, tag="colour-only")
         x, y, w, h = text_box(note, measure)
-        inside = x >= box.x + pad and y >= box.y
+        inside = x >= box.x + pad and y >= box.y and y + h <= box.bottom
         if inside and not any(x < a + c and a < x + w and y < b + d and b < y + h for a, b, c, d in taken):
             marks = [Rect(box.x, box.y, 0, 0, None, None, tag=f"condensed:{n}") for n in silent]
             result = [*items, note, *marks]
@@ -185,7 +244,7 @@ def build_screen(
     if frame.state.overlay == "big":  # the current op alone, over the whole window but the status bar
         return _big_numbers_screen(frame, width, height, theme, measure, layers)
     phase = frame.cursor.phase
-    floor = number_floor(width)
+    floor = max(number_floor(width), theme.px(number_floor(width)))  # zoomed in: never smaller
     builders = {
         "diagram": DIAGRAMS.get(phase, lambda f, b, t, m: build_diagram(f, b, t, m, floor)),
         "code": build_code,
@@ -206,6 +265,7 @@ def build_screen(
             boxes = regions(width, height, theme, code_w, panels, need + theme.px(10))
     elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
+    boxes = _caption_room(frame, theme, measure, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
         half = (whole.w - theme.px(10)) // 2
@@ -225,7 +285,7 @@ def build_screen(
         minimum = (
             (60, 40)  # the diagram says itself what it cannot show
             if name in ("diagram", "diagram-b")
-            else MIN_PANEL
+            else MIN_CODE
             if name == "code"
             else MIN_STRIP_PANEL
             if name in PANELS
@@ -235,6 +295,17 @@ def build_screen(
             items = _placeholder(name, box, theme, measure)
         else:
             items = _memo(name, frame, box, theme, measure, builders[name], floor)
+        if name in PANELS:
+            noted = _colour_only_note(items, box, theme, measure)
+            line = round(theme.size("small") * 1.2) + theme.px(8)
+            if noted is items and _silent(items) and box.h - line >= theme.px(MIN_STRIP_PANEL[1]):
+                # no free corner for the note: the panel gives it a line at its foot (unless
+                # its cells would then shrink into one image)
+                shorter = builders[name](frame, Box(box.x, box.y, box.w, box.h - line), theme, measure)
+                rasters = [sum(isinstance(i, Raster) for i in v) for v in (items, shorter)]
+                if rasters[0] == rasters[1]:
+                    noted = _colour_only_note(shorter, box, theme, measure)
+            items = noted
         # Each layer paints its whole box: it is redrawn alone when it changes.
         first = items[0] if items else None
         fills_box = (
@@ -247,8 +318,6 @@ def build_screen(
             if fills_box
             else [Rect(box.x, box.y, box.w, box.h, theme.background, None, tag=f"ground:{name}")]
         )
-        if name in PANELS:
-            items = _colour_only_note(items, box, theme, measure)
         layers.append(Layer(name, box.x, box.y, box.w, box.h, tuple(ground + items)))
     whole = Box(0, 0, width, height)
     overlay = frame.state.overlay
