@@ -79,6 +79,30 @@ def big_numbers(out: Path) -> None:
     print(f"wrote {out}")
 
 
+#: question.png and question-revealed.png: one-one-zero, trained, the question asked on the way
+#: to a at t = 1 (the second 1), seven hands for "positive", then Enter (the window's own keys)
+QUESTION = ("one-one-zero", (1280, 720), 12, ["1"] * 7)
+
+
+def questions(asked: Path, revealed: Path) -> None:
+    import pygame
+
+    from stepper.app import App, save_surface
+
+    lesson, size, step, hands = QUESTION
+    app = App(ROOT / "lessons" / f"{lesson}.yaml", size=size, headless=True)
+    app.set_state(replace(app.state, checkpoint="trained", animate=False, progress=1.0))
+    keys = {"right": pygame.K_RIGHT, "return": pygame.K_RETURN, "1": pygame.K_1}
+    for name in ["right"] * step + hands:
+        app.handle(pygame.event.Event(pygame.KEYDOWN, key=keys[name], mod=0, unicode=name[:1]))
+    app.render()
+    save_surface(app.surface, asked, True)
+    app.handle(pygame.event.Event(pygame.KEYDOWN, key=keys["return"], mod=0, unicode="\r"))
+    app.render()
+    save_surface(app.surface, revealed, True)
+    print(f"wrote {asked} and {revealed}")
+
+
 def main() -> int:
     from stepper.cli import main as cli
 
@@ -87,6 +111,7 @@ def main() -> int:
         if cli([str(ROOT / "lessons" / f"{lesson}.yaml"), "--screenshot", str(out), *options, "--overwrite"]):
             return 1
     big_numbers(IMG / "big-numbers.png")
+    questions(IMG / "question.png", IMG / "question-revealed.png")
     return 0
 
 

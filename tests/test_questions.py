@@ -71,17 +71,21 @@ def texts(app: App, tag: str = "") -> list[str]:
 
 
 def test_a_question_hides_its_value_on_the_scene_until_revealed():
-    app, target = opened(LESSONS / "alternating.yaml", "trained", "h", 1)
+    """The question about h's signs is asked before a (h = tanh(a) has a's signs), so neither
+    a nor h is on the scene until the reveal."""
+    app, target = opened(LESSONS / "alternating.yaml", "trained", "a", 1)
     trace = app.trace_of(app.state)
-    h = trace.steps[target].output
+    a, h = trace.steps[target].output, trace.steps[target + 1].output
     press(app, "right")
     assert app.state.mode == "question" and app.state.cursor.index == target - 1
-    cells = [c for c in app.scene.of(Cell) if c.name == "h"]
-    assert cells and all(c.value is None and c.label == "" for c in cells)
-    assert not any(np.isclose(v, h).any() for v in shown_values(app, "h") + shown_values(app, "heatmap:h"))
+    for name in ("a", "h"):
+        cells = [c for c in app.scene.of(Cell) if c.name == name]
+        assert cells and all(c.value is None and c.label == "" for c in cells)
+    hidden = shown_values(app, "a") + shown_values(app, "h") + shown_values(app, "heatmap:h")
+    assert not any(np.isclose(v, a).any() or np.isclose(v, h).any() for v in hidden)
     press(app, "2", "return")
     assert app.state.cursor.index == target
-    assert sorted(shown_values(app, "h")) == sorted(h.tolist())
+    assert sorted(shown_values(app, "a")) == sorted(a.tolist())
     right = 0 if h[0] > 0 else 1  # positive, negative
     assert texts(app, "question-count")[right].endswith("✓")
 
