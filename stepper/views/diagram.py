@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -258,12 +259,24 @@ _PLANS: dict[tuple, Plan | None] = {}
 PLANS_KEPT = 4096  # layouts remembered: every op of both passes of a long lesson, a few sizes
 
 
+def _layout_key(frame: Frame, slot_names: dict, theme: Theme, measure: Measure) -> tuple:
+    """What a layout depends on, and nothing else: the network's shapes, the place (pass,
+    current op), which blocks show, the widths of the texts that place things (the x label,
+    the title, the colour key) and each block's factor and widest number. Never the values
+    themselves: an edit that keeps these lays out exactly as before, from memory."""
+    trace, size = frame.trace, theme.size("small")
+    low, high = _key_texts(frame, theme)
+    keys = tuple(measure(text, size, "sans", False) for text in (low, low.split(" ")[-1], high))
+    changes = frame.state.weight_changes and frame.baseline is not None
+    shapes = (trace.cell, trace.hidden_size, tuple(trace.vocab))
+    place = (frame.cursor.phase, frame.step.op, focus_names(frame), _labels(frame, ("x",), ("x",))[0])
+    return (shapes, place, frame.label, keys, changes, tuple(slot_names.items()))
+
+
 def _plan(
     frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure, floor: int
 ) -> Plan | None:
-    trace = frame.trace
-    changes = frame.state.weight_changes and frame.baseline is not None
-    key = (trace, tuple(slot_names.items()), focus_names(frame), changes, box, theme, measure, floor)
+    key = (*_layout_key(frame, slot_names, theme, measure), box, theme, measure, floor)
     key += _numbers_key(frame, slot_names)
     if key not in _PLANS:
         if len(_PLANS) > PLANS_KEPT:
@@ -296,7 +309,7 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
     allows, with the rest condensed, else only its part of the network, else the op alone."""
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
     focus = focus_names(frame)
-    key = ("needed", frame.trace, tuple(slot_names.items()), focus, width, theme, measure, floor)
+    key = ("needed", *_layout_key(frame, slot_names, theme, measure), width, theme, measure, floor)
     key += _numbers_key(frame, slot_names)
     if key not in _PLANS:
         layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
@@ -733,19 +746,19 @@ _ANCHORS = {
 }
 
 
-def _crosses(x1: int, y1: int, x2: int, y2: int, width: int, box: tuple[int, int, int, int]) -> bool:
-    """Whether an axis-aligned segment `width` px thick touches a box."""
+def _clear(path: list[tuple[int, int]], width: int, obstacles: np.ndarray) -> bool:
+    """Whether no axis-aligned segment of the path, `width` px thick, touches any box
+    (rows of x, y, w, h): every box at once, as an edit redraws every wire."""
+    if not len(obstacles):
+        return True
     half = width // 2 + 1
-    left, right = min(x1, x2) - half, max(x1, x2) + half
-    top, bottom = min(y1, y2) - half, max(y1, y2) + half
-    bx, by, bw, bh = box
-    return left < bx + bw and right > bx and top < by + bh and bottom > by
-
-
-def _clear(path: list[tuple[int, int]], width: int, obstacles: list) -> bool:
-    return all(
-        not _crosses(*path[k], *path[k + 1], width, box) for k in range(len(path) - 1) for box in obstacles
-    )
+    bx, by, bw, bh = obstacles.T
+    for (x1, y1), (x2, y2) in pairwise(path):
+        left, right = min(x1, x2) - half, max(x1, x2) + half
+        top, bottom = min(y1, y2) - half, max(y1, y2) + half
+        if np.any((left < bx + bw) & (right > bx) & (top < by + bh) & (bottom > by)):
+            return False
+    return True
 
 
 def _route(
@@ -756,7 +769,7 @@ def _route(
     below or above. None when every way is blocked (the outlines still say who is who)."""
     ring = theme.px(4) + 1
     own = [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in (a, b)]
-    others = [box for box in obstacles if box not in own]
+    others = np.array([box for box in obstacles if box not in own], dtype=np.int64).reshape(-1, 4)
     end = theme.px(4)
     candidates: list[list[tuple[int, int]]] = []
     lo, hi = max(a.y, b.y), min(a.y + a.h, b.y + b.h)
