@@ -693,13 +693,14 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
     obstacles += [text_box(t, measure) for t in blocks if isinstance(t, Text) and t.text]
     ring = theme.px(4) + 1  # the outlines around the op's blocks are obstacles too
     obstacles += [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in placed.values()]
-    wires = _connectors(frame, placed, theme, obstacles, box) if frame.cursor.phase != BACKWARD else []
+    walls = np.array(obstacles, dtype=np.int64).reshape(-1, 4)  # rows of x, y, w, h
+    wires = _connectors(frame, placed, theme, walls, box) if frame.cursor.phase != BACKWARD else []
     return (
         items
         + wires
         + labels
         + blocks
-        + _current_op(frame, placed, theme, obstacles, box)
+        + _current_op(frame, placed, theme, walls, box)
         + _edit_marks(frame, placed, theme)
         + _hover_links(frame, placed, theme)
     )
@@ -762,14 +763,14 @@ def _clear(path: list[tuple[int, int]], width: int, obstacles: np.ndarray) -> bo
 
 
 def _route(
-    a: Placed, b: Placed, theme: Theme, obstacles: list, width: int, box: Box
+    a: Placed, b: Placed, theme: Theme, obstacles: np.ndarray, width: int, box: Box
 ) -> list[tuple[int, int]] | None:
     """A path from block a to block b that crosses no text and no other block: straight
     across or down when they face each other, else an elbow through a gap between rows
     below or above. None when every way is blocked (the outlines still say who is who)."""
     ring = theme.px(4) + 1
     own = [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in (a, b)]
-    others = np.array([box for box in obstacles if box not in own], dtype=np.int64).reshape(-1, 4)
+    others = obstacles[~(obstacles[:, None, :] == np.array(own)).all(axis=2).any(axis=1)]
     end = theme.px(4)
     candidates: list[list[tuple[int, int]]] = []
     lo, hi = max(a.y, b.y), min(a.y + a.h, b.y + b.h)
@@ -787,8 +788,9 @@ def _route(
         ya, yb = a.y + a.h // 2, b.y + b.h // 3
         for xm in (b.x - 2 * end, a.x + a.w + 2 * end):
             candidates.append([(a.x + a.w + end, ya), (xm, ya), (xm, yb), (b.x - end, yb)])
-    edges = sorted({box[1] + box[3] for box in obstacles} | {box[1] for box in obstacles})
-    lanes = [y for e in edges for y in (e + theme.px(6), e - theme.px(6)) if box.y < y < box.bottom - width]
+    edges = np.unique(np.concatenate([obstacles[:, 1], obstacles[:, 1] + obstacles[:, 3]])).tolist()
+    off, top, bottom = theme.px(6), box.y, box.bottom - width
+    lanes = [y for e in edges for y in (e + off, e - off) if top < y < bottom]
     low, high = min(a.y, b.y), max(a.y + a.h, b.y + b.h)
     clear = ring + width  # a lane passes outside both blocks' outlines, never over their numbers
     below = sorted(y for y in lanes if y > high + clear)
@@ -811,7 +813,7 @@ def _path_lines(path: list[tuple[int, int]], color, width: int, tag: str, arrow:
 
 
 def _connectors(
-    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: list, box: Box
+    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: np.ndarray, box: Box
 ) -> list[Primitive]:
     """Faint data-flow lines for the forward ops whose blocks face each other with nothing
     between: the network's wiring, where it can be drawn without crossing anything."""
@@ -829,7 +831,7 @@ def _connectors(
 
 
 def _current_op(
-    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: list, box: Box
+    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: np.ndarray, box: Box
 ) -> list[Primitive]:
     step = frame.step
     items: list[Primitive] = []
