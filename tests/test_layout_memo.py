@@ -57,3 +57,26 @@ def test_an_edited_trace_lays_out_like_the_unedited_one(cell, phase, k):
     assert geometry(warm) == geometry(before)  # the same rects
     assert drawn(warm) != drawn(before)  # the numbers and colours follow the edit
     assert [t for t in warm if isinstance(t, Text)] == [t for t in cold if isinstance(t, Text)]
+
+
+def walked_scales(trace) -> dict[str, float]:
+    """The oracle: each op's largest finite per-step |output|, one step at a time."""
+    tops: dict[str, float] = {}
+    for step in trace.steps[: trace.phase_range("backward").stop]:
+        m = float(np.max(np.abs(step.output))) if step.output.size else 0.0
+        if np.isfinite(m):
+            tops[step.op] = max(tops.get(step.op, 0.0), m)
+    return tops
+
+
+@pytest.mark.parametrize("cell", sorted(BY_CELL))
+def test_colour_scales_are_each_ops_largest_finite_value_over_the_passes(cell):
+    s = session(BY_CELL[cell])
+    trace = s.trace(s.checkpoint_names[-1])
+    assert diagram._largest_outputs(trace.steps[: trace.phase_range("backward").stop]) == walked_scales(trace)
+    # a step that is not finite is skipped, and only that step
+    poisoned = trace.steps[3]
+    bad = replace(poisoned, output=np.full(poisoned.output.shape, np.nan))
+    steps = (*trace.steps[:3], bad, *trace.steps[4:])
+    fake = replace(trace, steps=steps)
+    assert diagram._largest_outputs(steps[: trace.phase_range("backward").stop]) == walked_scales(fake)

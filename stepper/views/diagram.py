@@ -26,7 +26,7 @@ from stepper.listing import Listing
 from stepper.scene import Cell, Line, Primitive, Raster, Rect, Text
 from stepper.state import Hover
 from stepper.theme import Theme, ink_on
-from stepper.trace import BACKWARD, Trace
+from stepper.trace import BACKWARD, Step, Trace
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.numbers import block_exponent, factor_text, number_text, widest_text
 from stepper.views.text import fit
@@ -48,10 +48,8 @@ def value_scales(trace: Trace) -> dict[str, float]:
     weights = float(np.max(np.abs(trace.params.flat))) if trace.params.flat.size else 1.0
     for name in trace.params:
         scales[name] = weights
-    for step in trace.steps[: trace.phase_range(BACKWARD).stop]:  # the sequence's own passes
-        m = float(np.max(np.abs(step.output))) if step.output.size else 0.0
-        if math.isfinite(m):
-            scales[step.op] = max(scales.get(step.op, 0.0), m)
+    for op, top in _largest_outputs(trace.steps[: trace.phase_range(BACKWARD).stop]).items():
+        scales[op] = max(scales.get(op, 0.0), top)  # the sequence's own passes
     for name in ("h_prev", "c_prev"):
         scales[name] = max(scales.get(name[0], 1.0), 1e-12)
     grads = [v for k, v in scales.items() if k.startswith("d") and k[1:] in trace.params]
@@ -65,6 +63,22 @@ def value_scales(trace: Trace) -> dict[str, float]:
             scales[k] = 1.0
     _scales[trace] = scales
     return scales
+
+
+def _largest_outputs(steps: tuple[Step, ...]) -> dict[str, float]:
+    """Each op's largest |output| over these steps, skipping a step whose largest is not
+    finite: one array per op and shape, as a long trace has tens of thousands of steps."""
+    outputs: dict[tuple[str, tuple[int, ...]], list[np.ndarray]] = {}
+    for step in steps:
+        outputs.setdefault((step.op, step.output.shape), []).append(step.output)
+    tops: dict[str, float] = {}
+    for (op, _), values in outputs.items():
+        stacked = np.abs(np.stack(values)).reshape(len(values), -1)
+        per_step = stacked.max(axis=1) if stacked.shape[1] else np.zeros(len(values))
+        finite = per_step[np.isfinite(per_step)]
+        if finite.size:
+            tops[op] = max(tops.get(op, 0.0), float(finite.max()))
+    return tops
 
 
 def grad_name(cell: str, name: str, trace: Trace) -> str | None:
