@@ -60,23 +60,29 @@ def test_an_edited_trace_lays_out_like_the_unedited_one(cell, phase, k):
 
 
 def walked_scales(trace) -> dict[str, float]:
-    """The oracle: each op's largest finite per-step |output|, one step at a time."""
-    tops: dict[str, float] = {}
+    """The oracle: every step's largest |output| one at a time (a step whose largest is not
+    finite skipped), weights their largest |weight|, one scale for all weight gradients,
+    activations at least 1."""
+    params = trace.params
+    scales = {name: float(np.max(np.abs(params.flat))) for name in params}
     for step in trace.steps[: trace.phase_range("backward").stop]:
         m = float(np.max(np.abs(step.output))) if step.output.size else 0.0
         if np.isfinite(m):
-            tops[step.op] = max(tops.get(step.op, 0.0), m)
-    return tops
+            scales[step.op] = max(scales.get(step.op, 0.0), m)
+    scales["h_prev"], scales["c_prev"] = scales.get("h", 1.0), scales.get("c", 1.0)
+    shared = max(v for k, v in scales.items() if k[1:] in params and k.startswith("d"))
+    scales |= {"d" + name: shared for name in params}
+    return {k: v if k in params or k.startswith("d") else max(v, 1.0) for k, v in scales.items()}
 
 
 @pytest.mark.parametrize("cell", sorted(BY_CELL))
-def test_colour_scales_are_each_ops_largest_finite_value_over_the_passes(cell):
+def test_colour_scales_are_each_names_largest_finite_value_over_the_passes(cell):
     s = session(BY_CELL[cell])
     trace = s.trace(s.checkpoint_names[-1])
-    assert diagram._largest_outputs(trace.steps[: trace.phase_range("backward").stop]) == walked_scales(trace)
+    assert diagram.value_scales(trace)["h"] == walked_scales(trace)["h"]  # read before the rest
+    assert dict(diagram.value_scales(trace)) == walked_scales(trace)
     # a step that is not finite is skipped, and only that step
     poisoned = trace.steps[3]
     bad = replace(poisoned, output=np.full(poisoned.output.shape, np.nan))
-    steps = (*trace.steps[:3], bad, *trace.steps[4:])
-    fake = replace(trace, steps=steps)
-    assert diagram._largest_outputs(steps[: trace.phase_range("backward").stop]) == walked_scales(fake)
+    fake = replace(trace, steps=(*trace.steps[:3], bad, *trace.steps[4:]))
+    assert dict(diagram.value_scales(fake)) == walked_scales(fake)

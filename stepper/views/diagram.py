@@ -13,6 +13,7 @@ while the current op reads them).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -26,7 +27,7 @@ from stepper.listing import Listing
 from stepper.scene import Cell, Line, Primitive, Raster, Rect, Text
 from stepper.state import Hover
 from stepper.theme import Theme, ink_on
-from stepper.trace import BACKWARD, Step, Trace
+from stepper.trace import BACKWARD, Trace
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.numbers import block_exponent, factor_text, number_text, widest_text
 from stepper.views.text import fit
@@ -36,49 +37,86 @@ LAYOUTS: dict[str, tuple[Slot, ...]] = {name: cell.slots for name, cell in CELLS
 GRAD_OF: dict[str, dict[str, str]] = {name: dict(cell.grad_of) for name, cell in CELLS.items()}
 
 BELOW_BARS = 58  # px at zoom 1: the target and loss lines under the softmax bars
-_scales: WeakKeyDictionary[Trace, dict[str, float]] = WeakKeyDictionary()
+_scales: WeakKeyDictionary[Trace, Scales] = WeakKeyDictionary()
 
 
-def value_scales(trace: Trace) -> dict[str, float]:
+def value_scales(trace: Trace) -> Mapping[str, float]:
     """Largest |value| each name takes over the whole trace: colours stay comparable
     across steps, and a value's colour never changes while the user steps."""
-    if trace in _scales:
-        return _scales[trace]
-    scales: dict[str, float] = {}
-    weights = float(np.max(np.abs(trace.params.flat))) if trace.params.flat.size else 1.0
-    for name in trace.params:
-        scales[name] = weights
-    for op, top in _largest_outputs(trace.steps[: trace.phase_range(BACKWARD).stop]).items():
-        scales[op] = max(scales.get(op, 0.0), top)  # the sequence's own passes
-    for name in ("h_prev", "c_prev"):
-        scales[name] = max(scales.get(name[0], 1.0), 1e-12)
-    grads = [v for k, v in scales.items() if k.startswith("d") and k[1:] in trace.params]
-    shared_grad = max(grads) if grads else 1.0
-    for name in trace.params:
-        scales["d" + name] = shared_grad  # one scale for every weight gradient
-    for k, v in list(scales.items()):
-        if not k.startswith("d") and k not in trace.params:
-            scales[k] = max(v, 1.0)  # activations: at least the tanh range
-        elif v <= 0:
-            scales[k] = 1.0
-    _scales[trace] = scales
-    return scales
+    if trace not in _scales:
+        _scales[trace] = Scales(trace)
+    return _scales[trace]
 
 
-def _largest_outputs(steps: tuple[Step, ...]) -> dict[str, float]:
-    """Each op's largest |output| over these steps, skipping a step whose largest is not
-    finite: one array per op and shape, as a long trace has tens of thousands of steps."""
-    outputs: dict[tuple[str, tuple[int, ...]], list[np.ndarray]] = {}
-    for step in steps:
-        outputs.setdefault((step.op, step.output.shape), []).append(step.output)
-    tops: dict[str, float] = {}
-    for (op, _), values in outputs.items():
-        stacked = np.abs(np.stack(values)).reshape(len(values), -1)
-        per_step = stacked.max(axis=1) if stacked.shape[1] else np.zeros(len(values))
+class Scales(Mapping[str, float]):
+    """value_scales of one trace, each name's worked out when first read: a frame reads a
+    few dozen names, and the weight gradients of a long trace are most of its values."""
+
+    def __init__(self, trace: Trace) -> None:
+        self._params = trace.params
+        flat = trace.params.flat
+        self._weights = float(np.max(np.abs(flat))) if flat.size else 1.0
+        self._outputs: dict[str, list[np.ndarray]] = {}
+        for step in trace.steps[: trace.phase_range(BACKWARD).stop]:  # the sequence's own passes
+            self._outputs.setdefault(step.op, []).append(step.output)
+        self._raw: dict[str, float | None] = {}
+        self._done: dict[str, float] = {}
+
+    def _raw_top(self, name: str) -> float | None:
+        """The largest finite |value| of a weight or an op; None when it has none."""
+        if name not in self._raw:
+            top = _largest_output(self._outputs[name]) if name in self._outputs else None
+            if name in self._params:
+                top = self._weights if top is None else max(self._weights, top)
+            self._raw[name] = top
+        return self._raw[name]
+
+    def _names(self) -> dict[str, None]:
+        found = dict.fromkeys(n for n in (*self._params, *self._outputs) if self._raw_top(n) is not None)
+        return found | dict.fromkeys(("h_prev", "c_prev", *("d" + n for n in self._params)))
+
+    def __getitem__(self, name: str) -> float:
+        if name in self._done:
+            return self._done[name]
+        if name in ("h_prev", "c_prev"):
+            top = self._raw_top(name[0])
+            value = max(top if top is not None else 1.0, 1e-12)
+        elif name.startswith("d") and name[1:] in self._params:  # one scale for every weight gradient
+            grads = [g for n in self._params if (g := self._raw_top("d" + n)) is not None]
+            value = max(grads) if grads else 1.0
+        else:
+            top = self._raw_top(name)
+            if top is None:
+                raise KeyError(name)
+            value = top
+        if not name.startswith("d") and name not in self._params:
+            value = max(value, 1.0)  # activations: at least the tanh range
+        elif value <= 0:
+            value = 1.0
+        self._done[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def _largest_output(values: list[np.ndarray]) -> float | None:
+    """An op's largest |output| over its steps, skipping a step whose largest is not finite
+    (None when none is): one array per shape, as a long trace has tens of thousands of steps."""
+    shapes: dict[tuple[int, ...], list[np.ndarray]] = {}
+    for value in values:
+        shapes.setdefault(value.shape, []).append(value)
+    top = None
+    for same in shapes.values():
+        stacked = np.abs(np.stack(same)).reshape(len(same), -1)
+        per_step = stacked.max(axis=1) if stacked.shape[1] else np.zeros(len(same))
         finite = per_step[np.isfinite(per_step)]
         if finite.size:
-            tops[op] = max(tops.get(op, 0.0), float(finite.max()))
-    return tops
+            top = max(top if top is not None else 0.0, float(finite.max()))
+    return top
 
 
 def grad_name(cell: str, name: str, trace: Trace) -> str | None:
