@@ -13,8 +13,10 @@ while the current op reads them).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -35,35 +37,86 @@ LAYOUTS: dict[str, tuple[Slot, ...]] = {name: cell.slots for name, cell in CELLS
 GRAD_OF: dict[str, dict[str, str]] = {name: dict(cell.grad_of) for name, cell in CELLS.items()}
 
 BELOW_BARS = 58  # px at zoom 1: the target and loss lines under the softmax bars
-_scales: WeakKeyDictionary[Trace, dict[str, float]] = WeakKeyDictionary()
+_scales: WeakKeyDictionary[Trace, Scales] = WeakKeyDictionary()
 
 
-def value_scales(trace: Trace) -> dict[str, float]:
+def value_scales(trace: Trace) -> Mapping[str, float]:
     """Largest |value| each name takes over the whole trace: colours stay comparable
     across steps, and a value's colour never changes while the user steps."""
-    if trace in _scales:
-        return _scales[trace]
-    scales: dict[str, float] = {}
-    weights = float(np.max(np.abs(trace.params.flat))) if trace.params.flat.size else 1.0
-    for name in trace.params:
-        scales[name] = weights
-    for step in trace.steps[: trace.phase_range(BACKWARD).stop]:  # the sequence's own passes
-        m = float(np.max(np.abs(step.output))) if step.output.size else 0.0
-        if math.isfinite(m):
-            scales[step.op] = max(scales.get(step.op, 0.0), m)
-    for name in ("h_prev", "c_prev"):
-        scales[name] = max(scales.get(name[0], 1.0), 1e-12)
-    grads = [v for k, v in scales.items() if k.startswith("d") and k[1:] in trace.params]
-    shared_grad = max(grads) if grads else 1.0
-    for name in trace.params:
-        scales["d" + name] = shared_grad  # one scale for every weight gradient
-    for k, v in list(scales.items()):
-        if not k.startswith("d") and k not in trace.params:
-            scales[k] = max(v, 1.0)  # activations: at least the tanh range
-        elif v <= 0:
-            scales[k] = 1.0
-    _scales[trace] = scales
-    return scales
+    if trace not in _scales:
+        _scales[trace] = Scales(trace)
+    return _scales[trace]
+
+
+class Scales(Mapping[str, float]):
+    """value_scales of one trace, each name's worked out when first read: a frame reads a
+    few dozen names, and the weight gradients of a long trace are most of its values."""
+
+    def __init__(self, trace: Trace) -> None:
+        self._params = trace.params
+        flat = trace.params.flat
+        self._weights = float(np.max(np.abs(flat))) if flat.size else 1.0
+        self._outputs: dict[str, list[np.ndarray]] = {}
+        for step in trace.steps[: trace.phase_range(BACKWARD).stop]:  # the sequence's own passes
+            self._outputs.setdefault(step.op, []).append(step.output)
+        self._raw: dict[str, float | None] = {}
+        self._done: dict[str, float] = {}
+
+    def _raw_top(self, name: str) -> float | None:
+        """The largest finite |value| of a weight or an op; None when it has none."""
+        if name not in self._raw:
+            top = _largest_output(self._outputs[name]) if name in self._outputs else None
+            if name in self._params:
+                top = self._weights if top is None else max(self._weights, top)
+            self._raw[name] = top
+        return self._raw[name]
+
+    def _names(self) -> dict[str, None]:
+        found = dict.fromkeys(n for n in (*self._params, *self._outputs) if self._raw_top(n) is not None)
+        return found | dict.fromkeys(("h_prev", "c_prev", *("d" + n for n in self._params)))
+
+    def __getitem__(self, name: str) -> float:
+        if name in self._done:
+            return self._done[name]
+        if name in ("h_prev", "c_prev"):
+            top = self._raw_top(name[0])
+            value = max(top if top is not None else 1.0, 1e-12)
+        elif name.startswith("d") and name[1:] in self._params:  # one scale for every weight gradient
+            grads = [g for n in self._params if (g := self._raw_top("d" + n)) is not None]
+            value = max(grads) if grads else 1.0
+        else:
+            top = self._raw_top(name)
+            if top is None:
+                raise KeyError(name)
+            value = top
+        if not name.startswith("d") and name not in self._params:
+            value = max(value, 1.0)  # activations: at least the tanh range
+        elif value <= 0:
+            value = 1.0
+        self._done[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def _largest_output(values: list[np.ndarray]) -> float | None:
+    """An op's largest |output| over its steps, skipping a step whose largest is not finite
+    (None when none is): one array per shape, as a long trace has tens of thousands of steps."""
+    shapes: dict[tuple[int, ...], list[np.ndarray]] = {}
+    for value in values:
+        shapes.setdefault(value.shape, []).append(value)
+    top = None
+    for same in shapes.values():
+        stacked = np.abs(np.stack(same)).reshape(len(same), -1)
+        per_step = stacked.max(axis=1) if stacked.shape[1] else np.zeros(len(same))
+        finite = per_step[np.isfinite(per_step)]
+        if finite.size:
+            top = max(top if top is not None else 0.0, float(finite.max()))
+    return top
 
 
 def grad_name(cell: str, name: str, trace: Trace) -> str | None:
@@ -258,12 +311,24 @@ _PLANS: dict[tuple, Plan | None] = {}
 PLANS_KEPT = 4096  # layouts remembered: every op of both passes of a long lesson, a few sizes
 
 
+def _layout_key(frame: Frame, slot_names: dict, theme: Theme, measure: Measure) -> tuple:
+    """What a layout depends on, and nothing else: the network's shapes, the place (pass,
+    current op), which blocks show, the widths of the texts that place things (the x label,
+    the title, the colour key) and each block's factor and widest number. Never the values
+    themselves: an edit that keeps these lays out exactly as before, from memory."""
+    trace, size = frame.trace, theme.size("small")
+    low, high = _key_texts(frame, theme)
+    keys = tuple(measure(text, size, "sans", False) for text in (low, low.split(" ")[-1], high))
+    changes = frame.state.weight_changes and frame.baseline is not None
+    shapes = (trace.cell, trace.hidden_size, tuple(trace.vocab))
+    place = (frame.cursor.phase, frame.step.op, focus_names(frame), _labels(frame, ("x",), ("x",))[0])
+    return (shapes, place, frame.label, keys, changes, tuple(slot_names.items()))
+
+
 def _plan(
     frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure, floor: int
 ) -> Plan | None:
-    trace = frame.trace
-    changes = frame.state.weight_changes and frame.baseline is not None
-    key = (trace, tuple(slot_names.items()), focus_names(frame), changes, box, theme, measure, floor)
+    key = (*_layout_key(frame, slot_names, theme, measure), box, theme, measure, floor)
     key += _numbers_key(frame, slot_names)
     if key not in _PLANS:
         if len(_PLANS) > PLANS_KEPT:
@@ -296,7 +361,7 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
     allows, with the rest condensed, else only its part of the network, else the op alone."""
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
     focus = focus_names(frame)
-    key = ("needed", frame.trace, tuple(slot_names.items()), focus, width, theme, measure, floor)
+    key = ("needed", *_layout_key(frame, slot_names, theme, measure), width, theme, measure, floor)
     key += _numbers_key(frame, slot_names)
     if key not in _PLANS:
         layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
@@ -680,13 +745,14 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
     obstacles += [text_box(t, measure) for t in blocks if isinstance(t, Text) and t.text]
     ring = theme.px(4) + 1  # the outlines around the op's blocks are obstacles too
     obstacles += [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in placed.values()]
-    wires = _connectors(frame, placed, theme, obstacles, box) if frame.cursor.phase != BACKWARD else []
+    walls = np.array(obstacles, dtype=np.int64).reshape(-1, 4)  # rows of x, y, w, h
+    wires = _connectors(frame, placed, theme, walls, box) if frame.cursor.phase != BACKWARD else []
     return (
         items
         + wires
         + labels
         + blocks
-        + _current_op(frame, placed, theme, obstacles, box)
+        + _current_op(frame, placed, theme, walls, box)
         + _edit_marks(frame, placed, theme)
         + _hover_links(frame, placed, theme)
     )
@@ -733,30 +799,30 @@ _ANCHORS = {
 }
 
 
-def _crosses(x1: int, y1: int, x2: int, y2: int, width: int, box: tuple[int, int, int, int]) -> bool:
-    """Whether an axis-aligned segment `width` px thick touches a box."""
+def _clear(path: list[tuple[int, int]], width: int, obstacles: np.ndarray) -> bool:
+    """Whether no axis-aligned segment of the path, `width` px thick, touches any box
+    (rows of x, y, w, h): every box at once, as an edit redraws every wire."""
+    if not len(obstacles):
+        return True
     half = width // 2 + 1
-    left, right = min(x1, x2) - half, max(x1, x2) + half
-    top, bottom = min(y1, y2) - half, max(y1, y2) + half
-    bx, by, bw, bh = box
-    return left < bx + bw and right > bx and top < by + bh and bottom > by
-
-
-def _clear(path: list[tuple[int, int]], width: int, obstacles: list) -> bool:
-    return all(
-        not _crosses(*path[k], *path[k + 1], width, box) for k in range(len(path) - 1) for box in obstacles
-    )
+    bx, by, bw, bh = obstacles.T
+    for (x1, y1), (x2, y2) in pairwise(path):
+        left, right = min(x1, x2) - half, max(x1, x2) + half
+        top, bottom = min(y1, y2) - half, max(y1, y2) + half
+        if np.any((left < bx + bw) & (right > bx) & (top < by + bh) & (bottom > by)):
+            return False
+    return True
 
 
 def _route(
-    a: Placed, b: Placed, theme: Theme, obstacles: list, width: int, box: Box
+    a: Placed, b: Placed, theme: Theme, obstacles: np.ndarray, width: int, box: Box
 ) -> list[tuple[int, int]] | None:
     """A path from block a to block b that crosses no text and no other block: straight
     across or down when they face each other, else an elbow through a gap between rows
     below or above. None when every way is blocked (the outlines still say who is who)."""
     ring = theme.px(4) + 1
     own = [(p.x - ring, p.y - ring, p.w + 2 * ring, p.h + 2 * ring) for p in (a, b)]
-    others = [box for box in obstacles if box not in own]
+    others = obstacles[~(obstacles[:, None, :] == np.array(own)).all(axis=2).any(axis=1)]
     end = theme.px(4)
     candidates: list[list[tuple[int, int]]] = []
     lo, hi = max(a.y, b.y), min(a.y + a.h, b.y + b.h)
@@ -774,8 +840,9 @@ def _route(
         ya, yb = a.y + a.h // 2, b.y + b.h // 3
         for xm in (b.x - 2 * end, a.x + a.w + 2 * end):
             candidates.append([(a.x + a.w + end, ya), (xm, ya), (xm, yb), (b.x - end, yb)])
-    edges = sorted({box[1] + box[3] for box in obstacles} | {box[1] for box in obstacles})
-    lanes = [y for e in edges for y in (e + theme.px(6), e - theme.px(6)) if box.y < y < box.bottom - width]
+    edges = np.unique(np.concatenate([obstacles[:, 1], obstacles[:, 1] + obstacles[:, 3]])).tolist()
+    off, top, bottom = theme.px(6), box.y, box.bottom - width
+    lanes = [y for e in edges for y in (e + off, e - off) if top < y < bottom]
     low, high = min(a.y, b.y), max(a.y + a.h, b.y + b.h)
     clear = ring + width  # a lane passes outside both blocks' outlines, never over their numbers
     below = sorted(y for y in lanes if y > high + clear)
@@ -798,7 +865,7 @@ def _path_lines(path: list[tuple[int, int]], color, width: int, tag: str, arrow:
 
 
 def _connectors(
-    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: list, box: Box
+    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: np.ndarray, box: Box
 ) -> list[Primitive]:
     """Faint data-flow lines for the forward ops whose blocks face each other with nothing
     between: the network's wiring, where it can be drawn without crossing anything."""
@@ -816,7 +883,7 @@ def _connectors(
 
 
 def _current_op(
-    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: list, box: Box
+    frame: Frame, placed: dict[str, Placed], theme: Theme, obstacles: np.ndarray, box: Box
 ) -> list[Primitive]:
     step = frame.step
     items: list[Primitive] = []
