@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from stepper.scene import Cell, Layer, Line, Primitive, Raster, Rect, Scene, Text
-from stepper.theme import Theme
+from stepper.theme import ZOOM_STEPS, Theme
 from stepper.trace import SAMPLE, UPDATE
 from stepper.views.bars import build_caption, build_status, build_timeline, caption_height, p_known
 from stepper.views.bignumbers import build_big_numbers
@@ -295,6 +295,11 @@ def build_screen(
             items = _placeholder(name, box, theme, measure)
         else:
             items = _memo(name, frame, box, theme, measure, builders[name], floor)
+        if name in ("diagram", "diagram-b") and theme.zoom > 1:
+            items = _zoom_never_shrinks(name, frame, box, theme, measure, items, width, height)
+            if items is None:  # this zoom cannot keep them as large: the next smaller one
+                less = max((z for z in ZOOM_STEPS if 1.0 <= z < theme.zoom), default=1.0)
+                return build_screen(frame, width, height, theme.zoomed(less), measure, lessons)
         if name in PANELS:
             noted = _colour_only_note(items, box, theme, measure)
             line = round(theme.size("small") * 1.2) + theme.px(8)
@@ -347,7 +352,7 @@ def build_screen(
         box = Box(0, height // 2, width, height - height // 2)
         items = build_errors(box, theme, measure, frame.lesson.path.name, frame.errors)
         layers.append(Layer("overlay:errors", box.x, box.y, box.w, box.h, tuple(items)))
-    return Scene(width, height, tuple(layers))
+    return Scene(width, height, tuple(layers), theme.zoom)
 
 
 #: The passes whose diagram and timeline are their own (forward and backward share the cell's).
@@ -384,6 +389,57 @@ def forget() -> None:
     _MEMO.clear()
     diagram.forget()
     update.forget()
+
+
+BIG_FOCUS_PX = 32  # the largest the diagram draws the current op's numbers at 100%
+
+
+def _focus_px(items: list[Primitive], shown: Frame) -> int:
+    """The size of the current op's smallest number among these cells (0: one is drawn
+    without its number, or none is drawn)."""
+    names = {shown.step.op, *(name for name, _ in shown.step.inputs)}
+    sizes = [
+        c.label_size if c.label else 0
+        for c in items
+        if isinstance(c, Cell) and c.name in names and c.value is not None
+    ]
+    return min(sizes, default=0)
+
+
+def _zoom_never_shrinks(
+    name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, items, width: int, height: int
+) -> list[Primitive] | None:
+    """Zoomed in, the current op's numbers are never smaller than at 100% in the same window:
+    where the zoomed diagram would shrink them, its context (labels, titles, gaps) zooms less,
+    down to 100%, until they are as large again; None if none does (the box is narrower)."""
+    shown = frame if name == "diagram" else frame.partner
+    if shown.cursor.phase in DIAGRAMS:  # the update and sample passes lay out their own numbers
+        return items
+    now = _focus_px(items, shown)
+    if now >= BIG_FOCUS_PX:  # as large as 100% ever draws them
+        return items
+    plain = build_screen(frame, width, height, theme.zoomed(1.0), measure)
+    before = next((_focus_px(list(la.items), shown) for la in plain.layers if la.name == name), 0)
+    best = (now, items)
+    for zoom in sorted((z for z in ZOOM_STEPS if 1.0 <= z < theme.zoom), reverse=True):
+        if best[0] >= before:
+            break
+        less = theme.zoomed(zoom)
+        floor = max(number_floor(width), less.px(number_floor(width)))
+
+        def smaller(f, b, t, m, floor=floor):
+            return build_diagram(shown, b, t, m, floor)
+
+        items = _memo(name, frame, box, less, measure, smaller, floor)
+        best = max(best, (_focus_px(items, shown), items), key=lambda pair: pair[0])
+    if best[0] < before:  # the box is narrower than at 100%: the rest of the network gives way
+
+        def kept(f, b, t, m):
+            return build_diagram(shown, b, t, m, before)
+
+        items = _memo(name, frame, box, theme.zoomed(1.0), measure, kept, before)
+        best = max(best, (_focus_px(items, shown), items), key=lambda pair: pair[0])
+    return best[1] if best[0] >= before else None
 
 
 def _memo(
