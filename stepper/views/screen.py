@@ -281,6 +281,15 @@ def build_screen(
             builders["diagram-b"] = lambda f, b, t, m: DIAGRAMS[partner_phase](f.partner, b, t, m)
         else:
             builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
+    question: list[Primitive] = []
+    quiz = frame.state.quiz
+    asking = quiz is not None and quiz.target < len(frame.trace.steps)
+    if asking and (quiz.kind == "compute" or frame.posed is not None) and "status" in boxes:
+        gap = theme.px(10)
+        box = Box(gap, gap, width - 2 * gap, boxes["status"].y - 2 * gap)
+        covers = box.bottom - boxes["caption"].y if "caption" in boxes else 0  # no half-hidden caption
+        question = build_question(frame, box, theme, measure, covers)
+        boxes = _under_the_card(boxes, question, gap)
     for name, box in boxes.items():
         minimum = (
             (60, 40)  # the diagram says itself what it cannot show
@@ -340,14 +349,8 @@ def build_screen(
         tip = build_tooltip(frame, width, height, theme, measure)
         if tip:  # drawn over the panels: the layer cache treats it like an overlay
             layers.append(Layer("overlay:tooltip", 0, 0, width, height, tuple(tip)))
-    quiz = frame.state.quiz
-    asking = quiz is not None and quiz.target < len(frame.trace.steps)
-    if asking and (quiz.kind == "compute" or frame.posed is not None) and "status" in boxes:
-        gap = theme.px(10)
-        box = Box(gap, gap, width - 2 * gap, boxes["status"].y - 2 * gap)
-        covers = box.bottom - boxes["caption"].y if "caption" in boxes else 0  # no half-hidden caption
-        items = build_question(frame, box, theme, measure, covers)
-        layers.append(Layer("overlay:question", 0, 0, width, height, tuple(items)))
+    if question:
+        layers.append(Layer("overlay:question", 0, 0, width, height, tuple(question)))
     if frame.errors:  # the last good version stays visible above
         box = Box(0, height // 2, width, height - height // 2)
         items = build_errors(box, theme, measure, frame.lesson.path.name, frame.errors)
@@ -392,6 +395,19 @@ def forget() -> None:
 
 
 BIG_FOCUS_PX = 32  # the largest the diagram draws the current op's numbers at 100%
+
+
+def _under_the_card(boxes: dict[str, Box], question: list[Primitive], gap: int) -> dict[str, Box]:
+    """The question card takes its room from the layout: the diagram and code end above it,
+    and what it would cover (even in part) is not drawn under it."""
+    top = next(i.y for i in question if isinstance(i, Rect) and i.tag == "question-card")
+    kept = {}
+    for name, box in boxes.items():
+        if name == "status" or box.bottom <= top - gap:
+            kept[name] = box
+        elif name in ("diagram", "diagram-b", "code") and box.y < top - gap:
+            kept[name] = Box(box.x, box.y, box.w, top - gap - box.y)
+    return kept
 
 
 def _focus_px(items: list[Primitive], shown: Frame) -> int:
