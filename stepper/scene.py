@@ -145,6 +145,9 @@ class Scene:
     width: int
     height: int
     layers: tuple[Layer, ...] = field(default_factory=tuple)
+    #: the zoom it is laid out at: less than asked where that keeps the current op's numbers
+    #: as large as at 100% (stepper.views.screen)
+    zoom: float = 1.0
 
     @cached_property
     def items(self) -> tuple[Primitive, ...]:

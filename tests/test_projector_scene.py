@@ -169,6 +169,37 @@ def test_current_op_is_readable_and_nothing_is_silent_or_crossed(lesson, size):
     assert not problems, "\n".join(problems[:25])
 
 
+def focus_px(objects: list[dict], panel: str) -> int:
+    """The smallest size of the current op's numbers in one diagram: 0 where one of them
+    shows no number (condensed, or drawn as one image)."""
+    sizes = [
+        (o["px"] or 0) if o["kind"] == "cell" and o["text"] else 0
+        for o in objects
+        if o["panel"] == panel and o.get("role") and o["kind"] in ("cell", "raster")
+        and o.get("value", 0) is not None
+    ]
+    return min(sizes, default=0)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1366, 768)])
+def test_zoom_never_shrinks_the_current_ops_numbers(lesson, size):
+    """Ctrl + enlarges: at 150% the current op's numbers are at least as large as at 100% in
+    the same window, in each diagram (side by side too), both passes, untrained and trained."""
+    problems = []
+    for phase in ("forward", "backward"):
+        for k in range(0, PLACES, 2):
+            checkpoint, compare = ((0, False), (-1, True), (-1, False), (0, True))[(k // 2) % 4]
+            plain = scene(lesson, size, phase, k, checkpoint, compare, 1.0)
+            zoomed = scene(lesson, size, phase, k, checkpoint, compare, 1.5)
+            for panel in DIAGRAMS:
+                before, after = focus_px(plain, panel), focus_px(zoomed, panel)
+                if after < before:
+                    where = f"{lesson} {size} {phase} place {k} cp {checkpoint} {panel}"
+                    problems.append(f"{where}: {before} px -> {after} px")
+    assert not problems, "\n".join(problems)
+
+
 def test_the_scene_export_writes_the_display_list(tmp_path):
     """--export-scene: the same objects the window draws, with the place, and never over a file."""
     from stepper.cli import main
@@ -341,3 +372,19 @@ def test_no_panel_cell_is_silently_without_its_number():
                         if (silent or o["kind"] == "raster") and not o["condensed"]:
                             problems.append(f"{lesson} {size} {phase} {k}: {o['panel']} {o['name']}")
     assert not problems, "\n".join(sorted(set(problems))[:10])
+
+
+def test_gates_panel_beside_two_others_says_how_to_read_its_colours():
+    """lstm-gates at 1920x1080 with gates, trajectory and history open: the gates' cells are
+    too small for numbers, so they are marked condensed and the panel says to point at one."""
+    app = app_for("lstm-gates")
+    state = replace(app.state, panels=("gates", "trajectory", "history"), animate=False, progress=1.0)
+    state = replace(state, cursor=at_step(app.trace_of(state), "forward", 120), hover=None)
+    app.theme = app.theme.zoomed(1.0)
+    objects = scene_objects(app.build(state, (1920, 1080)), app.frame(state), app.fonts)
+    gates = [o for o in objects if o["panel"] == "gates"]
+    valued = [o for o in gates if o["kind"] == "cell" and o["value"] is not None]
+    assert valued and any(not o["text"] for o in valued), "the case this test is about"
+    assert not [o for o in valued if not o["text"] and not o["condensed"]]
+    notes = [o for o in gates if o["kind"] == "text" and o["tag"] == "colour-only"]
+    assert notes and "point" in notes[0]["text"]

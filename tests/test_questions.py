@@ -198,3 +198,21 @@ def test_no_question_opens_while_training_live():
     assert quiz.arrive(state, app.session.lesson, trace, 0, moved).quiz is not None
     live = replace(state, training=True)  # the weights change every frame: nothing to predict
     assert quiz.arrive(live, app.session.lesson, trace, 0, moved) == replace(live, cursor=moved)
+
+
+def test_the_question_card_takes_its_room_from_the_layout():
+    """one-one-zero at 1280x720 with its panels: asked and revealed, no layer under the card
+    reaches into it (it once covered the panels' titles)."""
+    app, _ = opened(LESSONS / "one-one-zero.yaml", "trained", "a", 1)
+    press(app, "right")
+    for step in ("asked", "revealed"):
+        (card,) = [r for r in app.scene.items if getattr(r, "tag", "") == "question-card"]
+        under = [
+            la.name
+            for la in app.scene.layers
+            if la.name not in ("background", "status") and not la.name.startswith("overlay")
+            and la.y + la.h > card.y
+        ]
+        assert not under, (step, under)
+        assert app.scene.layers[-1].name == "overlay:question"
+        press(app, *(["1"] * 3 + ["return"]))

@@ -98,6 +98,7 @@ def ink_box(t: Text) -> pygame.Rect:
 
 def check(scene: Scene, theme: Theme) -> list[Violation]:
     found: list[Violation] = []
+    theme = theme.zoomed(scene.zoom) if scene.zoom < theme.zoom else theme  # kept the op's numbers
     tiny = scene.height < 150 * theme.zoom  # 640x360 at 250% and more
     window = pygame.Rect(0, 0, scene.width, scene.height).inflate(2 * TOLERANCE, 2 * TOLERANCE)
     for layer in scene.layers:

@@ -20,8 +20,10 @@ class LessonEntry:
     error: str = ""  # why it cannot open, if it cannot
 
 
-def _card(box: Box, theme: Theme, title: str, measure: Measure) -> tuple[list[Primitive], Box]:
-    margin_x, margin_y = max(theme.px(40), box.w // 12), max(theme.px(30), box.h // 14)
+def _card(
+    box: Box, theme: Theme, title: str, measure: Measure, margins: tuple[int, int] | None = None
+) -> tuple[list[Primitive], Box]:
+    margin_x, margin_y = margins or (max(theme.px(40), box.w // 12), max(theme.px(30), box.h // 14))
     card = Box(box.x + margin_x, box.y + margin_y, box.w - 2 * margin_x, box.h - 2 * margin_y)
     items: list[Primitive] = [
         Rect(box.x, box.y, box.w, box.h, (0, 0, 0), None, tag="scrim", alpha=150),
@@ -48,57 +50,60 @@ def _card(box: Box, theme: Theme, title: str, measure: Measure) -> tuple[list[Pr
 HELP_BINDINGS = MODES["step"]
 
 
+@dataclass(frozen=True)
+class HelpGroup:
+    """A group of bindings placed on the help card: its heading at (x, y), keys in a column
+    `key_w` wide, and each binding's description wrapped into lines."""
+
+    name: str
+    x: int
+    y: int
+    key_w: int
+    rows: tuple[tuple[object, tuple[str, ...]], ...]  # (binding, description lines)
+
+
 def build_help(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
-    """Every binding, grouped; as many columns (and as tight a line spacing) as it takes for
-    all of them to fit the card: a key that is not on the help screen does not exist. In a
-    window too small even for that, the title says some are hidden."""
-    items, inner = _card(box, theme, "Keys", measure)
-    size = theme.size("text")
+    """Every binding with its whole description, grouped: the largest text (down to the
+    16 px floor), the fewest columns and the most air that fit the card, a description
+    wrapping onto further lines rather than being cut. A key that is not on the help screen
+    does not exist; in a window too small even for that, the title says some are hidden."""
+    margins = (max(theme.px(24), box.w // 40), max(theme.px(20), box.h // 40))
+    items, inner = _card(box, theme, "Keys", measure, margins)
     groups: dict[str, list] = {}
     for b in HELP_BINDINGS:
         groups.setdefault(b.group, []).append(b)
-    label_w = {b.label: measure(b.label, size, "mono", True) for b in HELP_BINDINGS}
-    column_min = max(label_w.values()) + theme.px(24) + theme.px(140)  # a key, a few words
-    widest = max(1, min(4, inner.w // column_min))
-    spacings = (1.5, 1.25, 1.1)
-    tries = [(columns, spacing) for columns in range(min(2, widest), widest + 1) for spacing in spacings]
-    for columns, spacing in tries:
-        line_h = int(size * spacing)
-        places = _help_places(groups, inner, line_h, columns, theme.px(10))
-        if places is not None:
+    sizes = sorted({theme.size("text"), theme.px(18), theme.size("small")}, reverse=True)
+    tries = [(s, c, int(s * k)) for s in sizes for c in range(2, 5) for k in (1.35, 1.2, 1.1)]
+    hidden = False
+    for size, columns, line_h in tries:
+        placed = _help_layout(groups, inner, theme, measure, size, columns, line_h)
+        if placed is not None:
             break
     else:  # too small a window even so: fill what fits, column by column
-        columns, line_h = widest, int(size * 1.25)
-        places = _help_places(groups, inner, line_h, columns, theme.px(10), clip=True)
-    col_w = inner.w // columns
-    # Two columns share one key width; narrower columns each take what their own keys need.
-    key_w: dict[int, int] = {}
-    for bindings, (x, _) in zip(groups.values(), places, strict=True):
-        mine = bindings if columns > 2 else HELP_BINDINGS
-        key_w[x] = max(key_w.get(x, 0), *(label_w[b.label] + theme.px(24) for b in mine))
-    hidden = False
-    for (group, bindings), (x, y) in zip(groups.items(), places, strict=True):
-        for k, b in enumerate([None, *bindings]):
-            row_y = y + k * line_h
-            if row_y + line_h > inner.bottom:  # only when even the tightest layout cannot fit
+        size, _, line_h = tries[-1]
+        column_min = max(measure(b.label, size, "mono", True) for b in HELP_BINDINGS) + theme.px(160)
+        columns = max(1, min(4, inner.w // column_min))
+        placed = _help_layout(groups, inner, theme, measure, size, columns, line_h, clip=True)
+        hidden = True  # descriptions are cut, if no key is
+    for group in placed:
+        y = group.y
+        if y + line_h > inner.bottom:
+            hidden = True
+            continue
+        heading = fit(group.name, inner.w // columns - theme.px(10), theme.size("small"), measure, bold=True)
+        items.append(Text(group.x, y, heading, theme.size("small"), theme.faint, bold=True))
+        y += line_h
+        for b, lines in group.rows:
+            if y + len(lines) * line_h > inner.bottom:  # only when even the tightest layout cannot fit
                 hidden = True
                 break
-            if b is None:
-                items.append(Text(x, row_y, group, theme.size("small"), theme.faint, bold=True))
-                continue
             items.append(
-                Text(x, row_y, b.label, size, theme.overlay_text, font="mono", bold=True, tag="help-key")
+                Text(group.x, y, b.label, size, theme.overlay_text, font="mono", bold=True, tag="help-key")
             )
-            items.append(
-                Text(
-                    x + key_w[x],
-                    row_y,
-                    fit(b.command.value, col_w - key_w[x] - theme.px(20), size, measure),
-                    size,
-                    theme.overlay_text,
-                    tag=f"help:{b.command.name}",
-                )
-            )
+            for k, line in enumerate(lines):
+                tag = f"help:{b.command.name}" if k == 0 else f"help-more:{b.command.name}"
+                items.append(Text(group.x + group.key_w, y, line, size, theme.overlay_text, tag=tag))
+                y += line_h
     if hidden:
         title = next(i for i in items if getattr(i, "tag", "") == "overlay-title")
         text = fit("Keys: more in a larger window", inner.w, title.size, measure, bold=True)
@@ -106,25 +111,67 @@ def build_help(box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
     return items
 
 
-def _help_places(
-    groups: dict[str, list], inner: Box, line_h: int, columns: int, gap: int, clip: bool = False
-) -> list[tuple[int, int]] | None:
-    """Top-left corner of each group in `columns` columns, groups kept whole; None if they do
-    not fit (unless `clip`: then the groups after the last column run past the bottom)."""
+def _help_layout(
+    groups: dict[str, list],
+    inner: Box,
+    theme: Theme,
+    measure: Measure,
+    size: int,
+    columns: int,
+    line_h: int,
+    clip: bool = False,
+) -> list[HelpGroup] | None:
+    """The groups in `columns` columns, each kept whole, keys in a column as wide as that
+    column's widest key; None if they do not fit, or if a word of a description would have
+    to be broken (unless `clip`: then each description is one line, cut if it must be, and
+    the last column runs past the bottom)."""
     col_w = inner.w // columns
-    places = []
+    gap, key_gap, end_gap = theme.px(10), theme.px(14), theme.px(18)
+    label_w = {b.label: measure(b.label, size, "mono", True) for bs in groups.values() for b in bs}
+    words = {w for bs in groups.values() for b in bs for w in b.command.value.split(" ")}
+    longest_word = max(measure(w, size, "sans", False) for w in words)
+
+    def wrapped(bindings: list, key_w: int) -> tuple[tuple[object, tuple[str, ...]], ...] | None:
+        width = col_w - key_w - end_gap
+        if clip:  # one line each, cut where it must be
+            return tuple((b, (fit(b.command.value, width, size, measure),)) for b in bindings)
+        if width < longest_word:
+            return None
+        return tuple((b, tuple(wrap(b.command.value, width, size, measure))) for b in bindings)
+
+    def height(rows) -> int:
+        return (1 + sum(len(lines) for _, lines in rows)) * line_h
+
+    # First each group with its own key width, to choose the columns ...
+    column_of: list[int] = []
     col, y = 0, inner.y
     for bindings in groups.values():
-        needed = (len(bindings) + 1) * line_h
-        if y + needed > inner.bottom and y > inner.y:
+        rows = wrapped(bindings, max(label_w[b.label] for b in bindings) + key_gap)
+        if rows is None:
+            return None
+        if y + height(rows) > inner.bottom and y > inner.y:
             if col + 1 >= columns:
                 if not clip:
                     return None
             else:
                 col, y = col + 1, inner.y
-        places.append((inner.x + col * col_w, y))
-        y += needed + gap
-    return places
+        column_of.append(col)
+        y += height(rows) + gap
+    # ... then one key width per column, so that its descriptions line up.
+    key_w: dict[int, int] = {}
+    for bindings, c in zip(groups.values(), column_of, strict=True):
+        key_w[c] = max(key_w.get(c, 0), *(label_w[b.label] + key_gap for b in bindings))
+    placed: list[HelpGroup] = []
+    tops = dict.fromkeys(key_w, inner.y)
+    for (name, bindings), c in zip(groups.items(), column_of, strict=True):
+        rows = wrapped(bindings, key_w[c])
+        if rows is None:
+            return None
+        if tops[c] + height(rows) > inner.bottom and not clip:
+            return None
+        placed.append(HelpGroup(name, inner.x + c * col_w, tops[c], key_w[c], rows))
+        tops[c] += height(rows) + gap
+    return placed
 
 
 #: A word of the notes: its text, its font ("sans", or "mono" for a `code` span), and

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from stepper.scene import Cell, Layer, Line, Primitive, Raster, Rect, Scene, Text
-from stepper.theme import Theme
+from stepper.theme import ZOOM_STEPS, Theme
 from stepper.trace import SAMPLE, UPDATE
 from stepper.views.bars import build_caption, build_status, build_timeline, caption_height, p_known
 from stepper.views.bignumbers import build_big_numbers
@@ -281,6 +281,15 @@ def build_screen(
             builders["diagram-b"] = lambda f, b, t, m: DIAGRAMS[partner_phase](f.partner, b, t, m)
         else:
             builders["diagram-b"] = lambda f, b, t, m: build_diagram(f.partner, b, t, m, floor)
+    question: list[Primitive] = []
+    quiz = frame.state.quiz
+    asking = quiz is not None and quiz.target < len(frame.trace.steps)
+    if asking and (quiz.kind == "compute" or frame.posed is not None) and "status" in boxes:
+        gap = theme.px(10)
+        box = Box(gap, gap, width - 2 * gap, boxes["status"].y - 2 * gap)
+        covers = box.bottom - boxes["caption"].y if "caption" in boxes else 0  # no half-hidden caption
+        question = build_question(frame, box, theme, measure, covers)
+        boxes = _under_the_card(boxes, question, gap)
     for name, box in boxes.items():
         minimum = (
             (60, 40)  # the diagram says itself what it cannot show
@@ -295,6 +304,11 @@ def build_screen(
             items = _placeholder(name, box, theme, measure)
         else:
             items = _memo(name, frame, box, theme, measure, builders[name], floor)
+        if name in ("diagram", "diagram-b") and theme.zoom > 1:
+            items = _zoom_never_shrinks(name, frame, box, theme, measure, items, width, height)
+            if items is None:  # this zoom cannot keep them as large: the next smaller one
+                less = max((z for z in ZOOM_STEPS if 1.0 <= z < theme.zoom), default=1.0)
+                return build_screen(frame, width, height, theme.zoomed(less), measure, lessons)
         if name in PANELS:
             noted = _colour_only_note(items, box, theme, measure)
             line = round(theme.size("small") * 1.2) + theme.px(8)
@@ -335,19 +349,13 @@ def build_screen(
         tip = build_tooltip(frame, width, height, theme, measure)
         if tip:  # drawn over the panels: the layer cache treats it like an overlay
             layers.append(Layer("overlay:tooltip", 0, 0, width, height, tuple(tip)))
-    quiz = frame.state.quiz
-    asking = quiz is not None and quiz.target < len(frame.trace.steps)
-    if asking and (quiz.kind == "compute" or frame.posed is not None) and "status" in boxes:
-        gap = theme.px(10)
-        box = Box(gap, gap, width - 2 * gap, boxes["status"].y - 2 * gap)
-        covers = box.bottom - boxes["caption"].y if "caption" in boxes else 0  # no half-hidden caption
-        items = build_question(frame, box, theme, measure, covers)
-        layers.append(Layer("overlay:question", 0, 0, width, height, tuple(items)))
+    if question:
+        layers.append(Layer("overlay:question", 0, 0, width, height, tuple(question)))
     if frame.errors:  # the last good version stays visible above
         box = Box(0, height // 2, width, height - height // 2)
         items = build_errors(box, theme, measure, frame.lesson.path.name, frame.errors)
         layers.append(Layer("overlay:errors", box.x, box.y, box.w, box.h, tuple(items)))
-    return Scene(width, height, tuple(layers))
+    return Scene(width, height, tuple(layers), theme.zoom)
 
 
 #: The passes whose diagram and timeline are their own (forward and backward share the cell's).
@@ -384,6 +392,70 @@ def forget() -> None:
     _MEMO.clear()
     diagram.forget()
     update.forget()
+
+
+BIG_FOCUS_PX = 32  # the largest the diagram draws the current op's numbers at 100%
+
+
+def _under_the_card(boxes: dict[str, Box], question: list[Primitive], gap: int) -> dict[str, Box]:
+    """The question card takes its room from the layout: the diagram and code end above it,
+    and what it would cover (even in part) is not drawn under it."""
+    top = next(i.y for i in question if isinstance(i, Rect) and i.tag == "question-card")
+    kept = {}
+    for name, box in boxes.items():
+        if name == "status" or box.bottom <= top - gap:
+            kept[name] = box
+        elif name in ("diagram", "diagram-b", "code") and box.y < top - gap:
+            kept[name] = Box(box.x, box.y, box.w, top - gap - box.y)
+    return kept
+
+
+def _focus_px(items: list[Primitive], shown: Frame) -> int:
+    """The size of the current op's smallest number among these cells (0: one is drawn
+    without its number, or none is drawn)."""
+    names = {shown.step.op, *(name for name, _ in shown.step.inputs)}
+    sizes = [
+        c.label_size if c.label else 0
+        for c in items
+        if isinstance(c, Cell) and c.name in names and c.value is not None
+    ]
+    return min(sizes, default=0)
+
+
+def _zoom_never_shrinks(
+    name: str, frame: Frame, box: Box, theme: Theme, measure: Measure, items, width: int, height: int
+) -> list[Primitive] | None:
+    """Zoomed in, the current op's numbers are never smaller than at 100% in the same window:
+    where the zoomed diagram would shrink them, its context (labels, titles, gaps) zooms less,
+    down to 100%, until they are as large again; None if none does (the box is narrower)."""
+    shown = frame if name == "diagram" else frame.partner
+    if shown.cursor.phase in DIAGRAMS:  # the update and sample passes lay out their own numbers
+        return items
+    now = _focus_px(items, shown)
+    if now >= BIG_FOCUS_PX:  # as large as 100% ever draws them
+        return items
+    plain = build_screen(frame, width, height, theme.zoomed(1.0), measure)
+    before = next((_focus_px(list(la.items), shown) for la in plain.layers if la.name == name), 0)
+    best = (now, items)
+    for zoom in sorted((z for z in ZOOM_STEPS if 1.0 <= z < theme.zoom), reverse=True):
+        if best[0] >= before:
+            break
+        less = theme.zoomed(zoom)
+        floor = max(number_floor(width), less.px(number_floor(width)))
+
+        def smaller(f, b, t, m, floor=floor):
+            return build_diagram(shown, b, t, m, floor)
+
+        items = _memo(name, frame, box, less, measure, smaller, floor)
+        best = max(best, (_focus_px(items, shown), items), key=lambda pair: pair[0])
+    if best[0] < before:  # the box is narrower than at 100%: the rest of the network gives way
+
+        def kept(f, b, t, m):
+            return build_diagram(shown, b, t, m, before)
+
+        items = _memo(name, frame, box, theme.zoomed(1.0), measure, kept, before)
+        best = max(best, (_focus_px(items, shown), items), key=lambda pair: pair[0])
+    return best[1] if best[0] >= before else None
 
 
 def _memo(

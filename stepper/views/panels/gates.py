@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from stepper.cells import CELLS
-from stepper.scene import Primitive, Rect, Text
+from stepper.scene import Cell, Primitive, Raster, Rect, Text
 from stepper.theme import Theme
 from stepper.trace import FORWARD
 from stepper.views.diagram import value_scales
@@ -148,6 +148,15 @@ def _build(frame: Frame, box: Box, theme: Theme, measure: Measure, hover: Pointe
             )
         y += block_h + group_gap
     grid_bottom = y - group_gap
+    # Cells too small for their numbers, no readout row, and the inputs row as wide as the
+    # panel: it gives its line to the note that says how to read them (the screen's shortest
+    # "point at a cell for its number"; the timeline shows the inputs too).
+    colour_only = any(
+        isinstance(i, Raster) or (isinstance(i, Cell) and i.value is not None and not i.label) for i in items
+    )
+    room = measure("point at a cell for its number", small, "sans", False) + theme.px(16)
+    if colour_only and readout_y is None and x0 + grid_w > area.right - room:
+        symbols_row = False
     if symbols_row:
         items += symbol_labels(trace, cols, grid_bottom + theme.px(4), theme, measure, "gates-input")
     if frame.step.t < steps:
