@@ -11,7 +11,7 @@ import numpy as np
 from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.text import fit, format_array, wrap
+from stepper.views.text import fit, format_array, panel_title, wrap
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 SUBSTITUTE_MAX = 16  # matrices larger than this stay as their name in the N line
@@ -98,16 +98,7 @@ def build_code(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[P
     ]
     pad = theme.px(14)
     title = f"Code  -  {trace.cell.upper()} {trace.pass_of(frame.cursor.phase).title}"
-    items.append(
-        Text(
-            box.x + pad,
-            box.y + pad,
-            fit(title, box.w - 2 * pad, theme.size("title"), measure, bold=True),
-            theme.size("title"),
-            theme.text,
-            bold=True,
-        )
-    )
+    items.append(panel_title(box, title, theme, measure))
     size = theme.size("code")
     line_h = int(size * 1.45)
     char_w = max(1, measure("M", size, "mono", False))

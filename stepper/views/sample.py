@@ -9,7 +9,7 @@ from stepper.scene import Hotspot, Line, Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.views.arrays import Shown, draw_arrays, panels_waiting
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.text import fit
+from stepper.views.text import fit, panel_title
 
 
 def written(frame: Frame) -> tuple[list[int], int | None]:
@@ -35,17 +35,7 @@ def build_sample(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
         else f"temperature {sample.temperature:g}, seed {sample.seed}"
     )
     title = f"Sample  -  {how}  -  symbol {step.t + 1} of {len(sample.symbols)}"
-    items.append(
-        Text(
-            box.x + pad,
-            box.y + pad,
-            fit(title, box.w - 2 * pad, theme.size("title"), measure, bold=True),
-            theme.size("title"),
-            theme.text,
-            bold=True,
-            tag="sample-title",
-        )
-    )
+    items.append(panel_title(box, title, theme, measure, tag="sample-title"))
     # The text so far, the newest symbol in magenta.
     symbols, newest = written(frame)
     size = theme.size("big")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from stepper.views.frame import Measure
+
+if TYPE_CHECKING:
+    from stepper.scene import Text
+    from stepper.theme import Theme
+    from stepper.views.frame import Box
 
 
 def fit(text: str, width: int, size: int, measure: Measure, font: str = "sans", bold: bool = False) -> str:
@@ -61,3 +68,13 @@ def format_array(value: object, digits: int = 2) -> str:
         v = arr.item()
         return str(v) if isinstance(v, int) else f"{float(v):.{digits}f}"
     return "[" + ", ".join(format_array(v, digits) for v in arr) + "]"
+
+
+def panel_title(box: Box, text: str, theme: Theme, measure: Measure, tag: str = "") -> Text:
+    """A panel's bold title in its top-left corner, cut to the panel's width."""
+    from stepper.scene import Text
+
+    pad = theme.px(14)
+    size = theme.size("title")
+    shown = fit(text, box.w - 2 * pad, size, measure, bold=True)
+    return Text(box.x + pad, box.y + pad, shown, size, theme.text, bold=True, tag=tag)

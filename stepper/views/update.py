@@ -12,7 +12,7 @@ from stepper.scene import Hotspot, Primitive, Rect, Text
 from stepper.theme import Theme, mix
 from stepper.views.arrays import Shown, draw_arrays, panels_waiting
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.text import fit, wrap
+from stepper.views.text import fit, panel_title, wrap
 
 
 def build_update(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
@@ -29,17 +29,7 @@ def build_update(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
         f"Update ({TITLES[record.optimizer]}, step n = {record.step_number})  -  "
         f"{group}, group {step.t + 1} of {len(groups)}"
     )
-    items.append(
-        Text(
-            box.x + pad,
-            box.y + pad,
-            fit(title, box.w - 2 * pad, theme.size("title"), measure, bold=True),
-            theme.size("title"),
-            theme.text,
-            bold=True,
-            tag="update-title",
-        )
-    )
+    items.append(panel_title(box, title, theme, measure, tag="update-title"))
     shown, shapes, scale = _arrays(frame)
     size, small = theme.size("text"), theme.size("small")
     last = frame.cursor.index == trace.phase_range(step.phase).stop - 1
