@@ -66,6 +66,17 @@ class Recorder:
         new = (b if _all_frozen(b) else frozen_mapping(b) for b in self.bases[self._frozen :])
         return (*self.bases[: self._frozen], *new)
 
+    def continued(self, trace: Trace, **records: object) -> Trace:
+        """`trace` with the passes recorded here after it, and the passes' own records."""
+        return replace(
+            trace,
+            steps=tuple(self.steps),
+            passes=tuple(self.passes),
+            bases=self.frozen_bases(),
+            block_starts=tuple(self.starts),
+            **records,
+        )
+
 
 def record(
     params: Params,

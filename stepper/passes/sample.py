@@ -8,7 +8,7 @@ same settings write the same text everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -105,11 +105,4 @@ def _with_sample(trace: Trace, settings: SampleSettings, prime_state: tuple[np.n
     rec.end()
     p = frozen_array(np.array(probs).reshape(len(probs), params.vocab_size))
     record = SampleRecord(tuple(prime), temperature, settings.seed, tuple(symbols), tuple(draws), p)
-    return replace(
-        trace,
-        steps=tuple(rec.steps),
-        passes=tuple(rec.passes),
-        bases=rec.frozen_bases(),
-        block_starts=tuple(rec.starts),
-        sample=record,
-    )
+    return rec.continued(trace, sample=record)

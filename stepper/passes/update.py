@@ -8,7 +8,6 @@ trainer's next weights bit for bit.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -109,11 +108,4 @@ def _with_update(
         trace.loss,
         float(loss_after),
     )
-    return replace(
-        trace,
-        steps=tuple(rec.steps),
-        passes=tuple(rec.passes),
-        bases=rec.frozen_bases(),
-        block_starts=tuple(rec.starts),
-        update=record,
-    )
+    return rec.continued(trace, update=record)
