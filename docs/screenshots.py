@@ -4,7 +4,8 @@
 
 Each image is `main.py LESSON --screenshot ...`, except big-numbers.png, which is the
 window's frame with Z pressed (the big-numbers view has no command-line option): it is
-drawn headless the way tests/test_big_numbers.py drives the app. live-training.png
+drawn headless the way tests/test_big_numbers.py drives the app; the question and presenter
+images press the window's own keys. live-training.png
 (training live, F6 then F5, in the window) is not made here: `--keys "f6 f5 frames:3 f5
 end"` comes close but does not give its frame; its author's options belong here.
 """
@@ -103,6 +104,31 @@ def questions(asked: Path, revealed: Path) -> None:
     print(f"wrote {asked} and {revealed}")
 
 
+def presenter(out: Path) -> None:
+    """The projector (left) and the presenter window (right) at the same question, side by side;
+    the keys go to the presenter window, as a teacher's laptop would send them."""
+    import pygame
+
+    from stepper.app import App, save_surface
+
+    lesson, size, step, hands = QUESTION
+    app = App(ROOT / "lessons" / f"{lesson}.yaml", size=size, presenter=True)
+    app.set_state(replace(app.state, checkpoint="trained", animate=False, progress=1.0))
+    window = app.presenter.window
+    for key, text in [(pygame.K_RIGHT, "")] * step + [(pygame.K_1, "1")] * len(hands):
+        app.handle(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=text, window=window))
+    app.render()
+    left, right = app.surface, app.presenter.surface
+    width = left.get_width() + 20 + right.get_width()
+    both = pygame.Surface((width, max(left.get_height(), right.get_height())))
+    both.fill((255, 255, 255))
+    both.blit(left, (0, 0))
+    both.blit(right, (left.get_width() + 20, 0))
+    save_surface(both, out, True)
+    app.presenter.close()
+    print(f"wrote {out}")
+
+
 def main() -> int:
     from stepper.cli import main as cli
 
@@ -112,6 +138,7 @@ def main() -> int:
             return 1
     big_numbers(IMG / "big-numbers.png")
     questions(IMG / "question.png", IMG / "question-revealed.png")
+    presenter(IMG / "presenter.png")
     return 0
 
 
