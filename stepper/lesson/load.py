@@ -460,9 +460,8 @@ class _LessonReader:
         captions = [self.read_caption(item, f"narration[{i}]") for i, item in enumerate(items)]
         if None in captions:
             return None
-        steps, checkpoints = self.sizes()[2], len(self.checkpoints or ()) or MAX_CHECKPOINTS
         evaluations = sum(
-            (1 if c.checkpoint else checkpoints) * len(timesteps(c.t, steps))
+            self.places_picked(c.checkpoint, c.t)
             for c in captions
             if c is not None and (c.when or c.condition)
         )
@@ -476,6 +475,12 @@ class _LessonReader:
             )
             return None
         return tuple(captions)
+
+    def places_picked(self, checkpoint: str | None, t: int | str | None) -> int:
+        """How many (checkpoint, timestep) places a caption's or question's selector picks:
+        what --check evaluates its expressions at, bounded at load."""
+        checkpoints = 1 if checkpoint else len(self.checkpoints or ()) or MAX_CHECKPOINTS
+        return checkpoints * len(timesteps(t, self.sizes()[2]))
 
     def read_caption(self, node: Node, where: str) -> Caption | None:
         r = self.r
@@ -620,10 +625,8 @@ class _LessonReader:
         asks = [self.read_ask(item, f"ask[{i}]") for i, item in enumerate(items)]
         if None in asks:
             return None
-        steps, checkpoints = self.sizes()[2], len(self.checkpoints or ()) or MAX_CHECKPOINTS
         evaluations = sum(
-            (1 if a.checkpoint else checkpoints)
-            * len(timesteps(a.t, steps))
+            self.places_picked(a.checkpoint, a.t)
             * (bool(a.when) + bool(a.condition) + len(a.choices) + 1 + len(a.distractors))
             for a in asks
             if a is not None and not a.symbols
