@@ -5,6 +5,7 @@ from the back of a room. A long equation wraps onto more rows before its text sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -24,7 +25,8 @@ CUT_NOTE = "… more of this equation in a larger window"
 
 @dataclass(frozen=True)
 class _Piece:
-    """One thing placed on an equation row: a word of code, or a named array."""
+    """One thing placed on an equation row: a word of code, or a named array (or a run of
+    its columns, when the whole is wider than the row)."""
 
     w: int
     above: int  # from the row's axis (the middle of the numbers) up
@@ -33,6 +35,8 @@ class _Piece:
     operand: Operand | None = None
     role: str = "operand"  # "operand" | "result"
     condensed: bool = False  # named with its shape: too many numbers for the window
+    cols: range | None = None  # the columns shown here; None: all of them
+    label: str = ""  # the array's name as shown (with its columns, when only some are)
 
 
 class _Style:
@@ -51,10 +55,21 @@ class _Style:
     def label_w(self, name: str) -> int:
         return self.measure(name, self.label_px, "mono", True)
 
-    def grid(self, cells: list[list[str]]) -> tuple[int, int, list[int]]:
-        widths = [max(self.text_w(row[j]) for row in cells) for j in range(len(cells[0]))]
-        w = sum(widths) + self.char * (len(widths) - 1) + 2 * (self.bracket + self.char // 2)
-        return w, self.line * len(cells), widths
+
+class Grid(Protocol):
+    """How an equation draws an array's numbers: measured, then drawn, at a style's size."""
+
+    def size(self, operand: Operand, cols: range | None, style: _Style) -> tuple[int, int]:
+        """(w, h) of the numbers of these columns."""
+        ...
+
+    def factor(self, operand: Operand) -> str:
+        """What the name adds when the numbers are scaled (`×1e-3`), else ""."""
+        ...
+
+    def draw(
+        self, operand: Operand, cols: range | None, x: int, top: int, style: _Style, theme: Theme, role: str
+    ) -> list[Primitive]: ...
 
 
 def _cells(operand: Operand) -> list[list[str]]:
@@ -68,13 +83,91 @@ def _cells(operand: Operand) -> list[list[str]]:
     return [[format_array(v) for v in row] for row in grid]
 
 
+def columns(value: np.ndarray) -> int:
+    """How many columns an equation draws an array in (a vector is one row)."""
+    shape = np.shape(value)
+    return int(np.prod(shape[1:])) if len(shape) > 1 else shape[0] if shape else 1
+
+
+def grid_index(value: np.ndarray, i: int, j: int) -> tuple[int, ...]:
+    """The element's index as numpy has it: (0,) for a scalar, (j,) in a vector, (i, j)."""
+    ndim = np.ndim(value)
+    return (0,) if ndim == 0 else (j,) if ndim == 1 else (i, j)
+
+
+class TextGrid:
+    """The big-numbers view's arrays: bracketed numbers, columns right-aligned so the
+    decimal points line up."""
+
+    def _texts(self, operand: Operand, cols: range | None, style: _Style):
+        cells = _cells(operand)
+        if cols is not None:
+            cells = [row[cols.start : cols.stop] for row in cells]
+        widths = [max(style.text_w(row[j]) for row in cells) for j in range(len(cells[0]))]
+        return cells, widths
+
+    def size(self, operand: Operand, cols: range | None, style: _Style) -> tuple[int, int]:
+        cells, widths = self._texts(operand, cols, style)
+        w = sum(widths) + style.char * (len(widths) - 1) + 2 * (style.bracket + style.char // 2)
+        return w, style.line * len(cells)
+
+    def factor(self, operand: Operand) -> str:
+        return ""
+
+    def draw(
+        self, operand: Operand, cols: range | None, x: int, top: int, style: _Style, theme: Theme, role: str
+    ) -> list[Primitive]:
+        color = theme.result if role == "result" else theme.text
+        key = "result" if role == "result" else operand.name
+        cells, widths = self._texts(operand, cols, style)
+        w, h = self.size(operand, cols, style)
+        first = cols.start if cols is not None else 0
+        items: list[Primitive] = []
+        inner = x + style.bracket + style.char // 2
+        for i, row in enumerate(cells):
+            cx = inner
+            for j, label in enumerate(row):
+                index = ",".join(map(str, grid_index(operand.value, i, first + j)[: np.ndim(operand.value)]))
+                items.append(
+                    Text(
+                        cx + widths[j] - style.text_w(label),
+                        top + i * style.line + (style.line - round(style.px * 1.17)) // 2,
+                        label,
+                        style.px,
+                        color,
+                        font="mono",
+                        tag=f"big-value:{key}:{index}",
+                    )
+                )
+                cx += widths[j] + style.char
+        bottom = top + h
+        for side, edge in ((1, x + 2), (-1, x + w - 2)):
+            items += [
+                Line(edge, top, edge, bottom, color, 2, tag="big-bracket"),
+                Line(edge, top, edge + side * style.bracket, top, color, 2, tag="big-bracket"),
+                Line(edge, bottom, edge + side * style.bracket, bottom, color, 2, tag="big-bracket"),
+            ]
+        return items
+
+
 def _shape_note(operand: Operand) -> str:
     shape = "x".join(str(n) for n in np.shape(operand.value))
     return f"({shape}: too many numbers to show here)"
 
 
-def _pieces(name: str, parts, result: Operand, style: _Style, most: int | None) -> list[_Piece]:
-    """The equation as pieces: `name =`, the right side, then `= result`."""
+def _slice_name(operand: Operand, cols: range | None) -> str:
+    """`Wxh[:, 0:5]`: the columns a piece shows, the way the code would slice them."""
+    if cols is None:
+        return operand.name
+    cut = f"{cols.start}:{cols.stop}"
+    return f"{operand.name}[:, {cut}]" if np.ndim(operand.value) == 2 else f"{operand.name}[{cut}]"
+
+
+def _pieces(
+    name: str, parts, result: Operand, style: _Style, grid: Grid, most: int | None, width: int | None
+) -> list[_Piece]:
+    """The equation as pieces: `name =`, the right side, then `= result`. With a `width`, an
+    array wider than that is cut into runs of its columns, each named with its slice."""
     half = style.line // 2
     pieces: list[_Piece] = []
 
@@ -82,19 +175,36 @@ def _pieces(name: str, parts, result: Operand, style: _Style, most: int | None) 
         for word in text.split():
             pieces.append(_Piece(style.text_w(word), half, style.line - half, text=word))
 
-    def array(operand: Operand, role: str) -> None:
-        condensed = most is not None and np.size(operand.value) > most
+    def piece(operand: Operand, role: str, cols: range | None, condensed: bool) -> _Piece:
         if condensed:  # a user's 64 x 64 matrix: its name and shape, said plainly
             w, h = style.text_w(_shape_note(operand)), style.line
         else:
-            w, h, _ = style.grid(_cells(operand))
-        label = style.label_w(operand.name)
+            w, h = grid.size(operand, cols, style)
+        factor = grid.factor(operand)
+        label = f"{_slice_name(operand, cols)} {factor}".strip()
+        label_w = style.label_w(label)
         if style.label_left:
-            w, above = label + style.char // 2 + w, max(h // 2, style.label_h // 2)
+            w, above = label_w + style.char // 2 + w, max(h // 2, style.label_h // 2)
             below = max(h - h // 2, style.label_h - style.label_h // 2)
         else:
-            w, above, below = max(w, label), style.label_h + h // 2, h - h // 2
-        pieces.append(_Piece(w, above, below, operand=operand, role=role, condensed=condensed))
+            w, above, below = max(w, label_w), style.label_h + h // 2, h - h // 2
+        return _Piece(
+            w, above, below, operand=operand, role=role, condensed=condensed, cols=cols, label=label
+        )
+
+    def array(operand: Operand, role: str) -> None:
+        condensed = most is not None and np.size(operand.value) > most
+        whole = piece(operand, role, None, condensed)
+        n = columns(operand.value)
+        if condensed or width is None or whole.w <= width or n < 2:
+            pieces.append(whole)
+            return
+        for runs in range(2, n + 1):  # as few runs as fit, of near-equal widths
+            step = -(-n // runs)
+            cut = [piece(operand, role, range(a, min(n, a + step)), False) for a in range(0, n, step)]
+            if all(p.w <= width for p in cut) or runs == n:
+                pieces.extend(cut)
+                return
 
     words(f"{name} =")
     for part in parts:
@@ -125,38 +235,83 @@ def _height(row: list[_Piece]) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
+    """A worked equation laid out for a box: its rows of pieces at one style."""
+
     style: _Style
     rows: list[list[_Piece]]
     gap: int  # between rows
     height: int
 
+    @property
+    def width(self) -> int:
+        return max(sum(p.w for p in r) + self.style.char * (len(r) - 1) for r in self.rows)
 
-def _layout(name, parts, result, area: Box, style: _Style, most: int | None) -> _Layout:
-    pieces = _pieces(name, parts, result, style, most)
+    @property
+    def whole(self) -> bool:
+        """Every number shown (no array named with its shape instead)."""
+        return not any(p.condensed for row in self.rows for p in row)
+
+
+def _layout(name, parts, result, area: Box, style: _Style, grid: Grid, most, cut: bool) -> Layout:
+    pieces = _pieces(name, parts, result, style, grid, most, area.w if cut else None)
     rows = _rows(pieces, area.w, style.char)
     gap = round(style.px * 0.4)
     height = sum(sum(_height(r)) for r in rows) + gap * (len(rows) - 1)
-    return _Layout(style, rows, gap, height)
+    return Layout(style, rows, gap, height)
 
 
-def _fits(layout: _Layout, area: Box) -> bool:
+def _fits(layout: Layout, area: Box) -> bool:
     return layout.height <= area.h and all(p.w <= area.w for row in layout.rows for p in row)
 
 
-def _choose(name, parts, result, area: Box, largest: int, smallest: int, measure: Measure) -> _Layout:
+def lay_out(
+    name, parts, result, area: Box, largest: int, smallest: int, measure: Measure, grid: Grid, condense=True
+) -> Layout | None:
     """The largest text that fits, wrapping onto more rows first (names over the arrays,
-    else before them); only when even the smallest text cannot hold every number are the
-    largest arrays named with their shape instead."""
-    for most in (None, *CONDENSE_ABOVE):
+    else before them); then arrays wider than the box cut into runs of columns; only when
+    even the smallest text cannot hold every number (and `condense`) are the largest arrays
+    named with their shape instead (None when not). Its last resort may not fit."""
+    attempts = [(None, False), (None, True)] + ([(most, True) for most in CONDENSE_ABOVE] if condense else [])
+    for most, cut in attempts:
         for px in range(largest, smallest - 1, -1):
             label_px = max(smallest, round(px * 0.75))
             for label_left in (False, True):
-                layout = _layout(name, parts, result, area, _Style(px, label_px, label_left, measure), most)
+                style = _Style(px, label_px, label_left, measure)
+                layout = _layout(name, parts, result, area, style, grid, most, cut)
                 if _fits(layout, area):
                     return layout
+    if not condense:
+        return None
     style = _Style(smallest, smallest, True, measure)
-    return _layout(name, parts, result, area, style, CONDENSE_ABOVE[-1])
+    return _layout(name, parts, result, area, style, grid, CONDENSE_ABOVE[-1], True)
+
+
+def draw_layout(
+    layout: Layout, area: Box, grid: Grid, theme: Theme, prefix: str, middle: bool = True
+) -> tuple[list[Primitive], bool]:
+    """The equation's rows in the area, centred across it (and down it when `middle`);
+    whether every row fit."""
+    style = layout.style
+    y = area.y + (max(0, (area.h - layout.height) // 2) if middle else 0)
+    left = area.x + max(0, (area.w - layout.width) // 2)
+    items: list[Primitive] = []
+    for row in layout.rows:
+        above, below = _height(row)
+        if y + above + below > area.bottom:  # only in a window too small for any layout
+            return items, False
+        axis, x = y + above, left
+        for piece in row:
+            if piece.operand is None:
+                top = axis - style.line // 2 + (style.line - style.px) // 2
+                items.append(
+                    Text(x, top, piece.text, style.px, theme.text, font="mono", tag=f"{prefix}-code")
+                )
+            else:
+                items += _array(piece, x, axis, style, grid, theme, prefix)
+            x += piece.w + style.char
+        y += above + below + layout.gap
+    return items, True
 
 
 def build_big_numbers(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
@@ -169,93 +324,52 @@ def build_big_numbers(frame: Frame, box: Box, theme: Theme, measure: Measure) ->
     items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.panel, None, tag="big-numbers")]
     area = Box(box.x + pad, box.y + pad, box.w - 2 * pad, box.h - 2 * pad)
     name, parts = equation(frame)
-    layout = _choose(name, parts, Operand(name, step.output), area, largest, smallest, measure)
-    style = layout.style
-    y = area.y + max(0, (area.h - layout.height) // 2)
-    widest = max(sum(p.w for p in r) + style.char * (len(r) - 1) for r in layout.rows)
-    left = area.x + max(0, (area.w - widest) // 2)
-    for row in layout.rows:
-        above, below = _height(row)
-        if y + above + below > area.bottom:  # only in a window too small for any layout
-            note_y = box.bottom - pad - round(smallest * 1.25)
-            items.append(Text(area.x, note_y, CUT_NOTE, smallest, theme.bad, tag="big-cut"))
-            break
-        axis, x = y + above, left
-        for piece in row:
-            if piece.operand is None:
-                top = axis - style.line // 2 + (style.line - style.px) // 2
-                items.append(Text(x, top, piece.text, style.px, theme.text, font="mono", tag="big-code"))
-            else:
-                items += _array(piece, x, axis, style, theme)
-            x += piece.w + style.char
-        y += above + below + layout.gap
+    grid = TextGrid()
+    layout = lay_out(name, parts, Operand(name, step.output), area, largest, smallest, measure, grid)
+    assert layout is not None
+    drawn, whole = draw_layout(layout, area, grid, theme, "big")
+    items += drawn
+    if not whole:
+        note_y = box.bottom - pad - round(smallest * 1.25)
+        items.append(Text(area.x, note_y, CUT_NOTE, smallest, theme.bad, tag="big-cut"))
     return items
 
 
-def _array(piece: _Piece, x: int, axis: int, style: _Style, theme: Theme) -> list[Primitive]:
-    """A named array: its name over (or before) a bracketed grid of its numbers, columns
-    right-aligned so the decimal points line up."""
+def _array(
+    piece: _Piece, x: int, axis: int, style: _Style, grid: Grid, theme: Theme, prefix: str
+) -> list[Primitive]:
+    """A named array: its name over (or before) its numbers."""
     operand = piece.operand
     assert operand is not None
     color = theme.result if piece.role == "result" else theme.text
     key = "result" if piece.role == "result" else operand.name
     items: list[Primitive] = []
+    name_tag = f"{prefix}-name:{key}"
     if style.label_left:
         label_y = axis - round(style.label_px * 1.17) // 2
         items.append(
-            Text(
-                x, label_y, operand.name, style.label_px, color, font="mono", bold=True, tag=f"big-name:{key}"
-            )
+            Text(x, label_y, piece.label, style.label_px, color, font="mono", bold=True, tag=name_tag)
         )
-        x += style.label_w(operand.name) + style.char // 2
+        x += style.label_w(piece.label) + style.char // 2
     if piece.condensed:
         note = _shape_note(operand)
         top = axis - style.line // 2
-        items.append(Text(x, top, note, style.px, theme.dim, font="mono", tag=f"big-shape:{key}"))
+        items.append(Text(x, top, note, style.px, theme.dim, font="mono", tag=f"{prefix}-shape:{key}"))
     else:
-        cells = _cells(operand)
-        w, h, widths = style.grid(cells)
+        h = grid.size(operand, piece.cols, style)[1]
         top = axis - h // 2
-        inner = x + style.bracket + style.char // 2
-        for i, row in enumerate(cells):
-            cx = inner
-            for j, label in enumerate(row):
-                items.append(
-                    Text(
-                        cx + widths[j] - style.text_w(label),
-                        top + i * style.line + (style.line - round(style.px * 1.17)) // 2,
-                        label,
-                        style.px,
-                        color,
-                        font="mono",
-                        tag=f"big-value:{key}:{_index(operand.value, i, j)}",
-                    )
-                )
-                cx += widths[j] + style.char
-        bottom = top + h
-        for side, edge in ((1, x + 2), (-1, x + w - 2)):
-            items += [
-                Line(edge, top, edge, bottom, color, 2, tag="big-bracket"),
-                Line(edge, top, edge + side * style.bracket, top, color, 2, tag="big-bracket"),
-                Line(edge, bottom, edge + side * style.bracket, bottom, color, 2, tag="big-bracket"),
-            ]
+        items += grid.draw(operand, piece.cols, x, top, style, theme, piece.role)
     if not style.label_left:
         items.append(
             Text(
                 x,
                 top - style.label_h,
-                operand.name,
+                piece.label,
                 style.label_px,
                 color,
                 font="mono",
                 bold=True,
-                tag=f"big-name:{key}",
+                tag=name_tag,
             )
         )
     return items
-
-
-def _index(value: np.ndarray, i: int, j: int) -> str:
-    """The element's index as numpy writes it: "" for a scalar, "2" in a vector, "1,2"."""
-    ndim = np.ndim(value)
-    return "" if ndim == 0 else str(j) if ndim == 1 else f"{i},{j}"
