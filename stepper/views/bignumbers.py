@@ -42,8 +42,11 @@ class _Piece:
 class _Style:
     """Sizes of one attempt: text px, and whether names go over arrays or before them."""
 
-    def __init__(self, px: int, label_px: int, label_left: bool, measure: Measure) -> None:
+    def __init__(
+        self, px: int, label_px: int, label_left: bool, measure: Measure, upright: bool = False
+    ) -> None:
         self.px, self.label_px, self.label_left, self.measure = px, label_px, label_left, measure
+        self.upright = upright  # vectors drawn as columns (where the grid can)
         self.line = round(px * 1.2)  # a row of numbers
         self.char = measure("0", px, "mono", False)
         self.bracket = max(6, px // 3)
@@ -58,6 +61,12 @@ class _Style:
 
 class Grid(Protocol):
     """How an equation draws an array's numbers: measured, then drawn, at a style's size."""
+
+    uprights: tuple[bool, ...]  # the ways it can draw a vector, tried in turn: as a column, a row
+
+    def shape(self, operand: Operand, style: _Style) -> tuple[int, int]:
+        """(rows, columns) it draws the array in."""
+        ...
 
     def size(self, operand: Operand, cols: range | None, style: _Style) -> tuple[int, int]:
         """(w, h) of the numbers of these columns."""
@@ -98,6 +107,12 @@ def grid_index(value: np.ndarray, i: int, j: int) -> tuple[int, ...]:
 class TextGrid:
     """The big-numbers view's arrays: bracketed numbers, columns right-aligned so the
     decimal points line up."""
+
+    uprights = (False,)
+
+    def shape(self, operand: Operand, style: _Style) -> tuple[int, int]:
+        shape = np.shape(operand.value)
+        return (shape[0] if len(shape) > 1 else 1), columns(operand.value)
 
     def _texts(self, operand: Operand, cols: range | None, style: _Style):
         cells = _cells(operand)
@@ -195,7 +210,7 @@ def _pieces(
     def array(operand: Operand, role: str) -> None:
         condensed = most is not None and np.size(operand.value) > most
         whole = piece(operand, role, None, condensed)
-        n = columns(operand.value)
+        n = grid.shape(operand, style)[1]
         if condensed or width is None or whole.w <= width or n < 2:
             pieces.append(whole)
             return
@@ -207,11 +222,15 @@ def _pieces(
                 return
 
     words(f"{name} =")
+    text = ""  # code between two arrays, whole: `.T @`, not `. T @`
     for part in parts:
         if isinstance(part, Operand):
+            words(text)
+            text = ""
             array(part, "operand")
         else:
-            words(part)
+            text += part
+    words(text)
     words("=")
     array(result, "result")
     return pieces
@@ -242,6 +261,8 @@ class Layout:
     rows: list[list[_Piece]]
     gap: int  # between rows
     height: int
+    most: int | None  # arrays with more numbers named with their shape (None: none)
+    cut: bool  # arrays wider than the box cut into runs of columns
 
     @property
     def width(self) -> int:
@@ -258,7 +279,13 @@ def _layout(name, parts, result, area: Box, style: _Style, grid: Grid, most, cut
     rows = _rows(pieces, area.w, style.char)
     gap = round(style.px * 0.4)
     height = sum(sum(_height(r)) for r in rows) + gap * (len(rows) - 1)
-    return Layout(style, rows, gap, height)
+    return Layout(style, rows, gap, height, most, cut)
+
+
+def lay_out_again(layout: Layout, name, parts, result, area: Box, grid: Grid) -> Layout:
+    """The same equation laid out as `layout` was (its size, names' place, cuts), with the
+    values of another place: what a remembered layout draws."""
+    return _layout(name, parts, result, area, layout.style, grid, layout.most, layout.cut)
 
 
 def _fits(layout: Layout, area: Box) -> bool:
@@ -266,21 +293,33 @@ def _fits(layout: Layout, area: Box) -> bool:
 
 
 def lay_out(
-    name, parts, result, area: Box, largest: int, smallest: int, measure: Measure, grid: Grid, condense=True
+    name,
+    parts,
+    result,
+    area: Box,
+    largest: int,
+    smallest: int,
+    measure: Measure,
+    grid: Grid,
+    condense: bool = True,
+    names_px: int | None = None,
 ) -> Layout | None:
-    """The largest text that fits, wrapping onto more rows first (names over the arrays,
-    else before them); then arrays wider than the box cut into runs of columns; only when
-    even the smallest text cannot hold every number (and `condense`) are the largest arrays
-    named with their shape instead (None when not). Its last resort may not fit."""
+    """The largest text that fits, wrapping onto more rows first (vectors as the grid draws
+    them, names over the arrays, else before them; names at `names_px` or more, by default
+    `smallest`); then arrays wider than the box cut into runs of columns; only when even the
+    smallest text cannot hold every number (and `condense`) are the largest arrays named with
+    their shape instead (None when not). Its last resort may not fit."""
     attempts = [(None, False), (None, True)] + ([(most, True) for most in CONDENSE_ABOVE] if condense else [])
+    least = smallest if names_px is None else names_px
     for most, cut in attempts:
         for px in range(largest, smallest - 1, -1):
-            label_px = max(smallest, round(px * 0.75))
-            for label_left in (False, True):
-                style = _Style(px, label_px, label_left, measure)
-                layout = _layout(name, parts, result, area, style, grid, most, cut)
-                if _fits(layout, area):
-                    return layout
+            label_px = max(least, round(px * 0.75))
+            for upright in grid.uprights:
+                for label_left in (False, True):
+                    style = _Style(px, label_px, label_left, measure, upright)
+                    layout = _layout(name, parts, result, area, style, grid, most, cut)
+                    if _fits(layout, area):
+                        return layout
     if not condense:
         return None
     style = _Style(smallest, smallest, True, measure)

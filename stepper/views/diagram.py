@@ -28,6 +28,8 @@ from stepper.scene import Cell, Line, Primitive, Raster, Rect, Text
 from stepper.state import Hover
 from stepper.theme import Theme, ink_on
 from stepper.trace import BACKWARD, Trace
+from stepper.views.bignumbers import Layout, columns, draw_layout, grid_index, lay_out, lay_out_again
+from stepper.views.code import Operand, equation
 from stepper.views.frame import Box, Frame, Measure
 from stepper.views.numbers import block_exponent, factor_text, number_text, widest_text
 from stepper.views.text import fit
@@ -301,13 +303,14 @@ def _numbers_key(frame: Frame, slot_names: dict) -> tuple:
     """What the layout's widths and labels depend on in the numbers: each block's factor
     and widest number."""
     arrays = {a for names in slot_names.values() for a in names}
-    return tuple(
+    blocks = tuple(
         (a, _exponent(frame, a), widest_text(_number_scale(frame, a), _exponent(frame, a)))
         for a in sorted(arrays)
     )
+    return blocks + tuple(_samples(frame).items())
 
 
-_PLANS: dict[tuple, Plan | None] = {}
+_PLANS: dict[tuple, Plan | Focus | None] = {}
 PLANS_KEPT = 4096  # layouts remembered: every op of both passes of a long lesson, a few sizes
 
 
@@ -327,7 +330,7 @@ def _layout_key(frame: Frame, slot_names: dict, theme: Theme, measure: Measure) 
 
 def _plan(
     frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure, floor: int
-) -> Plan | None:
+) -> Plan | Focus | None:
     key = (*_layout_key(frame, slot_names, theme, measure), box, theme, measure, floor)
     key += _numbers_key(frame, slot_names)
     if key not in _PLANS:
@@ -342,7 +345,7 @@ def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -
     numbers at full size: when it does not, the panels, then the words, give way."""
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
     plan = _plan(frame, slot_names, box, theme, measure, floor)
-    if plan is None or plan.partial:
+    if not isinstance(plan, Plan) or plan.partial:
         return False
     top = max(floor, theme.px(FOCUS_PX))
     focus = focus_names(frame)
@@ -358,7 +361,8 @@ def spare_height(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: 
 
 def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floor: int) -> int:
     """The height a diagram this wide needs for the current op's numbers as large as the width
-    allows, with the rest condensed, else only its part of the network, else the op alone."""
+    allows, with the rest condensed, else only its part of the network, else the op alone,
+    else the op as a worked equation (the network left out)."""
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
     focus = focus_names(frame)
     key = ("needed", *_layout_key(frame, slot_names, theme, measure), width, theme, measure, floor)
@@ -372,6 +376,10 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
         tall = Box(0, 0, width, 1 << 20)
         plan = None
         for size in [*range(top, floor - 1, -2), 0]:  # as large as the width allows
+            if not size:  # the op as a worked equation, where that is shorter
+                worked = _focus_plan(frame, layout, slot_names, tall, theme, measure, floor, False)
+                if worked is not None and (plan is None or worked.height < plan.height):
+                    plan = worked
             for slots in (layout, near, _one_row(core, layout)):
                 touched = {n for n, _, _ in core} if size else set()  # size 0: all condensed
                 looks = {s[0]: Look(size) if s[0] in touched else Look(0, theme.px(10)) for s in slots}
@@ -387,10 +395,12 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
 
 def _solve_plan(
     frame: Frame, slot_names: dict, box: Box, theme: Theme, measure: Measure, floor: int
-) -> Plan | None:
+) -> Plan | Focus | None:
     """The first layout that fits, in order of preference: the current op's numbers large
     and the rest numbered; then the rest condensed (colour only); then the current op's
-    numbers smaller, down to `floor`; then the current op alone; then all condensed."""
+    numbers smaller, down to `floor`; then the current op alone; then the op as a worked
+    equation at `floor` or more (the rest condensed under it, or left out); then, only
+    where even that cannot fit, smaller numbers; then all condensed."""
     layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
     focus = focus_names(frame)
     core = frozenset(s[0] for s in layout if focus & set(slot_names[s[0]]))
@@ -415,11 +425,16 @@ def _solve_plan(
     tries += [(core, Look(s), look, everything) for s in sizes[1:] for look in condensed[1:]]
     tries += [(core, Look(s), look, near) for s in sizes for look in condensed[1:]]
     tries += [(core, Look(s), Look(0, 2), set(core)) for s in sizes]
+    focus_at = len(tries)  # then the op as a worked equation, the network condensed under it
     below = range(floor - 2, min(12, floor) - 1, -2)  # last resort: smaller numbers, never none
     tries += [(core, Look(s), Look(0, 2), set(core)) for s in below]
     for scope in (everything, near, set(core)):
         tries += [(frozenset(), Look(0, 1), look, scope) for look in [*condensed, Look(0, 1)]]
     for k, (focus_set, focus_look, context, scope) in enumerate(tries):
+        if k == focus_at:
+            worked = _focus_plan(frame, layout, slot_names, box, theme, measure, floor, True)
+            if worked is not None:
+                return worked
         if k == mixed_at:
             for some in dict.fromkeys((group, core)):
                 plan = _partly_numbered(frame, layout, slot_names, some, Look(top), box, theme, measure)
@@ -517,9 +532,11 @@ def _arrange(
     measure: Measure,
     partial: bool = False,
     context: Look | None = None,
+    header: int | None = None,
 ) -> Plan | None:
     """Place the slots, each drawn as `looks` says; in a focus block, the arrays the op
-    does not touch (h beside dh) are drawn as the `context`."""
+    does not touch (h beside dh) are drawn as the `context`. With `header`, the rows start
+    that far down the box (no title of their own)."""
     shapes = _reference_shapes(frame.trace)
     focus = focus_names(frame)
     array_looks: dict[str, Look] = {}
@@ -583,7 +600,9 @@ def _arrange(
         col_w[c] = max(col_w[c], w, need - gap + theme.px(6))
         row_h[r] = max(row_h[r], h)
         label_h[r] = max(label_h[r], len(lines) * round(size * 1.2) + theme.px(LABEL_LIFT + 1))
-    header = _header(frame, box, theme, measure, any(not v.size for v in array_looks.values()), partial)[0]
+    if header is None:
+        condensed = any(not v.size for v in array_looks.values())
+        header = _header(frame, box, theme, measure, condensed, partial)[0]
     col_x, x = [0] * cols, box.x + gap
     for c in range(cols):
         col_x[c] = x
@@ -691,15 +710,12 @@ def _header(
     return bottom - box.y + theme.px(2), items
 
 
-def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int = 24) -> list[Primitive]:
-    trace = frame.trace
-    env = frame.env
-    sep = theme.px(SEP)
-    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[trace.cell]}
-    plan = _plan(frame, slot_names, box, theme, measure, floor)
-    if plan is None:
-        return _too_small(frame, box, theme, measure)
-    items = _header(frame, box, theme, measure, plan.condensed, plan.partial)[1]
+def _blocks(
+    frame: Frame, plan: Plan, slot_names: dict, theme: Theme, hidden: frozenset[str]
+) -> tuple[list[Text], list[Primitive], dict[str, Placed]]:
+    """The plan's labels and blocks, and where each array went. A `hidden` array (the
+    current op's, shown as a worked equation above) is only its outline, in its role's colour."""
+    trace, env, sep = frame.trace, frame.env, theme.px(SEP)
     labels: list[Text] = []
     placed: dict[str, Placed] = {}
     blocks: list[Primitive] = []
@@ -730,15 +746,166 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
         x = x0
         for a in arrays:
             n_rows, n_cols, cw, ch = plan.geometry[a]
+            at = Placed(a, x, y0, n_rows, n_cols, cw, ch)
+            x += at.w + sep
+            if a in hidden:
+                color = theme.result if a == frame.step.op else theme.operand
+                outline = Rect(at.x, at.y, at.w, at.h, theme.blank, color, theme.px(2), tag=f"focus-at:{a}")
+                blocks.append(outline)
+                continue
             value, scale = env.get(a), _scale_of(frame, a)
             if frame.state.weight_changes and frame.baseline is not None and a in trace.params:
                 value = (weight_changes(trace, frame.baseline) or {}).get(a, value)
-            placed[a] = Placed(a, x, y0, n_rows, n_cols, cw, ch)
+            placed[a] = at
             own = plan.array_looks[a]
-            blocks += _cells(a, value, placed[a], scale, theme, own.size, _exponent(frame, a))
+            blocks += _cells(a, value, at, scale, theme, own.size, _exponent(frame, a))
             if not own.size:
-                blocks.append(Rect(x, y0, placed[a].w, placed[a].h, None, theme.dim, 1, tag=f"condensed:{a}"))
-            x += placed[a].w + sep
+                blocks.append(Rect(at.x, at.y, at.w, at.h, None, theme.dim, 1, tag=f"condensed:{a}"))
+    return labels, blocks, placed
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Where the network's own layout cannot number the current op at the floor: the op as
+    a worked equation at the top of the box (the big-numbers layout, its numbers in the
+    diagram's cells), the rest of the network condensed under it, else left out."""
+
+    equation: Layout  # its sizes (the values are the frame's, laid out again when drawn)
+    area: Box
+    context: Plan | None
+    height: int  # px from the box's top to below what it draws
+
+
+def _samples(frame: Frame) -> dict[str, str]:
+    """For each array of the current op, a text as wide as its widest number (the old value of
+    `dW += ...` included): the width of its cells in the worked equation."""
+    step = frame.step
+    samples: dict[str, str] = {}
+    for name, value in (*step.inputs, (step.op, step.output)):
+        finite = np.abs(value[np.isfinite(value)]) if np.size(value) else np.zeros(1)
+        top = float(finite.max()) if finite.size else 0.0
+        if name in ("x", "target"):  # one-hot, an index: whole numbers by construction
+            text = "8" * len(str(int(top)))
+        else:
+            exponent = _exponent(frame, name)
+            text = widest_text(max(top, _number_scale(frame, name)), exponent)
+        samples[name] = max(samples.get(name, ""), text, key=len)
+    return samples
+
+
+class _CellGrid:
+    """The current op's arrays drawn as the diagram draws numbered cells (colour, number,
+    name and index, so pointing at one works), for the worked equation's layout."""
+
+    uprights = (True, False)  # a vector as a column, as the diagram draws it; else as a row
+
+    def __init__(self, frame: Frame, theme: Theme) -> None:
+        self.frame, self.theme, self.samples = frame, theme, _samples(frame)
+
+    def _geometry(self, operand: Operand, style) -> tuple[int, int]:
+        px = style.px
+        cw = style.measure(self.samples[operand.name], px, "sans", False) + max(6, px // 3)
+        return cw, round(px * CELL_HEIGHT) + CELL_PAD
+
+    def shape(self, operand: Operand, style) -> tuple[int, int]:
+        shape = np.shape(operand.value)
+        if len(shape) == 1 and style.upright:
+            return shape[0], 1
+        return (shape[0] if len(shape) > 1 else 1), columns(operand.value)
+
+    def size(self, operand: Operand, cols: range | None, style) -> tuple[int, int]:
+        cw, ch = self._geometry(operand, style)
+        rows, n = self.shape(operand, style)
+        return (n if cols is None else len(cols)) * cw, rows * ch
+
+    def factor(self, operand: Operand) -> str:
+        return "" if operand.name in ("x", "target") else factor_text(_exponent(self.frame, operand.name))
+
+    def draw(
+        self, operand: Operand, cols: range | None, x: int, top: int, style, theme: Theme, role: str
+    ) -> list[Primitive]:
+        name, value = operand.name, np.asarray(operand.value, dtype=float)
+        cw, ch = self._geometry(operand, style)
+        rows, n = self.shape(operand, style)
+        grid = value.reshape(rows, n)
+        cols = cols if cols is not None else range(n)
+        scale = value_scales(self.frame.trace).get(name, 1.0)
+        exponent = 0 if name in ("x", "target") else _exponent(self.frame, name)
+        items: list[Primitive] = []
+        for i in range(grid.shape[0]):
+            for k, j in enumerate(cols):
+                v = float(grid[i, j])
+                fill = theme.diverging(v, scale)
+                text = number_text(v, exponent)
+                index = (i,) if value.ndim == 1 and n == 1 else grid_index(value, i, j)
+                items.append(
+                    Cell(x + k * cw, top + i * ch, cw, ch, fill, text, style.px, ink_on(fill), name, index, v)
+                )
+        w, h = len(cols) * cw, grid.shape[0] * ch
+        return [*items, Rect(x, top, w, h, None, theme.border, 1, tag=f"array:{name}")]
+
+
+def _focus_plan(
+    frame: Frame,
+    layout: tuple[Slot, ...],
+    slot_names: dict,
+    box: Box,
+    theme: Theme,
+    measure: Measure,
+    floor: int,
+    context: bool,
+) -> Focus | None:
+    """The op as a worked equation with every number at `floor` px or more (as large as
+    FOCUS_PX where it fits) under the diagram's title; with `context`, the rest of the network
+    condensed under it where it fits. None: not even the equation fits."""
+    name, parts = equation(frame)
+    grid = _CellGrid(frame, theme)
+    result = Operand(name, frame.step.output)
+    gap, top = theme.px(16), max(floor, theme.px(FOCUS_PX))
+    sizes = sorted({theme.px(14), theme.px(10), 6, 4}, reverse=True)
+    for with_context in (True, False) if context else (False,):
+        header = _header(frame, box, theme, measure, with_context, not with_context)[0]
+        area = Box(box.x + gap, box.y + header, box.w - 2 * gap, box.bottom - box.y - header - theme.px(8))
+        small = theme.size("small")
+        worked = lay_out(name, parts, result, area, top, floor, measure, grid, False, small)
+        if worked is None:
+            return None
+        below = area.y + worked.height + theme.px(8)
+        if not with_context:
+            return Focus(worked, area, None, below - box.y)
+        rest = Box(box.x, below, box.w, box.bottom - below)
+        for side in sizes:
+            looks = {s[0]: Look(0, side) for s in layout}
+            plan = _arrange(frame, layout, slot_names, looks, rest, theme, measure, False, Look(0, side), 0)
+            if plan is not None:
+                return Focus(worked, area, plan, below - box.y + plan.height)
+    return None
+
+
+def _draw_focus(
+    frame: Frame, plan: Focus, slot_names: dict, box: Box, theme: Theme, measure: Measure
+) -> list[Primitive]:
+    context = plan.context
+    items = _header(frame, box, theme, measure, context is not None, context is None)[1]
+    name, parts = equation(frame)
+    grid = _CellGrid(frame, theme)
+    worked = lay_out_again(plan.equation, name, parts, Operand(name, frame.step.output), plan.area, grid)
+    items += draw_layout(worked, plan.area, grid, theme, "focus", middle=context is None)[0]
+    if context is None:
+        return items
+    labels, blocks, placed = _blocks(frame, context, slot_names, theme, focus_names(frame))
+    return items + labels + blocks + _edit_marks(frame, placed, theme) + _hover_links(frame, placed, theme)
+
+
+def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int = 24) -> list[Primitive]:
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
+    plan = _plan(frame, slot_names, box, theme, measure, floor)
+    if plan is None:
+        return _too_small(frame, box, theme, measure)
+    if isinstance(plan, Focus):
+        return _draw_focus(frame, plan, slot_names, box, theme, measure)
+    items = _header(frame, box, theme, measure, plan.condensed, plan.partial)[1]
+    labels, blocks, placed = _blocks(frame, plan, slot_names, theme, frozenset())
     obstacles = [text_box(t, measure) for t in labels] + [
         text_box(t, measure) for t in items if isinstance(t, Text)
     ]
