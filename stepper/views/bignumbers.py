@@ -4,7 +4,7 @@ from the back of a room. A long equation wraps onto more rows before its text sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -37,6 +37,12 @@ class _Piece:
     condensed: bool = False  # named with its shape: too many numbers for the window
     cols: range | None = None  # the columns shown here; None: all of them
     label: str = ""  # the array's name as shown (with its columns, when only some are)
+    reach: int = 0  # its width with a name wider than its numbers (over the code after it)
+    glued: bool = False  # written against the piece before it (`W.T`, `tanh(a`): no break between
+
+    @property
+    def right(self) -> int:
+        return max(self.w, self.reach)
 
 
 class _Style:
@@ -187,8 +193,9 @@ def _pieces(
     pieces: list[_Piece] = []
 
     def words(text: str) -> None:
-        for word in text.split():
-            pieces.append(_Piece(style.text_w(word), half, style.line - half, text=word))
+        for k, word in enumerate(text.split()):
+            glued = k == 0 and bool(pieces) and not text[:1].isspace()
+            pieces.append(_Piece(style.text_w(word), half, style.line - half, text=word, glued=glued))
 
     def piece(operand: Operand, role: str, cols: range | None, condensed: bool) -> _Piece:
         if condensed:  # a user's 64 x 64 matrix: its name and shape, said plainly
@@ -201,23 +208,22 @@ def _pieces(
         if style.label_left:
             w, above = label_w + style.char // 2 + w, max(h // 2, style.label_h // 2)
             below = max(h - h // 2, style.label_h - style.label_h // 2)
-        else:
-            w, above, below = max(w, label_w), style.label_h + h // 2, h - h // 2
-        return _Piece(
-            w, above, below, operand=operand, role=role, condensed=condensed, cols=cols, label=label
-        )
+            reach = w
+        else:  # a name wider than the numbers may reach over the code words after them
+            reach, above, below = max(w, label_w), style.label_h + h // 2, h - h // 2
+        return _Piece(w, above, below, "", operand, role, condensed, cols, label, reach)
 
-    def array(operand: Operand, role: str) -> None:
+    def array(operand: Operand, role: str, glued: bool) -> None:
         condensed = most is not None and np.size(operand.value) > most
-        whole = piece(operand, role, None, condensed)
+        whole = replace(piece(operand, role, None, condensed), glued=glued)
         n = grid.shape(operand, style)[1]
-        if condensed or width is None or whole.w <= width or n < 2:
+        if condensed or width is None or whole.right <= width or n < 2:
             pieces.append(whole)
             return
         for runs in range(2, n + 1):  # as few runs as fit, of near-equal widths
             step = -(-n // runs)
             cut = [piece(operand, role, range(a, min(n, a + step)), False) for a in range(0, n, step)]
-            if all(p.w <= width for p in cut) or runs == n:
+            if all(p.right <= width for p in cut) or runs == n:
                 pieces.extend(cut)
                 return
 
@@ -226,31 +232,48 @@ def _pieces(
     for part in parts:
         if isinstance(part, Operand):
             words(text)
+            array(part, "operand", bool(text) and not text[-1:].isspace())
             text = ""
-            array(part, "operand")
         else:
             text += part
     words(text)
     words("=")
-    array(result, "result")
+    array(result, "result", False)
     return pieces
 
 
-def _rows(pieces: list[_Piece], width: int, space: int) -> list[list[_Piece]]:
-    """Greedy wrapping: a piece that does not fit the row starts the next one."""
-    rows: list[list[_Piece]] = [[]]
-    x = 0
+def _rows(pieces: list[_Piece], width: int, space: int) -> list[list[tuple[int, _Piece]]]:
+    """Greedy wrapping, each piece with its x in the row: a piece that does not fit the row
+    starts the next one, with the pieces it is glued to. An array starts after the name of
+    the array before it."""
+    rows: list[list[tuple[int, _Piece]]] = [[]]
+    x = free = 0  # where the next piece may start; the next array
+
+    def place(piece: _Piece) -> None:
+        nonlocal x, free
+        start = x if piece.operand is None else max(x, free)
+        rows[-1].append((start, piece))
+        x = start + piece.w + space
+        if piece.operand is not None:
+            free = start + piece.right + space
+
     for piece in pieces:
-        if rows[-1] and x + piece.w > width:
+        start = x if piece.operand is None else max(x, free)
+        if rows[-1] and start + piece.right > width:
+            carried = [piece]
+            while carried[0].glued and len(rows[-1]) > 1:
+                carried.insert(0, rows[-1].pop()[1])
             rows.append([])
-            x = 0
-        rows[-1].append(piece)
-        x += piece.w + space
+            x = free = 0
+            for moved in carried:
+                place(moved)
+        else:
+            place(piece)
     return rows
 
 
-def _height(row: list[_Piece]) -> tuple[int, int]:
-    return max(p.above for p in row), max(p.below for p in row)
+def _height(row: list[tuple[int, _Piece]]) -> tuple[int, int]:
+    return max(p.above for _, p in row), max(p.below for _, p in row)
 
 
 @dataclass(frozen=True)
@@ -258,7 +281,7 @@ class Layout:
     """A worked equation laid out for a box: its rows of pieces at one style."""
 
     style: _Style
-    rows: list[list[_Piece]]
+    rows: list[list[tuple[int, _Piece]]]  # each piece with its x in the row
     gap: int  # between rows
     height: int
     most: int | None  # arrays with more numbers named with their shape (None: none)
@@ -266,12 +289,12 @@ class Layout:
 
     @property
     def width(self) -> int:
-        return max(sum(p.w for p in r) + self.style.char * (len(r) - 1) for r in self.rows)
+        return max(x + p.right for r in self.rows for x, p in r)
 
     @property
     def whole(self) -> bool:
         """Every number shown (no array named with its shape instead)."""
-        return not any(p.condensed for row in self.rows for p in row)
+        return not any(p.condensed for row in self.rows for _, p in row)
 
 
 def _layout(name, parts, result, area: Box, style: _Style, grid: Grid, most, cut: bool) -> Layout:
@@ -289,7 +312,7 @@ def lay_out_again(layout: Layout, name, parts, result, area: Box, grid: Grid) ->
 
 
 def _fits(layout: Layout, area: Box) -> bool:
-    return layout.height <= area.h and all(p.w <= area.w for row in layout.rows for p in row)
+    return layout.height <= area.h and layout.width <= area.w
 
 
 def lay_out(
@@ -339,8 +362,9 @@ def draw_layout(
         above, below = _height(row)
         if y + above + below > area.bottom:  # only in a window too small for any layout
             return items, False
-        axis, x = y + above, left
-        for piece in row:
+        axis = y + above
+        for start, piece in row:
+            x = left + start
             if piece.operand is None:
                 top = axis - style.line // 2 + (style.line - style.px) // 2
                 items.append(
@@ -348,7 +372,6 @@ def draw_layout(
                 )
             else:
                 items += _array(piece, x, axis, style, grid, theme, prefix)
-            x += piece.w + style.char
         y += above + below + layout.gap
     return items, True
 

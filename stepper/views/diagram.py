@@ -428,11 +428,13 @@ def _solve_plan(
     focus_at = len(tries)  # then the op as a worked equation, the network condensed under it
     below = range(floor - 2, min(12, floor) - 1, -2)  # last resort: smaller numbers, never none
     tries += [(core, Look(s), Look(0, 2), set(core)) for s in below]
+    worked_below = len(tries)  # then the op as an equation with smaller numbers: still all of them
     for scope in (everything, near, set(core)):
         tries += [(frozenset(), Look(0, 1), look, scope) for look in [*condensed, Look(0, 1)]]
     for k, (focus_set, focus_look, context, scope) in enumerate(tries):
-        if k == focus_at:
-            worked = _focus_plan(frame, layout, slot_names, box, theme, measure, floor, True)
+        if k in (focus_at, worked_below):
+            least = floor if k == focus_at else min(12, floor)
+            worked = _focus_plan(frame, layout, slot_names, box, theme, measure, least, True)
             if worked is not None:
                 return worked
         if k == mixed_at:
@@ -805,7 +807,7 @@ class _CellGrid:
     def _geometry(self, operand: Operand, style) -> tuple[int, int]:
         px = style.px
         cw = style.measure(self.samples[operand.name], px, "sans", False) + max(6, px // 3)
-        return cw, round(px * CELL_HEIGHT) + CELL_PAD
+        return cw, round(px * 1.2) + 2  # rows as close as the text allows (a pixel over and under)
 
     def shape(self, operand: Operand, style) -> tuple[int, int]:
         shape = np.shape(operand.value)

@@ -53,7 +53,7 @@ def regions(
     strip under the diagram and code. In a small window the caption, then the
     timeline, give way to the diagram and code. The panels' strip gives way (down to a line
     of titles) to the `diagram_h` px the diagram needs for the current op's numbers, and
-    on a projector so does the timeline (and when zoomed in, then the caption)."""
+    on a projector so does the timeline (and when zoomed in or side by side, then the caption)."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
@@ -61,11 +61,12 @@ def regions(
     projector = height < theme.px(PROJECTOR_HEIGHT)
     strip_min = theme.px(40 if projector else STRIP_KEPT)
     order, least = ("caption", "timeline"), main_min
-    if diagram_h and projector:  # on a projector the timeline too; zoomed in, the caption too
+    if diagram_h and projector:  # on a projector the timeline too; zoomed in or side by side, the caption
         main_min = max(main_min, diagram_h + (strip_min if panels else 0))
         order = ("timeline", "caption")
     for name in order:
-        enough = least if name == "caption" and diagram_h and theme.zoom <= 1 else main_min
+        keep_caption = theme.zoom <= 1 and code_w  # zoomed in or side by side, it gives way too
+        enough = least if name == "caption" and diagram_h and keep_caption else main_min
         if height - status_h - timeline_h - caption_h - 3 * gap >= enough:
             break
         if name == "caption":
