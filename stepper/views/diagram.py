@@ -376,10 +376,8 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
         tall = Box(0, 0, width, 1 << 20)
         plan = None
         for size in [*range(top, floor - 1, -2), 0]:  # as large as the width allows
-            if not size:  # the op as a worked equation, where that is shorter
-                worked = _focus_plan(frame, layout, slot_names, tall, theme, measure, floor, False)
-                if worked is not None and (plan is None or worked.height < plan.height):
-                    plan = worked
+            if not size and plan is None:  # no width numbers the network: the op as an equation
+                plan = _focus_plan(frame, layout, slot_names, tall, theme, measure, floor, False)
             for slots in (layout, near, _one_row(core, layout)):
                 touched = {n for n, _, _ in core} if size else set()  # size 0: all condensed
                 looks = {s[0]: Look(size) if s[0] in touched else Look(0, theme.px(10)) for s in slots}
@@ -391,6 +389,21 @@ def needed_height(frame: Frame, width: int, theme: Theme, measure: Measure, floo
         _PLANS[key] = plan
     plan = _PLANS[key]
     return plan.height if plan is not None else 0
+
+
+def numbered_height(frame: Frame, width: int, theme: Theme, measure: Measure, floor: int) -> int:
+    """The least height a diagram this wide needs to number the current op at `floor` px or
+    more: its network's layout, or the op as a worked equation where that is shorter."""
+    need = needed_height(frame, width, theme, measure, floor)
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
+    key = ("numbered", *_layout_key(frame, slot_names, theme, measure), width, theme, measure, floor)
+    key += _numbers_key(frame, slot_names)
+    if key not in _PLANS:
+        layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
+        tall = Box(0, 0, width, 1 << 20)
+        _PLANS[key] = _focus_plan(frame, layout, slot_names, tall, theme, measure, floor, False)
+    worked = _PLANS[key]
+    return min(need, worked.height) if worked is not None and need else need
 
 
 def _solve_plan(

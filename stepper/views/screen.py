@@ -15,6 +15,7 @@ from stepper.views.diagram import (
     fitted,
     needed_height,
     number_floor,
+    numbered_height,
     spare_height,
     text_box,
 )
@@ -46,14 +47,21 @@ PANELS_PER_ROW = 4
 
 
 def regions(
-    width: int, height: int, theme: Theme, code_w: int, panels: tuple[str, ...] = (), diagram_h: int = 0
+    width: int,
+    height: int,
+    theme: Theme,
+    code_w: int,
+    panels: tuple[str, ...] = (),
+    diagram_h: int = 0,
+    numbered_h: int = 0,
 ) -> dict[str, Box]:
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
     diagram's numbers need the width more than the comments do. Open panels share a
     strip under the diagram and code. In a small window the caption, then the
     timeline, give way to the diagram and code. The panels' strip gives way (down to a line
     of titles) to the `diagram_h` px the diagram needs for the current op's numbers, and
-    on a projector so does the timeline (and when zoomed in or side by side, then the caption)."""
+    on a projector so does the timeline (and when zoomed in, then the caption; else the caption
+    only to the `numbered_h` px the diagram needs to number the current op at all)."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
@@ -61,12 +69,13 @@ def regions(
     projector = height < theme.px(PROJECTOR_HEIGHT)
     strip_min = theme.px(40 if projector else STRIP_KEPT)
     order, least = ("caption", "timeline"), main_min
-    if diagram_h and projector:  # on a projector the timeline too; zoomed in or side by side, the caption
+    if diagram_h and projector:  # on a projector the timeline too; zoomed in, the caption too
         main_min = max(main_min, diagram_h + (strip_min if panels else 0))
         order = ("timeline", "caption")
     for name in order:
-        keep_caption = theme.zoom <= 1 and code_w  # zoomed in or side by side, it gives way too
-        enough = least if name == "caption" and diagram_h and keep_caption else main_min
+        enough = main_min
+        if name == "caption" and diagram_h and theme.zoom <= 1:
+            enough = max(least, numbered_h + (strip_min if panels else 0))
         if height - status_h - timeline_h - caption_h - 3 * gap >= enough:
             break
         if name == "caption":
@@ -119,7 +128,8 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
     if not need:  # no height would do (too wide): the layout stays as it was
         return boxes
     need = max(need, theme.px(MIN_PANEL[1]))  # never so short that it collapses to its title
-    return regions(width, height, theme, code_w, panels, need + theme.px(10))
+    least = max(numbered_height(f, box.w, theme, measure, floor) for f in shown)
+    return regions(width, height, theme, code_w, panels, need + theme.px(10), least + theme.px(10))
 
 
 def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
