@@ -334,7 +334,10 @@ def lay_out(
     their shape instead (None when not). Its last resort may not fit."""
     attempts = [(None, False), (None, True)] + ([(most, True) for most in CONDENSE_ABOVE] if condense else [])
     least = smallest if names_px is None else names_px
+    too_wide = False  # some array wider than the box: cutting it into runs may help
     for most, cut in attempts:
+        if cut and not too_wide and most is None:
+            continue  # nothing to cut: the same layouts again
         for px in range(largest, smallest - 1, -1):
             label_px = max(least, round(px * 0.75))
             for upright in grid.uprights:
@@ -343,6 +346,7 @@ def lay_out(
                     layout = _layout(name, parts, result, area, style, grid, most, cut)
                     if _fits(layout, area):
                         return layout
+                    too_wide = too_wide or layout.width > area.w
     if not condense:
         return None
     style = _Style(smallest, smallest, True, measure)

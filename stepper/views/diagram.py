@@ -873,9 +873,14 @@ def _focus_plan(
     """The op as a worked equation with every number at `floor` px or more (as large as
     FOCUS_PX where it fits) under the diagram's title; with `context`, the rest of the network
     condensed under it where it fits. None: not even the equation fits."""
+    step = frame.step
+    cell = (measure("0.0", floor, "sans", False) + max(6, floor // 3)) * (round(floor * 1.2) + 2)
+    numbers = sum(np.size(v) for _, v in step.inputs) + np.size(step.output)
+    if numbers * cell > box.w * box.h:  # more numbers than the box has room for at the floor
+        return None
     name, parts = equation(frame)
     grid = _CellGrid(frame, theme)
-    result = Operand(name, frame.step.output)
+    result = Operand(name, step.output)
     gap, top = theme.px(16), max(floor, theme.px(FOCUS_PX))
     sizes = sorted({theme.px(14), theme.px(10), 6, 4}, reverse=True)
     for with_context in (True, False) if context else (False,):
