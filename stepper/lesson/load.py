@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from stepper.cells import CELLS
+from stepper.cells import CELL_NAMES, CELLS
 from stepper.files import InputError, read_regular
 from stepper.lesson.asks import reads_numbers
 from stepper.lesson.claims import ClaimError, parse_claim
@@ -28,7 +28,6 @@ from stepper.lesson.notes import MAX_PLACEHOLDERS as MAX_NOTE_PLACEHOLDERS
 from stepper.lesson.notes import note_placeholders, placeholder_problems
 from stepper.narration import caption_problems
 from stepper.optim import OPTIMIZERS
-from stepper.params import CELL_NAMES, GATES
 from stepper.trace import BACKWARD, FORWARD, PHASES, SAMPLE, UPDATE
 
 MAX_HIDDEN = 64
@@ -384,10 +383,9 @@ class _LessonReader:
             if name in names:
                 r.report(item.mark, where, f'"{name}" is listed twice')
                 return None
-            if name == "gates" and self.cell is not None and not GATES[self.cell]:
-                r.report(
-                    item.mark, where, f"the gates panel needs a gru or lstm cell; this model is {self.cell}"
-                )
+            if name == "gates" and self.cell is not None and not CELLS[self.cell].gates:
+                gated = " or ".join(n for n, cell in CELLS.items() if cell.gates)
+                r.report(item.mark, where, f"the gates panel needs a {gated} cell; this model is {self.cell}")
                 return None
             names.append(name)
         return tuple(names)
