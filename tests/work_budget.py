@@ -57,11 +57,12 @@ class FuzzBudget:
     """Bounded work for fuzzed lessons. Every COUNT_EVERY-th case is counted, and every case
     slower than COUNT_AFTER_S: the clock only picks which cases are counted; whether a
     counted case passes does not depend on it. The budget is TIMES the calls loading the
-    largest built-in lesson takes (the slowest fuzzed case seen took about 20 times as long)."""
+    largest built-in lesson takes (each of tests/test_fuzz_bytes.py's 10,000 cases, all
+    counted once, took at most 1.12 times)."""
 
     COUNT_EVERY = 100
     COUNT_AFTER_S = 0.2
-    TIMES = 50
+    TIMES = 10
 
     def __init__(self) -> None:
         self.budget = self.TIMES * course_load_calls()
