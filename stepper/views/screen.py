@@ -61,7 +61,7 @@ def regions(
     timeline, give way to the diagram and code. The panels' strip gives way (down to a line
     of titles) to the `diagram_h` px the diagram needs for the current op's numbers, and
     on a projector so does the timeline (and when zoomed in, then the caption; else the caption
-    only to the `numbered_h` px the diagram needs to number the current op at all)."""
+    only to the `numbered_h` px, if any, the diagrams need to number the current op at all)."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
@@ -128,8 +128,9 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
     if not need:  # no height would do (too wide): the layout stays as it was
         return boxes
     need = max(need, theme.px(MIN_PANEL[1]))  # never so short that it collapses to its title
-    least = max(numbered_height(f, box.w, theme, measure, floor) for f in shown)
-    return regions(width, height, theme, code_w, panels, need + theme.px(10), least + theme.px(10))
+    # side by side, the caption gives way to the least height that numbers both ops
+    least = max(numbered_height(f, box.w, theme, measure, floor) for f in shown) if len(shown) > 1 else 0
+    return regions(width, height, theme, code_w, panels, need + theme.px(10), least and least + theme.px(10))
 
 
 def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
