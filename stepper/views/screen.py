@@ -331,6 +331,9 @@ def build_screen(
                 rasters = [sum(isinstance(i, Raster) for i in v) for v in (items, shorter)]
                 if rasters[0] == rasters[1]:
                     noted = _colour_only_note(shorter, box, theme, measure)
+            marked = any(isinstance(i, Rect) and i.tag.startswith("condensed:") for i in noted)
+            if _silent(noted) and not marked:  # nowhere to say how to read them: never silent
+                noted = _placeholder(name, box, theme, measure)
             items = noted
         # Each layer paints its whole box: it is redrawn alone when it changes.
         first = items[0] if items else None
