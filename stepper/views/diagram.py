@@ -911,10 +911,12 @@ def _draw_focus(
     grid = _CellGrid(frame, theme)
     worked = lay_out_again(plan.equation, name, parts, Operand(name, frame.step.output), plan.area, grid)
     items += draw_layout(worked, plan.area, grid, theme, "focus", middle=context is None)[0]
+    drawn = tuple(i for i in items if isinstance(i, Cell))
     if context is None:
-        return items
+        return items + _edit_marks(frame, {}, theme, drawn)
     labels, blocks, placed = _blocks(frame, context, slot_names, theme, focus_names(frame))
-    return items + labels + blocks + _edit_marks(frame, placed, theme) + _hover_links(frame, placed, theme)
+    marks = _edit_marks(frame, placed, theme, drawn)
+    return items + labels + blocks + marks + _hover_links(frame, placed, theme)
 
 
 def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int = 24) -> list[Primitive]:
@@ -945,24 +947,31 @@ def build_diagram(frame: Frame, box: Box, theme: Theme, measure: Measure, floor:
     )
 
 
-def _edit_marks(frame: Frame, placed: dict[str, Placed], theme: Theme) -> list[Primitive]:
-    """A ring on each weight the student changed, a thicker one on the selected weight."""
+def _edit_marks(
+    frame: Frame, placed: dict[str, Placed], theme: Theme, drawn: tuple[Cell, ...] = ()
+) -> list[Primitive]:
+    """A ring on each weight the student changed, a thicker one on the selected weight: on
+    its cell among the `drawn` ones (a worked equation's), else where its block is placed."""
     state = frame.state
     cells = [(e.name, e.index, "edited") for e in state.edits]
     if state.selected is not None and state.mode in ("weight", "entry"):
         cells.append((*state.selected, "selected"))
+    boxes = {(c.name, c.index): (c.x, c.y, c.w, c.h) for c in drawn}
     items: list[Primitive] = []
     for name, index, kind in cells:
+        box = boxes.get((name, tuple(index)))
         at = placed.get(name)
-        if at is None:
+        if box is None and at is not None:
+            i, j = (index[0], index[1]) if len(index) == 2 else (index[0], 0)
+            box = (at.x + j * at.cw, at.y + i * at.ch, at.cw, at.ch)
+        if box is None:
             continue
-        i, j = (index[0], index[1]) if len(index) == 2 else (index[0], 0)
-        x, y = at.x + j * at.cw, at.y + i * at.ch
+        x, y, w, h = box
         width = theme.px(3) if kind == "selected" else theme.px(2)
         color = theme.result if kind == "selected" else theme.text
         pad = width // 2
-        w, h = at.cw + 2 * pad, at.ch + 2 * pad
-        items.append(Rect(x - pad, y - pad, w, h, None, color, width, tag=f"{kind}:{name}"))
+        ring = (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+        items.append(Rect(*ring, None, color, width, tag=f"{kind}:{name}"))
     return items
 
 
