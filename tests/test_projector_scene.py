@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stepper.navigation import at_step
@@ -378,3 +379,26 @@ def test_gates_panel_beside_two_others_says_how_to_read_its_colours():
     assert not [o for o in valued if not o["text"] and not o["condensed"]]
     notes = [o for o in gates if o["kind"] == "text" and o["tag"] == "colour-only"]
     assert notes and "point" in notes[0]["text"]
+
+
+@pytest.mark.parametrize("lesson", ["gru-gates", "lstm-gates"])
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_last_backward_op_shows_every_gates_numbers(lesson, size):
+    """dh_next = W_hr.T @ dr_a + ... reads every gate's W_h: on a projector, alone and side by
+    side, every element of every array it reads and writes is a cell with its number, at the
+    floor or more (the op laid out as a worked equation where the network's layout cannot)."""
+    app = app_for(lesson)
+    problems = []
+    for compare in (False, True):
+        panels = tuple(p for p in app.state.panels if p != "compare") + (("compare",) if compare else ())
+        last = len(app.trace_of(app.state).phase_range("backward")) - 1
+        objects, frame = _objects(lesson, size, "backward", last, panels=panels)
+        problems += check(objects, size, f"{lesson} {size} compare {compare}")
+        step = frame.step
+        for name, value in (*step.inputs, (step.op, step.output)):
+            drawn = [o for o in objects if o["panel"] == "diagram" and o["kind"] == "cell"]
+            cells = {tuple(o["index"]) for o in drawn if o["name"] == name and o["text"]}
+            missing = sorted({tuple(i) for i in np.ndindex(np.shape(value))} - cells)
+            if missing:
+                problems.append(f"{lesson} {size} compare {compare}: {name} misses {missing[:3]}")
+    assert not problems, "\n".join(problems[:10])
