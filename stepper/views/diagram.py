@@ -814,8 +814,8 @@ class _CellGrid:
 
     uprights = (True, False)  # a vector as a column, as the diagram draws it; else as a row
 
-    def __init__(self, frame: Frame, theme: Theme) -> None:
-        self.frame, self.theme, self.samples = frame, theme, _samples(frame)
+    def __init__(self, frame: Frame) -> None:
+        self.frame, self.samples = frame, _samples(frame)
 
     def _geometry(self, operand: Operand, style) -> tuple[int, int]:
         px = style.px
@@ -879,7 +879,7 @@ def _focus_plan(
     if numbers * cell > box.w * box.h:  # more numbers than the box has room for at the floor
         return None
     name, parts = equation(frame)
-    grid = _CellGrid(frame, theme)
+    grid = _CellGrid(frame)
     result = Operand(name, step.output)
     gap, top = theme.px(16), max(floor, theme.px(FOCUS_PX))
     sizes = sorted({theme.px(14), theme.px(10), 6, 4}, reverse=True)
@@ -908,7 +908,7 @@ def _draw_focus(
     context = plan.context
     items = _header(frame, box, theme, measure, context is not None, context is None)[1]
     name, parts = equation(frame)
-    grid = _CellGrid(frame, theme)
+    grid = _CellGrid(frame)
     worked = lay_out_again(plan.equation, name, parts, Operand(name, frame.step.output), plan.area, grid)
     items += draw_layout(worked, plan.area, grid, theme, "focus", middle=context is None)[0]
     drawn = tuple(i for i in items if isinstance(i, Cell))
