@@ -7,7 +7,7 @@ block is the listing's loop body run once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -97,10 +97,11 @@ class Trace:
     params: Params
     inputs: tuple[int, ...]
     targets: tuple[int, ...]
-    steps: tuple[Step, ...]
+    steps: Sequence[Step]  # the forward and backward passes' recorded when read (stepper.lazy)
     passes: tuple[Pass, ...]
-    bases: tuple[Mapping[str, np.ndarray], ...]  # env before each block
+    bases: Sequence[Mapping[str, np.ndarray]]  # env before each block
     block_starts: tuple[int, ...]  # first step index of each block, same order as bases
+    block_ts: tuple[int, ...]  # each block's t (timestep, parameter group, written symbol)
     summary: Mapping[str, np.ndarray]  # per-timestep arrays: h, c, y, p, loss, dh, gates...
     grads: Params
     loss: float
@@ -167,9 +168,8 @@ class Trace:
         found = {}
         for p in self.passes:
             for block in p.blocks:
-                start = self.block_starts[block]
-                if start < len(self.steps):
-                    found.setdefault((p.name, self.steps[start].t), block)
+                if self.block_starts[block] < len(self.steps):
+                    found.setdefault((p.name, self.block_ts[block]), block)
         return found
 
     def env(self, index: int) -> dict[str, np.ndarray]:

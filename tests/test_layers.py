@@ -27,6 +27,7 @@ ENGINE = (
     "stepper.cells.gru",
     "stepper.cells.lstm",
     "stepper.record",
+    "stepper.lazy",
     "stepper.optim",
     "stepper.train",
     "stepper.weights",

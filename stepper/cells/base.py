@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stepper.listing import Listing
-from stepper.numerics import one_hot_rows
+from stepper.numerics import log_softmax, one_hot, one_hot_rows, softmax
 from stepper.params import Params
 
 #: (params, grads to fill, inputs, targets, start state) -> (summed loss, final state).
@@ -21,6 +21,18 @@ LossAndGrads = Callable[
 #: the backward listing's dh -> dh_next, for many output rows at once (contributions panel).
 StepBack = Callable[
     [Mapping[str, np.ndarray], Params, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]
+]
+
+
+#: (weights by name, inputs, targets, start state) -> every forward op's value and every
+#: backward op's but the running sums (dW += ...), at every step, stacked (T, ...). The
+#: listings' own float operations in their own order, so a block the recorder runs later
+#: from these values is bit for bit the block a run from the start records: a step at a
+#: time only where a value feeds the next step, all steps at once where each element is
+#: one correctly rounded operation (+, -, *) or the same elementwise function.
+Replay = Callable[
+    [Mapping[str, np.ndarray], Sequence[int], Sequence[int], tuple[np.ndarray, ...]],
+    tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
 ]
 
 
@@ -66,6 +78,7 @@ class Cell:
     carried_grads: tuple[str, ...]  # backward values handed to step t-1
     loss_and_grads: LossAndGrads
     step_back: StepBack
+    replay: Replay
     slots: tuple[Slot, ...] = ()  # the diagram's layout of every array
     #: The gradient the diagram shows beside a forward value in the backward pass, where it
     #: is not "d" + name (a pre-activation's gradient is shown once, beside its input part).
@@ -106,3 +119,36 @@ def weight_grads(
     w_in, w_mem = names
     grads[w_in][...] = d_in.T.dot(one_hot_rows(inputs, grads[w_in].shape[1]))
     grads[w_mem][...] = d_mem.T.dot(h_prev)
+
+
+def per_symbol(inputs: Sequence[int], size: int, part: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """`part(one_hot(s, size))` at every step (T, ...), worked out once per symbol: a
+    listing's input part (`W_ir @ x + b_ir`) depends on nothing but the step's symbol."""
+    known = {s: part(one_hot(s, size)) for s in dict.fromkeys(inputs)}
+    first = next(iter(known.values()), part(one_hot(0, size)))
+    out = np.empty((len(inputs), *np.shape(first)))
+    for t, s in enumerate(inputs):
+        out[t] = known[s]
+    return out
+
+
+def replay_outputs(w: Mapping[str, np.ndarray], hs: np.ndarray, targets: Sequence[int]) -> dict[str, np.ndarray]:
+    """The output lines every forward listing ends with (hy, y, p, loss_t), at every step."""
+    Why = w["Why"]
+    hy = np.empty((len(hs), Why.shape[0]))
+    for t, h in enumerate(hs):
+        hy[t] = Why @ h  # one matrix-vector product per step, as the listing runs it
+    y = hy + w["by"]
+    rows = np.arange(len(targets))
+    return {"hy": hy, "y": y, "p": softmax(y), "loss_t": -log_softmax(y)[rows, np.asarray(targets, dtype=np.intp)]}
+
+
+def replay_output_grads(w: Mapping[str, np.ndarray], p: np.ndarray, targets: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """dy = p - one_hot(target, V) at every step, and Why.T @ dy (the part of dh that does
+    not wait for the step after)."""
+    dy = p - one_hot_rows(targets, p.shape[1])
+    Why = w["Why"]
+    back = np.empty((len(p), Why.shape[1]))
+    for t, row in enumerate(dy):
+        back[t] = Why.T @ row
+    return dy, back

@@ -6,7 +6,15 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from stepper.cells.base import Cell, gated_slots, output_layer, weight_grads
+from stepper.cells.base import (
+    Cell,
+    gated_slots,
+    output_layer,
+    per_symbol,
+    replay_output_grads,
+    replay_outputs,
+    weight_grads,
+)
 from stepper.listing import parse_listing
 from stepper.params import Params
 
@@ -123,6 +131,67 @@ def loss_and_grads(
     return loss, (hs[-1].copy(), cs[-1].copy())
 
 
+def replay(
+    w: Mapping[str, np.ndarray], inputs: Sequence[int], targets: Sequence[int], start: tuple[np.ndarray, ...]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The listings at every step (stepper.cells.base.Replay); gates side by side as (T, 4, H)."""
+    steps, size_v, hidden = len(inputs), w["Why"].shape[0], w["W_hi"].shape[0]
+    fwd: dict[str, np.ndarray] = {"x": per_symbol(inputs, size_v, lambda x: x)}
+    for g in "ifgo":
+        fwd[f"{g}_x"] = per_symbol(inputs, size_v, lambda x, g=g: w[f"W_i{g}"] @ x + w[f"b_i{g}"])
+    parts_x = np.stack([fwd[f"{g}_x"] for g in "ifgo"], axis=1)  # (T, 4, H)
+    mem_w = [w[f"W_h{g}"] for g in "ifgo"]
+    mem_b = np.stack([w[f"b_h{g}"] for g in "ifgo"])
+    parts_h = np.empty((steps, 4, hidden))
+    gates = np.empty((steps, 4, hidden))  # i, f, g, o
+    cs, hs = np.empty((steps, hidden)), np.empty((steps, hidden))
+    h_prev, c_prev = start
+    for t in range(steps):
+        part = parts_h[t]
+        for k in range(4):
+            part[k] = mem_w[k] @ h_prev
+        part += mem_b  # W_hi @ h_prev + b_hi ...
+        a = parts_x[t] + part  # i_x + i_h ...
+        act = gates[t]
+        act[...] = 0.5 * (np.tanh(0.5 * a) + 1.0)  # sigmoid, as stepper.numerics writes it
+        act[2] = np.tanh(a[2])
+        i, f, g, o = act
+        cs[t] = f * c_prev + i * g
+        hs[t] = o * np.tanh(cs[t])
+        h_prev, c_prev = hs[t], cs[t]
+    for k, g in enumerate("ifgo"):
+        fwd[f"{g}_h"], fwd[g] = parts_h[:, k], gates[:, k]
+    fwd |= {"c": cs, "h": hs, **replay_outputs(w, hs, targets)}
+
+    i, f, g, o = (gates[:, k] for k in range(4))
+    c_prev_all = np.concatenate([np.asarray(start[1])[None], cs[:-1]])
+    dy, out_back = replay_output_grads(w, fwd["p"], targets)
+    tanh_c = np.tanh(cs)
+    c_gain = 1 - tanh_c**2
+    back = {name: np.empty((steps, hidden)) for name in ("dh", "do", "dc", "di", "df", "dg")}
+    back |= {name: np.empty((steps, hidden)) for name in ("di_a", "df_a", "dg_a", "do_a", "dc_next", "dh_next")}
+    one_minus = {"i": 1 - i, "f": 1 - f, "g": 1 - g * g, "o": 1 - o}
+    W_hi, W_hf, W_hg, W_ho = mem_w
+    dh_next, dc_next = np.zeros(hidden), np.zeros(hidden)
+    for t in range(steps - 1, -1, -1):
+        dh = out_back[t] + dh_next
+        do = dh * tanh_c[t]
+        dc = dh * o[t] * c_gain[t] + dc_next
+        di, df, dg = dc * g[t], dc * c_prev_all[t], dc * i[t]
+        di_a = di * i[t] * one_minus["i"][t]
+        df_a = df * f[t] * one_minus["f"][t]
+        dg_a = dg * one_minus["g"][t]
+        do_a = do * o[t] * one_minus["o"][t]
+        dc_next = dc * f[t]
+        dh_next = W_hi.T @ di_a + W_hf.T @ df_a + W_hg.T @ dg_a + W_ho.T @ do_a
+        for name, value in (("dh", dh), ("do", do), ("dc", dc), ("di", di), ("df", df), ("dg", dg)):
+            back[name][t] = value
+        for name, value in (("di_a", di_a), ("df_a", df_a), ("dg_a", dg_a), ("do_a", do_a)):
+            back[name][t] = value
+        back["dc_next"][t], back["dh_next"][t] = dc_next, dh_next
+    return fwd, {"dy": dy, **back}
+
+
 def step_back(
     v: Mapping[str, np.ndarray], w: Params, dh: np.ndarray, dc: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -148,6 +217,7 @@ CELL = Cell(
     carried_grads=("dh_next", "dc_next"),
     loss_and_grads=loss_and_grads,
     step_back=step_back,
+    replay=replay,
     slots=(*gated_slots(("i", "f", "g", "o"), {"h_prev": 1, "c_prev": 3}, 8), (("c",), 6, 2), (("h",), 7, 1)),
     grad_of={"h_prev": "dh_next", "c_prev": "dc_next", **{f"{g}_x": f"d{g}_a" for g in "ifgo"}},
     gate_titles=(("i", "input gate"), ("f", "forget gate"), ("o", "output gate"), ("c", "cell state")),

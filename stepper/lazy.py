@@ -1,0 +1,325 @@
+"""The forward and backward passes of a trace, each block recorded when first read.
+
+Recording every line of a long sequence takes most of a second, and a frame draws a
+block or two. So `record` runs the cell's replay once (every op's value at every step,
+in the listings' own float operations, stepper.cells.base.Replay) and keeps what each
+block starts from; a block's steps are the recorder running the listing from there, as
+they would be in one run from the start. The running sums (`dW += outer(...)`) are added
+up once in the listing's order, kept every SNAPSHOT blocks, and a block's own start is
+added up from the snapshot before it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from types import CodeType, MappingProxyType
+from typing import overload
+
+import numpy as np
+
+from stepper.listing import FUNCTIONS, Listing
+from stepper.trace import Step
+
+SNAPSHOT = 32  # blocks between kept running sums: at most this many sums to add up per block
+BLOCKS_KEPT = 256  # recorded blocks kept per trace: a walk through a long trace stays bounded
+CHUNK = 64  # blocks whose increments are worked out at once
+
+
+def batched_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.outer of each row pair: the same products, for many steps at once."""
+    return a[:, :, None] * b[:, None, :]
+
+
+@dataclass(frozen=True)
+class Sum:
+    """A running-sum line `name += expr` of a backward listing."""
+
+    name: str
+    increment: CodeType  # expr, evaluated on every step's values at once
+
+
+def running_sums(listing: Listing, names: Sequence[str]) -> tuple[Sum, ...]:
+    """The lines that add into one of `names`; each adds once per block and no other line
+    reads the sum, so the sums can be added up apart from the rest."""
+    sums = []
+    for line in listing.ops:
+        if line.op in names:
+            stmt = ast.parse(line.source.strip()).body[0]
+            if not isinstance(stmt, ast.AugAssign) or not isinstance(stmt.op, ast.Add):
+                raise ValueError(f"a running sum is written `{line.op} += ...`: {line.source.strip()}")
+            expr = ast.fix_missing_locations(ast.Expression(stmt.value))
+            sums.append(Sum(line.op, compile(expr, f"<increment: {line.source.strip()}>", "eval")))
+    ops = [s.name for s in sums]
+    if len(set(ops)) != len(ops):
+        raise ValueError("a backward listing adds into one sum twice per step")
+    if any(set(ops) & set(line.reads) for line in listing.ops if line.op not in ops):
+        raise ValueError("a backward line reads a running sum")
+    return tuple(sums)
+
+
+class Sums:
+    """The running sums of a backward pass over blocks 0..T-1 (t = T-1 .. 0): each block's
+    start, the final sums, and each sum's largest finite |value| per block."""
+
+    def __init__(
+        self, sums: tuple[Sum, ...], shapes: Mapping[str, tuple[int, ...]], values: Mapping[str, np.ndarray]
+    ) -> None:
+        self.sums = sums
+        self.shapes = dict(shapes)  # every sum's name -> shape, in the grads' order
+        self.values = values  # name -> (T, ...) in forward order (t = 0 .. T-1)
+        self.steps = len(next(iter(values.values()))) if values else 0
+        offsets, at = {}, 0
+        for name, shape in self.shapes.items():
+            offsets[name] = at
+            at += int(np.prod(shape))
+        self.offsets, self.size = offsets, at
+        self.snapshots: list[np.ndarray] = []
+        self.final = self._add_up(0, self.steps, keep=True)
+
+    def _increments(self, first: int, stop: int) -> np.ndarray:
+        """Rows for blocks first..stop-1, each every sum's increment flat."""
+        count = stop - first
+        t_hi, t_lo = self.steps - 1 - first, self.steps - 1 - stop
+        rows = slice(t_hi, t_lo if t_lo >= 0 else None, -1)
+        env = {**FUNCTIONS, "outer": batched_outer, **{k: v[rows] for k, v in self.values.items()}}
+        out = np.zeros((count, self.size))
+        for s in self.sums:
+            at, size = self.offsets[s.name], int(np.prod(self.shapes[s.name]))
+            out[:, at : at + size] = np.broadcast_to(eval(s.increment, env), (count, *self.shapes[s.name])).reshape(
+                count, size
+            )
+        return out
+
+    def _add_up(
+        self, first: int, stop: int, keep: bool = False, start: np.ndarray | None = None, tops: list | None = None
+    ) -> np.ndarray:
+        """The sums after blocks first..stop-1, from `start` (zeros); each addition is the
+        listing's `dW = dW + increment`, element by element."""
+        total = np.zeros(self.size) if start is None else start.copy()
+        for chunk in range(first, stop, CHUNK):
+            rows = self._increments(chunk, min(chunk + CHUNK, stop))
+            for k, row in enumerate(rows):
+                if keep and (chunk + k) % SNAPSHOT == 0:
+                    self.snapshots.append(total.copy())
+                np.add(total, row, out=total)
+                if tops is not None:
+                    tops.append(np.maximum.reduceat(np.abs(total), list(self.offsets.values())))
+        return total
+
+    def start_of(self, block: int) -> dict[str, np.ndarray]:
+        """Every sum as it stands when block `block` starts."""
+        first = block - block % SNAPSHOT
+        total = self._add_up(first, block, start=self.snapshots[first // SNAPSHOT])
+        total.setflags(write=False)
+        return self.split(total)
+
+    def split(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        return {
+            name: flat[at : at + int(np.prod(shape))].reshape(shape)
+            for (name, shape), at in zip(self.shapes.items(), self.offsets.values(), strict=True)
+        }
+
+    @cached_property
+    def tops(self) -> dict[str, float | None]:
+        """Each sum's largest |value| over the blocks, a block whose largest is not finite
+        skipped (None when every one is): added up again, only when a colour scale asks."""
+        tops: list[np.ndarray] = []
+        self._add_up(0, self.steps, tops=tops)
+        per_block = np.array(tops).reshape(len(tops), len(self.offsets))
+        added = {s.name for s in self.sums}
+        return {name: largest_per_step(per_block[:, k]) for k, name in enumerate(self.offsets) if name in added}
+
+
+def largest_per_step(stacked: np.ndarray) -> float | None:
+    """The largest finite per-step max |value| of (steps, ...) values (None when none is)."""
+    if not len(stacked):
+        return None
+    flat = np.abs(stacked).reshape(len(stacked), -1)
+    per_step = flat.max(axis=1) if flat.shape[1] else np.zeros(len(stacked))
+    finite = per_step[np.isfinite(per_step)]
+    return float(finite.max()) if finite.size else None
+
+
+def largest_outputs(steps: Sequence[Step]) -> dict[str, float | None]:
+    """Each op's largest finite |output| over `steps`, walked one by one."""
+    outputs: dict[str, dict[tuple[int, ...], list[np.ndarray]]] = {}
+    for step in steps:
+        outputs.setdefault(step.op, {}).setdefault(step.output.shape, []).append(step.output)
+    tops: dict[str, float | None] = {}
+    for op, shapes in outputs.items():
+        found = [top for same in shapes.values() if (top := largest_per_step(np.stack(same))) is not None]
+        tops[op] = max(found) if found else None
+    return tops
+
+
+class Tops(Mapping[str, "float | None"]):
+    """Each op's largest finite |output| over the forward and backward passes, worked
+    out when first read (a frame reads a few dozen of them)."""
+
+    def __init__(self, names: Sequence[str], top: Callable[[str], float | None]) -> None:
+        self._names = tuple(dict.fromkeys(names))
+        self._top = top
+        self._done: dict[str, float | None] = {}
+
+    def __getitem__(self, name: str) -> float | None:
+        if name not in self._done:
+            if name not in self._names:
+                raise KeyError(name)
+            self._done[name] = self._top(name)
+        return self._done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each block of the two passes sits: forward blocks 0..T-1 (t = block), then
+    backward blocks T..2T-1 (t = T-1 .. 0)."""
+
+    steps: int  # T
+    forward_ops: int
+    backward_ops: int
+
+    @property
+    def length(self) -> int:
+        return self.steps * (self.forward_ops + self.backward_ops)
+
+    def start(self, block: int) -> int:
+        if block < self.steps:
+            return block * self.forward_ops
+        return self.steps * self.forward_ops + (block - self.steps) * self.backward_ops
+
+    def block_of(self, index: int) -> int:
+        split = self.steps * self.forward_ops
+        if index < split:
+            return index // self.forward_ops
+        return self.steps + (index - split) // self.backward_ops
+
+    def t_of(self, block: int) -> int:
+        return block if block < self.steps else 2 * self.steps - 1 - block
+
+
+class Blocks:
+    """A trace's forward and backward blocks: bases at once from the replay, steps when read."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        base: Callable[[int], Mapping[str, np.ndarray]],
+        run: Callable[[int, Mapping[str, np.ndarray], int], list[Step]],
+        tops: Callable[[], Mapping[str, float | None]],
+    ) -> None:
+        self.layout = layout
+        self._base, self._run, self._tops = base, run, tops
+        self._bases: OrderedDict[int, Mapping[str, np.ndarray]] = OrderedDict()
+        self._steps: OrderedDict[int, list[Step]] = OrderedDict()
+
+    def base(self, block: int) -> Mapping[str, np.ndarray]:
+        found = self._bases.get(block)
+        if found is None:
+            found = MappingProxyType(dict(self._base(block)))
+            _kept(self._bases, block, found)
+        return found
+
+    def steps(self, block: int) -> list[Step]:
+        found = self._steps.get(block)
+        if found is None:
+            found = self._run(block, self.base(block), self.layout.start(block))
+            _kept(self._steps, block, found)
+        return found
+
+    @cached_property
+    def tops(self) -> Mapping[str, float | None]:
+        return self._tops()
+
+
+def _kept(memo: OrderedDict, key: int, value: object) -> None:
+    memo[key] = value
+    while len(memo) > BLOCKS_KEPT:
+        memo.popitem(last=False)
+
+
+class LazySteps(Sequence[Step]):
+    """Trace.steps of lazily recorded passes, then any steps recorded after them."""
+
+    def __init__(self, blocks: Blocks, tail: tuple[Step, ...] = ()) -> None:
+        self.blocks, self.tail = blocks, tail
+        self._split = blocks.layout.length
+
+    def __len__(self) -> int:
+        return self._split + len(self.tail)
+
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Step, ...]: ...
+    def __getitem__(self, index: int | slice) -> Step | tuple[Step, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index >= self._split:
+            return self.tail[index - self._split]
+        layout = self.blocks.layout
+        block = layout.block_of(index)
+        return self.blocks.steps(block)[index - layout.start(block)]
+
+    def __iter__(self) -> Iterator[Step]:
+        for block in range(2 * self.blocks.layout.steps):
+            yield from self.blocks.steps(block)
+        yield from self.tail
+
+    def then(self, more: Sequence[Step]) -> LazySteps:
+        return LazySteps(self.blocks, (*self.tail, *more))
+
+
+class LazyBases(Sequence[Mapping[str, np.ndarray]]):
+    """Trace.bases of lazily recorded passes, then any bases recorded after them."""
+
+    def __init__(self, blocks: Blocks, tail: tuple[Mapping[str, np.ndarray], ...] = ()) -> None:
+        self.blocks, self.tail = blocks, tail
+        self._split = 2 * blocks.layout.steps
+
+    def __len__(self) -> int:
+        return self._split + len(self.tail)
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, np.ndarray]: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Mapping[str, np.ndarray], ...]: ...
+    def __getitem__(self, index: int | slice) -> Mapping[str, np.ndarray] | tuple[Mapping[str, np.ndarray], ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.tail[index - self._split] if index >= self._split else self.blocks.base(index)
+
+    def then(self, more: Sequence[Mapping[str, np.ndarray]]) -> LazyBases:
+        return LazyBases(self.blocks, (*self.tail, *more))
+
+
+def joined(head: Sequence, more: Sequence) -> Sequence:
+    """`head` (a trace's steps or bases) with `more` after it, recording nothing of it."""
+    if isinstance(head, (LazySteps, LazyBases)):
+        return head.then(more)
+    return (*head, *more)
+
+
+def op_tops(steps: Sequence[Step], stop: int) -> Mapping[str, float | None]:
+    """Each op's largest finite |output| over steps[:stop] (the forward and backward
+    passes): from the replay when those are recorded lazily, else walked."""
+    if isinstance(steps, LazySteps) and stop == steps.blocks.layout.length:
+        return steps.blocks.tops
+    return largest_outputs(steps[:stop])
