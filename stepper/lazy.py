@@ -29,11 +29,6 @@ BLOCKS_KEPT = 256  # recorded blocks kept per trace: a walk through a long trace
 CHUNK = 64  # blocks whose increments are worked out at once
 
 
-def batched_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """np.outer of each row pair: the same products, for many steps at once."""
-    return a[:, :, None] * b[:, None, :]
-
-
 @dataclass(frozen=True)
 class Sum:
     """A running-sum line `name += expr` of a backward listing."""
@@ -77,6 +72,7 @@ class Sums:
             offsets[name] = at
             at += int(np.prod(shape))
         self.offsets, self.size = offsets, at
+        self.unsummed = set(self.shapes) - {s.name for s in sums}  # stay zero
         self.snapshots: list[np.ndarray] = []
         self.final = self._add_up(0, self.steps, keep=True)
 
@@ -85,13 +81,21 @@ class Sums:
         count = stop - first
         t_hi, t_lo = self.steps - 1 - first, self.steps - 1 - stop
         rows = slice(t_hi, t_lo if t_lo >= 0 else None, -1)
-        env = {**FUNCTIONS, "outer": batched_outer, **{k: v[rows] for k, v in self.values.items()}}
-        out = np.zeros((count, self.size))
+        out = np.zeros((count, self.size)) if self.unsummed else np.empty((count, self.size))
+        into: list[np.ndarray] = []  # where the sum being worked out goes, then what outer wrote
+
+        def outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            """np.outer of each row pair, written straight into its place in `out`."""
+            into.append(np.multiply(a[:, :, None], b[:, None, :], out=into[0].reshape(count, a.shape[1], b.shape[1])))
+            return into[-1]
+
+        env = {**FUNCTIONS, "outer": outer, **{k: v[rows] for k, v in self.values.items()}}
         for s in self.sums:
-            at, size = self.offsets[s.name], int(np.prod(self.shapes[s.name]))
-            out[:, at : at + size] = np.broadcast_to(eval(s.increment, env), (count, *self.shapes[s.name])).reshape(
-                count, size
-            )
+            at, shape = self.offsets[s.name], self.shapes[s.name]
+            into[:] = [out[:, at : at + int(np.prod(shape))]]
+            value = eval(s.increment, env)
+            if value is not into[-1]:
+                into[0].reshape(count, *shape)[...] = value
         return out
 
     def _add_up(

@@ -13,9 +13,19 @@ from dataclasses import replace
 import numpy as np
 
 from stepper.cells import CELLS
+from stepper.lazy import (
+    Blocks,
+    Layout,
+    LazyBases,
+    LazySteps,
+    Sums,
+    Tops,
+    joined,
+    largest_per_step,
+    running_sums,
+)
 from stepper.listing import FUNCTIONS, Listing, run_line
 from stepper.params import Params
-from stepper.lazy import Blocks, LazyBases, LazySteps, Layout, Sums, Tops, joined, largest_per_step, running_sums
 from stepper.trace import BACKWARD, FORWARD, Pass, Step, Trace, frozen_array, frozen_mapping
 
 

@@ -7,8 +7,8 @@ block is the listing's loop body run once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
@@ -60,7 +60,13 @@ class UpdateRecord:
     state_after: Mapping[str, Params]
     step_number: int  # n: this is the optimizer's n-th step
     loss_before: float  # this sequence's summed loss with the weights before, and after
-    loss_after: float
+    rerun: Callable[[], float] = field(repr=False, compare=False)  # works out loss_after
+
+    @cached_property
+    def loss_after(self) -> float:
+        """Run again with the weights after when first read (the update pass shows it):
+        an edit to a long sequence's weights need not wait for it."""
+        return self.rerun()
 
 
 @dataclass(frozen=True)

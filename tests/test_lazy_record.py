@@ -19,9 +19,9 @@ from stepper.cells import CELLS
 from stepper.edits import Edit, edited
 from stepper.lazy import LazySteps, largest_outputs
 from stepper.listing import FUNCTIONS
+from stepper.optim import OptimizerState
 from stepper.params import init_params
 from stepper.passes.update import with_update
-from stepper.optim import OptimizerState
 from stepper.record import Recorder, record
 from stepper.trace import BACKWARD, FORWARD, frozen_array
 

@@ -146,49 +146,58 @@ def replay(
     gates = np.empty((steps, 4, hidden))  # i, f, g, o
     cs, hs = np.empty((steps, hidden)), np.empty((steps, hidden))
     h_prev, c_prev = start
-    for t in range(steps):
-        part = parts_h[t]
+    for t in range(steps):  # in place, but each element the listing's operations in its order
+        part, act = parts_h[t], gates[t]
         for k in range(4):
-            part[k] = mem_w[k] @ h_prev
+            np.matmul(mem_w[k], h_prev, out=part[k])
         part += mem_b  # W_hi @ h_prev + b_hi ...
         a = parts_x[t] + part  # i_x + i_h ...
-        act = gates[t]
-        act[...] = 0.5 * (np.tanh(0.5 * a) + 1.0)  # sigmoid, as stepper.numerics writes it
-        act[2] = np.tanh(a[2])
+        np.multiply(a, 0.5, out=act)  # sigmoid(a) = 0.5 * (tanh(0.5 * a) + 1.0), stepper.numerics
+        np.tanh(act, out=act)
+        act += 1.0
+        act *= 0.5
+        np.tanh(a[2], out=act[2])  # g = tanh(g_x + g_h)
         i, f, g, o = act
-        cs[t] = f * c_prev + i * g
-        hs[t] = o * np.tanh(cs[t])
-        h_prev, c_prev = hs[t], cs[t]
+        c = np.multiply(f, c_prev, out=cs[t])
+        c += i * g
+        h = np.tanh(c, out=hs[t])
+        h *= o
+        h_prev, c_prev = h, c
     for k, g in enumerate("ifgo"):
         fwd[f"{g}_h"], fwd[g] = parts_h[:, k], gates[:, k]
     fwd |= {"c": cs, "h": hs, **replay_outputs(w, hs, targets)}
 
     i, f, g, o = (gates[:, k] for k in range(4))
-    c_prev_all = np.concatenate([np.asarray(start[1])[None], cs[:-1]])
+    c_prev_all = np.concatenate([np.asarray(start[1])[None], cs])[:steps]
     dy, out_back = replay_output_grads(w, fwd["p"], targets)
     tanh_c = np.tanh(cs)
     c_gain = 1 - tanh_c**2
-    back = {name: np.empty((steps, hidden)) for name in ("dh", "do", "dc", "di", "df", "dg")}
-    back |= {name: np.empty((steps, hidden)) for name in ("di_a", "df_a", "dg_a", "do_a", "dc_next", "dh_next")}
-    one_minus = {"i": 1 - i, "f": 1 - f, "g": 1 - g * g, "o": 1 - o}
+    names = ("dh", "do", "dc", "di", "df", "dg", "di_a", "df_a", "dg_a", "do_a", "dc_next", "dh_next")
+    back = {name: np.empty((steps, hidden)) for name in names}
+    DH, DO, DC, DI, DF, DG, DI_A, DF_A, DG_A, DO_A, DC_NEXT, DH_NEXT = back.values()
+    minus_i, minus_f, minus_g, minus_o = 1 - i, 1 - f, 1 - g * g, 1 - o
     W_hi, W_hf, W_hg, W_ho = mem_w
     dh_next, dc_next = np.zeros(hidden), np.zeros(hidden)
     for t in range(steps - 1, -1, -1):
-        dh = out_back[t] + dh_next
-        do = dh * tanh_c[t]
-        dc = dh * o[t] * c_gain[t] + dc_next
-        di, df, dg = dc * g[t], dc * c_prev_all[t], dc * i[t]
-        di_a = di * i[t] * one_minus["i"][t]
-        df_a = df * f[t] * one_minus["f"][t]
-        dg_a = dg * one_minus["g"][t]
-        do_a = do * o[t] * one_minus["o"][t]
-        dc_next = dc * f[t]
-        dh_next = W_hi.T @ di_a + W_hf.T @ df_a + W_hg.T @ dg_a + W_ho.T @ do_a
-        for name, value in (("dh", dh), ("do", do), ("dc", dc), ("di", di), ("df", df), ("dg", dg)):
-            back[name][t] = value
-        for name, value in (("di_a", di_a), ("df_a", df_a), ("dg_a", dg_a), ("do_a", do_a)):
-            back[name][t] = value
-        back["dc_next"][t], back["dh_next"][t] = dc_next, dh_next
+        dh = np.add(out_back[t], dh_next, out=DH[t])  # Why.T @ dy + dh_next
+        do = np.multiply(dh, tanh_c[t], out=DO[t])
+        dc = np.multiply(dh, o[t], out=DC[t])  # dh * o * (1 - tanh(c) ** 2) + dc_next
+        dc *= c_gain[t]
+        dc += dc_next
+        di = np.multiply(dc, g[t], out=DI[t])
+        df = np.multiply(dc, c_prev_all[t], out=DF[t])
+        dg = np.multiply(dc, i[t], out=DG[t])
+        di_a = np.multiply(di, i[t], out=DI_A[t])
+        di_a *= minus_i[t]
+        df_a = np.multiply(df, f[t], out=DF_A[t])
+        df_a *= minus_f[t]
+        dg_a = np.multiply(dg, minus_g[t], out=DG_A[t])
+        do_a = np.multiply(do, o[t], out=DO_A[t])
+        do_a *= minus_o[t]
+        dc_next = np.multiply(dc, f[t], out=DC_NEXT[t])
+        dh_next = np.add(W_hi.T @ di_a, W_hf.T @ df_a, out=DH_NEXT[t])
+        dh_next += W_hg.T @ dg_a
+        dh_next += W_ho.T @ do_a
     return fwd, {"dy": dy, **back}
 
 

@@ -96,16 +96,22 @@ def _with_update(
     rec.end()
     cell = CELLS[params.cell]
     h0 = trace.chunk.h0 if trace.chunk else tuple(np.zeros(params.hidden_size) for _ in cell.state)
-    loss_after, _ = cell.loss_and_grads(after, after.zeros_like(), trace.inputs, trace.targets, h0)
+    frozen_after = after.frozen()
+
+    def loss_after() -> float:
+        with np.errstate(all="ignore"):
+            loss, _ = cell.loss_and_grads(frozen_after, after.zeros_like(), trace.inputs, trace.targets, h0)
+        return float(loss)
+
     record = UpdateRecord(
         optimizer,
         params,
         grad,
-        after.frozen(),
+        frozen_after,
         before,
         {s: p.frozen() for s, p in after_state.items()},
         n,
         trace.loss,
-        float(loss_after),
+        loss_after,
     )
     return rec.continued(trace, update=record)
