@@ -86,7 +86,9 @@ class Sums:
 
         def outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             """np.outer of each row pair, written straight into its place in `out`."""
-            into.append(np.multiply(a[:, :, None], b[:, None, :], out=into[0].reshape(count, a.shape[1], b.shape[1])))
+            into.append(
+                np.multiply(a[:, :, None], b[:, None, :], out=into[0].reshape(count, a.shape[1], b.shape[1]))
+            )
             return into[-1]
 
         env = {**FUNCTIONS, "outer": outer, **{k: v[rows] for k, v in self.values.items()}}
@@ -99,7 +101,12 @@ class Sums:
         return out
 
     def _add_up(
-        self, first: int, stop: int, keep: bool = False, start: np.ndarray | None = None, tops: list | None = None
+        self,
+        first: int,
+        stop: int,
+        keep: bool = False,
+        start: np.ndarray | None = None,
+        tops: list | None = None,
     ) -> np.ndarray:
         """The sums after blocks first..stop-1, from `start` (zeros); each addition is the
         listing's `dW = dW + increment`, element by element."""
@@ -135,7 +142,9 @@ class Sums:
         self._add_up(0, self.steps, tops=tops)
         per_block = np.array(tops).reshape(len(tops), len(self.offsets))
         added = {s.name for s in self.sums}
-        return {name: largest_per_step(per_block[:, k]) for k, name in enumerate(self.offsets) if name in added}
+        return {
+            name: largest_per_step(per_block[:, k]) for k, name in enumerate(self.offsets) if name in added
+        }
 
 
 def largest_per_step(stacked: np.ndarray) -> float | None:
@@ -301,7 +310,9 @@ class LazyBases(Sequence[Mapping[str, np.ndarray]]):
     def __getitem__(self, index: int) -> Mapping[str, np.ndarray]: ...
     @overload
     def __getitem__(self, index: slice) -> tuple[Mapping[str, np.ndarray], ...]: ...
-    def __getitem__(self, index: int | slice) -> Mapping[str, np.ndarray] | tuple[Mapping[str, np.ndarray], ...]:
+    def __getitem__(
+        self, index: int | slice
+    ) -> Mapping[str, np.ndarray] | tuple[Mapping[str, np.ndarray], ...]:
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(len(self))))
         if index < 0:

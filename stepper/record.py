@@ -140,12 +140,14 @@ def _record(
     carried = h0 is not None and any(np.any(v) for v in h0)
     forward = _carried_start(cell.forward, cell.state) if carried else cell.forward
     fwd, back = cell.replay(named, inputs, targets, start)
-    prev = {f"{s}_prev": np.concatenate([v[None], fwd[s]])[: len(targets)] for s, v in zip(cell.state, start, strict=True)}
+    steps = len(targets)
+    prev = {
+        f"{s}_prev": np.concatenate([v[None], fwd[s]])[:steps] for s, v in zip(cell.state, start, strict=True)
+    }
     for value in (*fwd.values(), *back.values(), *prev.values()):
         value.setflags(write=False)
     shapes = {f"d{name}": value.shape for name, value in named.items()}
     sums = Sums(running_sums(cell.backward, tuple(shapes)), shapes, {**fwd, **prev, **back})
-    steps = len(targets)
     zeros = {name: frozen_array(np.zeros(shape)) for name, shape in shapes.items()}
     carried_zeros = {name: frozen_array(np.zeros(size_h)) for name in cell.carried_grads}
 

@@ -132,7 +132,9 @@ def per_symbol(inputs: Sequence[int], size: int, part: Callable[[np.ndarray], np
     return out
 
 
-def replay_outputs(w: Mapping[str, np.ndarray], hs: np.ndarray, targets: Sequence[int]) -> dict[str, np.ndarray]:
+def replay_outputs(
+    w: Mapping[str, np.ndarray], hs: np.ndarray, targets: Sequence[int]
+) -> dict[str, np.ndarray]:
     """The output lines every forward listing ends with (hy, y, p, loss_t), at every step."""
     Why = w["Why"]
     hy = np.empty((len(hs), Why.shape[0]))
@@ -140,10 +142,13 @@ def replay_outputs(w: Mapping[str, np.ndarray], hs: np.ndarray, targets: Sequenc
         hy[t] = Why @ h  # one matrix-vector product per step, as the listing runs it
     y = hy + w["by"]
     rows = np.arange(len(targets))
-    return {"hy": hy, "y": y, "p": softmax(y), "loss_t": -log_softmax(y)[rows, np.asarray(targets, dtype=np.intp)]}
+    loss = -log_softmax(y)[rows, np.asarray(targets, dtype=np.intp)]
+    return {"hy": hy, "y": y, "p": softmax(y), "loss_t": loss}
 
 
-def replay_output_grads(w: Mapping[str, np.ndarray], p: np.ndarray, targets: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def replay_output_grads(
+    w: Mapping[str, np.ndarray], p: np.ndarray, targets: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
     """dy = p - one_hot(target, V) at every step, and Why.T @ dy (the part of dh that does
     not wait for the step after)."""
     dy = p - one_hot_rows(targets, p.shape[1])
