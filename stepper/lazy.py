@@ -22,7 +22,7 @@ from typing import overload
 import numpy as np
 
 from stepper.listing import FUNCTIONS, Listing
-from stepper.trace import Step
+from stepper.trace import BACKWARD, Step, Trace
 
 SNAPSHOT = 32  # blocks between kept running sums: at most this many sums to add up per block
 BLOCKS_KEPT = 256  # recorded blocks kept per trace: a walk through a long trace stays bounded
@@ -229,9 +229,11 @@ class Blocks:
         base: Callable[[int], Mapping[str, np.ndarray]],
         run: Callable[[int, Mapping[str, np.ndarray], int], list[Step]],
         tops: Callable[[], Mapping[str, float | None]],
+        forward: Callable[[int], dict[str, np.ndarray]],
     ) -> None:
         self.layout = layout
         self._base, self._run, self._tops = base, run, tops
+        self.forward = forward  # t -> every forward value of step t, as its backward block starts
         self._bases: OrderedDict[int, Mapping[str, np.ndarray]] = OrderedDict()
         self._steps: OrderedDict[int, list[Step]] = OrderedDict()
 
@@ -330,6 +332,14 @@ def joined(head: Sequence, more: Sequence) -> Sequence:
     if isinstance(head, (LazySteps, LazyBases)):
         return head.then(more)
     return (*head, *more)
+
+
+def forward_values(trace: Trace, t: int) -> dict[str, np.ndarray]:
+    """Every forward value of step t as recorded (the backward pass starts from them),
+    without recording its blocks when they are recorded lazily."""
+    if isinstance(trace.bases, LazyBases):
+        return trace.bases.blocks.forward(t)
+    return trace.env(trace.timestep_range(BACKWARD, t).start)
 
 
 def op_tops(steps: Sequence[Step], stop: int) -> Mapping[str, float | None]:

@@ -154,12 +154,14 @@ def _record(
     def forward_base(t: int) -> dict[str, np.ndarray]:
         return {**named, **{name: v[t] for name, v in prev.items()}, "target": _frozen_index(targets[t])}
 
+    def forward_values(t: int) -> dict[str, np.ndarray]:
+        return forward_base(t) | {line.op: fwd[line.op][t, ...] for line in cell.forward.ops}
+
     def base(block: int) -> dict[str, np.ndarray]:
         if block < steps:
             return forward_base(block)
         done, t = block - steps, 2 * steps - 1 - block
-        values = forward_base(t) | {line.op: fwd[line.op][t, ...] for line in cell.forward.ops}
-        values |= sums.start_of(done) if done else zeros
+        values = forward_values(t) | (sums.start_of(done) if done else zeros)
         return values | ({name: back[name][t + 1] for name in carried_zeros} if done else carried_zeros)
 
     def run(block: int, known: Mapping[str, np.ndarray], first: int) -> list[Step]:
@@ -175,7 +177,7 @@ def _record(
         return Tops(names, lambda op: sums.tops[op] if op in added else largest_per_step(stacked[op]))
 
     layout = Layout(steps, len(cell.forward.ops), len(cell.backward.ops))
-    blocks = Blocks(layout, base, run, tops)
+    blocks = Blocks(layout, base, run, tops, forward_values)
     grad_params = Params(params.cell, size_v, size_h, sums.final).frozen()
     summary = _summarise(cell.state, cell.gates, fwd, back["dh"])
     return Trace(
