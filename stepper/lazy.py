@@ -230,10 +230,12 @@ class Blocks:
         run: Callable[[int, Mapping[str, np.ndarray], int], list[Step]],
         tops: Callable[[], Mapping[str, float | None]],
         forward: Callable[[int], dict[str, np.ndarray]],
+        outputs: Mapping[str, np.ndarray],
     ) -> None:
         self.layout = layout
         self._base, self._run, self._tops = base, run, tops
         self.forward = forward  # t -> every forward value of step t, as its backward block starts
+        self.outputs = outputs  # op -> its value at every step t (T, ...), but the running sums
         self._bases: OrderedDict[int, Mapping[str, np.ndarray]] = OrderedDict()
         self._steps: OrderedDict[int, list[Step]] = OrderedDict()
 
@@ -340,6 +342,18 @@ def forward_values(trace: Trace, t: int) -> dict[str, np.ndarray]:
     if isinstance(trace.bases, LazyBases):
         return trace.bases.blocks.forward(t)
     return trace.env(trace.timestep_range(BACKWARD, t).start)
+
+
+def backward_outputs(trace: Trace, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each backward op in `names` at every step t (T, ...), without recording the blocks."""
+    if isinstance(trace.bases, LazyBases):
+        return {name: np.array(trace.bases.blocks.outputs[name]) for name in names}
+    found = {name: np.zeros((trace.length, trace.hidden_size)) for name in names}
+    backward = trace.phase_range(BACKWARD)
+    for step in trace.steps[backward.start : backward.stop]:
+        if step.op in found:
+            found[step.op][step.t] = step.output
+    return found
 
 
 def op_tops(steps: Sequence[Step], stop: int) -> Mapping[str, float | None]:

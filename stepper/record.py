@@ -34,7 +34,6 @@ class Recorder:
     (whose own steps and bases stay as they are: recorded lazily, they stay lazy)."""
 
     def __init__(self, trace: Trace | None = None) -> None:
-        self.trace = trace
         self.offset = len(trace.steps) if trace else 0
         self.steps: list[Step] = []  # recorded here, after the trace's own
         self.bases: list[Mapping[str, np.ndarray]] = []
@@ -177,7 +176,7 @@ def _record(
         return Tops(names, lambda op: sums.tops[op] if op in added else largest_per_step(stacked[op]))
 
     layout = Layout(steps, len(cell.forward.ops), len(cell.backward.ops))
-    blocks = Blocks(layout, base, run, tops, forward_values)
+    blocks = Blocks(layout, base, run, tops, forward_values, back)
     grad_params = Params(params.cell, size_v, size_h, sums.final).frozen()
     summary = _summarise(cell.state, cell.gates, fwd, back["dh"])
     return Trace(

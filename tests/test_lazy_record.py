@@ -17,7 +17,7 @@ import pytest
 from stepper import lazy
 from stepper.cells import CELLS
 from stepper.edits import Edit, edited
-from stepper.lazy import LazySteps, forward_values, largest_outputs
+from stepper.lazy import LazySteps, backward_outputs, forward_values, largest_outputs
 from stepper.listing import FUNCTIONS
 from stepper.optim import OptimizerState
 from stepper.params import init_params
@@ -89,6 +89,13 @@ def assert_recorded_alike(got, rec, grads, remembered, cell):
     assert same(got.summary["dh"], dh)
     assert got.loss == (float(loss.sum()) if T else 0.0)
     assert dict(got.steps.blocks.tops) == largest_outputs(rec.steps)
+    carried = backward_outputs(got, cell.carried_grads)  # what caption guards read
+    for name in cell.carried_grads:
+        want = np.zeros((T, got.hidden_size))
+        for s in rec.steps:
+            if s.phase == BACKWARD and s.op == name:
+                want[s.t] = s.output
+        assert same(carried[name], want)
     for t, want in enumerate(remembered):  # what the contributions panel steps back from
         mine = forward_values(got, t)
         assert list(mine) == list(want) and all(same(mine[k], want[k]) for k in want)
