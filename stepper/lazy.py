@@ -26,7 +26,7 @@ from stepper.trace import BACKWARD, Step, Trace
 
 SNAPSHOT = 32  # blocks between kept running sums: at most this many sums to add up per block
 BLOCKS_KEPT = 256  # recorded blocks kept per trace: a walk through a long trace stays bounded
-CHUNK = 64  # blocks whose increments are worked out at once
+CHUNK = 32  # blocks whose increments are worked out at once
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,14 @@ class Sums:
         self.offsets, self.size = offsets, at
         self.unsummed = set(self.shapes) - {s.name for s in sums}  # stay zero
         self.snapshots: list[np.ndarray] = []
-        self.final = self._add_up(0, self.steps, keep=True)
+        per_chunk: list[np.ndarray] = []
+        self.final = self._add_up(0, self.steps, keep=True, tops=per_chunk)
+        per_block = np.concatenate(per_chunk) if per_chunk else np.zeros((0, len(offsets)))
+        added = {s.name for s in sums}
+        #: each sum's largest |value| over the blocks, a block whose largest is not finite skipped
+        self.tops = {
+            name: largest_per_step(per_block[:, k]) for k, name in enumerate(offsets) if name in added
+        }
 
     def _increments(self, first: int, stop: int) -> np.ndarray:
         """Rows for blocks first..stop-1, each every sum's increment flat."""
@@ -109,17 +116,18 @@ class Sums:
         tops: list | None = None,
     ) -> np.ndarray:
         """The sums after blocks first..stop-1, from `start` (zeros); each addition is the
-        listing's `dW = dW + increment`, element by element."""
-        total = np.zeros(self.size) if start is None else start.copy()
+        listing's `dW = dW + increment`, element by element. With `keep`, a copy every
+        SNAPSHOT blocks; with `tops`, each sum's largest |value| after each block."""
+        total = np.zeros(self.size) if start is None else start
         for chunk in range(first, stop, CHUNK):
             rows = self._increments(chunk, min(chunk + CHUNK, stop))
             for k, row in enumerate(rows):
                 if keep and (chunk + k) % SNAPSHOT == 0:
                     self.snapshots.append(total.copy())
-                np.add(total, row, out=total)
-                if tops is not None:
-                    tops.append(np.maximum.reduceat(np.abs(total), list(self.offsets.values())))
-        return total
+                total = np.add(total, row, out=row)  # the row becomes the sums after its block
+            if tops is not None:
+                tops.append(np.maximum.reduceat(np.abs(rows), list(self.offsets.values()), axis=1))
+        return total.copy()
 
     def start_of(self, block: int) -> dict[str, np.ndarray]:
         """Every sum as it stands when block `block` starts."""
@@ -132,18 +140,6 @@ class Sums:
         return {
             name: flat[at : at + int(np.prod(shape))].reshape(shape)
             for (name, shape), at in zip(self.shapes.items(), self.offsets.values(), strict=True)
-        }
-
-    @cached_property
-    def tops(self) -> dict[str, float | None]:
-        """Each sum's largest |value| over the blocks, a block whose largest is not finite
-        skipped (None when every one is): added up again, only when a colour scale asks."""
-        tops: list[np.ndarray] = []
-        self._add_up(0, self.steps, tops=tops)
-        per_block = np.array(tops).reshape(len(tops), len(self.offsets))
-        added = {s.name for s in self.sums}
-        return {
-            name: largest_per_step(per_block[:, k]) for k, name in enumerate(self.offsets) if name in added
         }
 
 
