@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import CodeType, MappingProxyType
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 
 from stepper.listing import FUNCTIONS, Listing
 from stepper.trace import BACKWARD, Step, Trace
 
+T = TypeVar("T")
 SNAPSHOT = 32  # blocks between kept running sums: at most this many sums to add up per block
 BLOCKS_KEPT = 256  # recorded blocks kept per trace: a walk through a long trace stays bounded
 CHUNK = 32  # blocks whose increments are worked out at once
@@ -242,6 +243,10 @@ class Blocks:
             _kept(self._bases, block, found)
         return found
 
+    def step(self, index: int) -> Step:
+        block = self.layout.block_of(index)
+        return self.steps(block)[index - self.layout.start(block)]
+
     def steps(self, block: int) -> list[Step]:
         found = self._steps.get(block)
         if found is None:
@@ -260,74 +265,46 @@ def _kept(memo: OrderedDict, key: int, value: object) -> None:
         memo.popitem(last=False)
 
 
-class LazySteps(Sequence[Step]):
-    """Trace.steps of lazily recorded passes, then any steps recorded after them."""
+class Lazy(Sequence[T]):
+    """Trace.steps or Trace.bases of lazily recorded passes (each item worked out when
+    read, from `read`), then any recorded after them."""
 
-    def __init__(self, blocks: Blocks, tail: tuple[Step, ...] = ()) -> None:
-        self.blocks, self.tail = blocks, tail
-        self._split = blocks.layout.length
+    def __init__(
+        self, blocks: Blocks, count: int, read: Callable[[int], T], tail: tuple[T, ...] = ()
+    ) -> None:
+        self.blocks, self._count, self._read, self.tail = blocks, count, read, tail
 
     def __len__(self) -> int:
-        return self._split + len(self.tail)
+        return self._count + len(self.tail)
 
     @overload
-    def __getitem__(self, index: int) -> Step: ...
+    def __getitem__(self, index: int) -> T: ...
     @overload
-    def __getitem__(self, index: slice) -> tuple[Step, ...]: ...
-    def __getitem__(self, index: int | slice) -> Step | tuple[Step, ...]:
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(len(self))))
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        if index >= self._split:
-            return self.tail[index - self._split]
-        layout = self.blocks.layout
-        block = layout.block_of(index)
-        return self.blocks.steps(block)[index - layout.start(block)]
+        return self.tail[index - self._count] if index >= self._count else self._read(index)
 
-    def __iter__(self) -> Iterator[Step]:
-        for block in range(2 * self.blocks.layout.steps):
-            yield from self.blocks.steps(block)
-        yield from self.tail
-
-    def then(self, more: Sequence[Step]) -> LazySteps:
-        return LazySteps(self.blocks, (*self.tail, *more))
+    def then(self, more: Sequence[T]) -> Lazy[T]:
+        return Lazy(self.blocks, self._count, self._read, (*self.tail, *more))
 
 
-class LazyBases(Sequence[Mapping[str, np.ndarray]]):
-    """Trace.bases of lazily recorded passes, then any bases recorded after them."""
+def lazy_steps(blocks: Blocks) -> Lazy[Step]:
+    return Lazy(blocks, blocks.layout.length, blocks.step)
 
-    def __init__(self, blocks: Blocks, tail: tuple[Mapping[str, np.ndarray], ...] = ()) -> None:
-        self.blocks, self.tail = blocks, tail
-        self._split = 2 * blocks.layout.steps
 
-    def __len__(self) -> int:
-        return self._split + len(self.tail)
-
-    @overload
-    def __getitem__(self, index: int) -> Mapping[str, np.ndarray]: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Mapping[str, np.ndarray], ...]: ...
-    def __getitem__(
-        self, index: int | slice
-    ) -> Mapping[str, np.ndarray] | tuple[Mapping[str, np.ndarray], ...]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        return self.tail[index - self._split] if index >= self._split else self.blocks.base(index)
-
-    def then(self, more: Sequence[Mapping[str, np.ndarray]]) -> LazyBases:
-        return LazyBases(self.blocks, (*self.tail, *more))
+def lazy_bases(blocks: Blocks) -> Lazy[Mapping[str, np.ndarray]]:
+    return Lazy(blocks, 2 * blocks.layout.steps, blocks.base)
 
 
 def joined(head: Sequence, more: Sequence) -> Sequence:
     """`head` (a trace's steps or bases) with `more` after it, recording nothing of it."""
-    if isinstance(head, (LazySteps, LazyBases)):
+    if isinstance(head, Lazy):
         return head.then(more)
     return (*head, *more)
 
@@ -335,14 +312,14 @@ def joined(head: Sequence, more: Sequence) -> Sequence:
 def forward_values(trace: Trace, t: int) -> dict[str, np.ndarray]:
     """Every forward value of step t as recorded (the backward pass starts from them),
     without recording its blocks when they are recorded lazily."""
-    if isinstance(trace.bases, LazyBases):
+    if isinstance(trace.bases, Lazy):
         return trace.bases.blocks.forward(t)
     return trace.env(trace.timestep_range(BACKWARD, t).start)
 
 
 def backward_outputs(trace: Trace, names: Sequence[str]) -> dict[str, np.ndarray]:
     """Each backward op in `names` at every step t (T, ...), without recording the blocks."""
-    if isinstance(trace.bases, LazyBases):
+    if isinstance(trace.bases, Lazy):
         return {name: np.array(trace.bases.blocks.outputs[name]) for name in names}
     found = {name: np.zeros((trace.length, trace.hidden_size)) for name in names}
     backward = trace.phase_range(BACKWARD)
@@ -355,6 +332,6 @@ def backward_outputs(trace: Trace, names: Sequence[str]) -> dict[str, np.ndarray
 def op_tops(steps: Sequence[Step], stop: int) -> Mapping[str, float | None]:
     """Each op's largest finite |output| over steps[:stop] (the forward and backward
     passes): from the replay when those are recorded lazily, else walked."""
-    if isinstance(steps, LazySteps) and stop == steps.blocks.layout.length:
+    if isinstance(steps, Lazy) and stop == steps.blocks.layout.length:
         return steps.blocks.tops
     return largest_outputs(steps[:stop])

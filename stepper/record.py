@@ -16,12 +16,12 @@ from stepper.cells import CELLS
 from stepper.lazy import (
     Blocks,
     Layout,
-    LazyBases,
-    LazySteps,
     Sums,
     Tops,
     joined,
     largest_per_step,
+    lazy_bases,
+    lazy_steps,
     running_sums,
 )
 from stepper.listing import FUNCTIONS, Listing, run_line
@@ -185,12 +185,12 @@ def _record(
         params=weights,
         inputs=tuple(int(i) for i in inputs),
         targets=tuple(int(i) for i in targets),
-        steps=LazySteps(blocks),
+        steps=lazy_steps(blocks),
         passes=(
             Pass(FORWARD, "forward", forward, range(steps)),
             Pass(BACKWARD, "backward (BPTT)", cell.backward, range(steps, 2 * steps)),
         ),
-        bases=LazyBases(blocks),
+        bases=lazy_bases(blocks),
         block_starts=tuple(layout.start(b) for b in range(2 * steps)),
         block_ts=tuple(layout.t_of(b) for b in range(2 * steps)),
         summary=summary,

@@ -17,7 +17,7 @@ import pytest
 from stepper import lazy
 from stepper.cells import CELLS
 from stepper.edits import Edit, edited
-from stepper.lazy import LazySteps, backward_outputs, forward_values, largest_outputs
+from stepper.lazy import Lazy, backward_outputs, forward_values, largest_outputs
 from stepper.listing import FUNCTIONS
 from stepper.optim import OptimizerState
 from stepper.params import init_params
@@ -59,7 +59,7 @@ def same(a, b) -> bool:
 
 
 def assert_recorded_alike(got, rec, grads, remembered, cell):
-    assert isinstance(got.steps, LazySteps)
+    assert isinstance(got.steps, Lazy)
     assert len(got.steps) == len(rec.steps)
     assert got.block_starts == tuple(rec.starts)
     assert got.block_ts == tuple(rec.ts)
@@ -150,7 +150,7 @@ def test_passes_recorded_after_a_lazy_trace_leave_it_lazy():
     trace = record(params, tuple("abc"), [0, 1, 2] * 20, [1, 2, 0] * 20)
     state = OptimizerState(0, np.zeros(params.flat.size), None)
     updated = with_update(trace, "adagrad", 0.1, 5.0, state)
-    assert isinstance(updated.steps, LazySteps) and not updated.steps.blocks._steps
+    assert isinstance(updated.steps, Lazy) and not updated.steps.blocks._steps
     rec, _, _ = eager(params, tuple("abc"), [0, 1, 2] * 20, [1, 2, 0] * 20)
     tail = updated.steps[len(rec.steps) :]
     assert [s.index for s in tail] == list(range(len(rec.steps), len(updated.steps)))

@@ -132,6 +132,17 @@ def per_symbol(inputs: Sequence[int], size: int, part: Callable[[np.ndarray], np
     return out
 
 
+def replay_inputs(
+    w: Mapping[str, np.ndarray], inputs: Sequence[int], gates: str
+) -> dict[str, np.ndarray]:
+    """x and each gate's input part (`W_ir @ x + b_ir`) at every step."""
+    size_v = w["Why"].shape[0]
+    found = {"x": per_symbol(inputs, size_v, lambda x: x)}
+    for g in gates:
+        found[f"{g}_x"] = per_symbol(inputs, size_v, lambda x, g=g: w[f"W_i{g}"] @ x + w[f"b_i{g}"])
+    return found
+
+
 def replay_outputs(
     w: Mapping[str, np.ndarray], hs: np.ndarray, targets: Sequence[int]
 ) -> dict[str, np.ndarray]:

@@ -10,7 +10,7 @@ from stepper.cells.base import (
     Cell,
     gated_slots,
     output_layer,
-    per_symbol,
+    replay_inputs,
     replay_output_grads,
     replay_outputs,
     weight_grads,
@@ -119,10 +119,8 @@ def replay(
     w: Mapping[str, np.ndarray], inputs: Sequence[int], targets: Sequence[int], start: tuple[np.ndarray, ...]
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The listings at every step (stepper.cells.base.Replay)."""
-    steps, size_v, hidden = len(inputs), w["Why"].shape[0], w["W_hr"].shape[0]
-    fwd: dict[str, np.ndarray] = {"x": per_symbol(inputs, size_v, lambda x: x)}
-    for g in "rzn":
-        fwd[f"{g}_x"] = per_symbol(inputs, size_v, lambda x, g=g: w[f"W_i{g}"] @ x + w[f"b_i{g}"])
+    steps, hidden = len(inputs), w["W_hr"].shape[0]
+    fwd = replay_inputs(w, inputs, "rzn")
     W_hr, W_hz, W_hn = (w[f"W_h{g}"] for g in "rzn")
     b_hr, b_hz, b_hn = (w[f"b_h{g}"] for g in "rzn")
     out = {name: np.empty((steps, hidden)) for name in ("r_h", "r", "z_h", "z", "n_h", "n", "h")}

@@ -10,7 +10,7 @@ from stepper.cells.base import (
     Cell,
     gated_slots,
     output_layer,
-    per_symbol,
+    replay_inputs,
     replay_output_grads,
     replay_outputs,
     weight_grads,
@@ -135,10 +135,8 @@ def replay(
     w: Mapping[str, np.ndarray], inputs: Sequence[int], targets: Sequence[int], start: tuple[np.ndarray, ...]
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The listings at every step (stepper.cells.base.Replay); gates side by side as (T, 4, H)."""
-    steps, size_v, hidden = len(inputs), w["Why"].shape[0], w["W_hi"].shape[0]
-    fwd: dict[str, np.ndarray] = {"x": per_symbol(inputs, size_v, lambda x: x)}
-    for g in "ifgo":
-        fwd[f"{g}_x"] = per_symbol(inputs, size_v, lambda x, g=g: w[f"W_i{g}"] @ x + w[f"b_i{g}"])
+    steps, hidden = len(inputs), w["W_hi"].shape[0]
+    fwd = replay_inputs(w, inputs, "ifgo")
     parts_x = np.stack([fwd[f"{g}_x"] for g in "ifgo"], axis=1)  # (T, 4, H)
     mem_w = [w[f"W_h{g}"] for g in "ifgo"]
     mem_b = np.stack([w[f"b_h{g}"] for g in "ifgo"])
