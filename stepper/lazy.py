@@ -15,7 +15,7 @@ import ast
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import CodeType, MappingProxyType
 from typing import TypeVar, overload
 
@@ -38,7 +38,8 @@ class Sum:
     increment: CodeType  # expr, evaluated on every step's values at once
 
 
-def running_sums(listing: Listing, names: Sequence[str]) -> tuple[Sum, ...]:
+@lru_cache(maxsize=16)
+def running_sums(listing: Listing, names: tuple[str, ...]) -> tuple[Sum, ...]:
     """The lines that add into one of `names`; each adds once per block and no other line
     reads the sum, so the sums can be added up apart from the rest."""
     sums = []
