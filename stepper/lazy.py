@@ -22,7 +22,7 @@ from typing import TypeVar, overload
 import numpy as np
 
 from stepper.listing import FUNCTIONS, Listing
-from stepper.trace import BACKWARD, Step, Trace
+from stepper.trace import Step, Trace
 
 T = TypeVar("T")
 SNAPSHOT = 32  # blocks between kept running sums: at most this many sums to add up per block
@@ -310,24 +310,21 @@ def joined(head: Sequence, more: Sequence) -> Sequence:
     return (*head, *more)
 
 
+def blocks_of(trace: Trace) -> Blocks:
+    """The lazily recorded blocks every recorded trace's forward and backward passes are."""
+    assert isinstance(trace.bases, Lazy)
+    return trace.bases.blocks
+
+
 def forward_values(trace: Trace, t: int) -> dict[str, np.ndarray]:
     """Every forward value of step t as recorded (the backward pass starts from them),
-    without recording its blocks when they are recorded lazily."""
-    if isinstance(trace.bases, Lazy):
-        return trace.bases.blocks.forward(t)
-    return trace.env(trace.timestep_range(BACKWARD, t).start)
+    without recording a block."""
+    return blocks_of(trace).forward(t)
 
 
 def backward_outputs(trace: Trace, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Each backward op in `names` at every step t (T, ...), without recording the blocks."""
-    if isinstance(trace.bases, Lazy):
-        return {name: np.array(trace.bases.blocks.outputs[name]) for name in names}
-    found = {name: np.zeros((trace.length, trace.hidden_size)) for name in names}
-    backward = trace.phase_range(BACKWARD)
-    for step in trace.steps[backward.start : backward.stop]:
-        if step.op in found:
-            found[step.op][step.t] = step.output
-    return found
+    """Each backward op in `names` at every step t (T, ...), without recording a block."""
+    return {name: np.array(blocks_of(trace).outputs[name]) for name in names}
 
 
 def op_tops(steps: Sequence[Step], stop: int) -> Mapping[str, float | None]:
