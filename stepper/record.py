@@ -1,8 +1,11 @@
 """Run a cell's listings line by line over one sequence and keep every value.
 
-Every pass is recorded the same way (`Recorder.block`): a base env, the listing's loop
-body run line by line, each line's inputs and output kept. A new pass is a listing and a
-function that feeds it blocks; see stepper/passes/.
+Every pass is recorded the same way (`run_block`): a base env, the listing's loop body
+run line by line, each line's inputs and output kept. The forward and backward passes
+run a block when it is first read, from bases a replay of the listings works out at
+once (stepper/lazy.py); the passes after them are recorded as they are appended
+(`Recorder.block`). A new pass is a listing and a function that feeds it blocks; see
+stepper/passes/.
 """
 
 from __future__ import annotations
@@ -109,7 +112,8 @@ def record(
     targets: Sequence[int],
     h0: tuple[np.ndarray, ...] | None = None,
 ) -> Trace:
-    """Forward over every timestep, then BPTT from the last back to the first.
+    """Forward over every timestep, then BPTT from the last back to the first, each block
+    recorded when first read (stepper.lazy).
 
     The start state is zeros unless `h0` gives it (a training iteration's carried state).
     NaN and inf are recorded as they come (the screen marks them), without numpy's
