@@ -75,15 +75,28 @@ class Sums:
             at += int(np.prod(shape))
         self.offsets, self.size = offsets, at
         self.unsummed = set(self.shapes) - {s.name for s in sums}  # stay zero
-        self.snapshots: list[np.ndarray] = []
+
+    @cached_property
+    def _added(self) -> tuple[np.ndarray, list[np.ndarray], dict[str, float | None]]:
+        """One pass over every block, when first needed: the final sums, a copy every
+        SNAPSHOT blocks, and each sum's largest finite |value| over the blocks."""
+        snapshots: list[np.ndarray] = []
         per_chunk: list[np.ndarray] = []
-        self.final = self._add_up(0, self.steps, keep=True, tops=per_chunk)
-        per_block = np.concatenate(per_chunk) if per_chunk else np.zeros((0, len(offsets)))
-        added = {s.name for s in sums}
-        #: each sum's largest |value| over the blocks, a block whose largest is not finite skipped
-        self.tops = {
-            name: largest_per_step(per_block[:, k]) for k, name in enumerate(offsets) if name in added
+        final = self._add_up(0, self.steps, snapshots=snapshots, tops=per_chunk)
+        per_block = np.concatenate(per_chunk) if per_chunk else np.zeros((0, len(self.offsets)))
+        added = {s.name for s in self.sums}
+        tops = {
+            name: largest_per_step(per_block[:, k]) for k, name in enumerate(self.offsets) if name in added
         }
+        return final, snapshots, tops
+
+    @property
+    def final(self) -> np.ndarray:
+        return self._added[0]
+
+    @property
+    def tops(self) -> dict[str, float | None]:
+        return self._added[2]
 
     def _increments(self, first: int, stop: int) -> np.ndarray:
         """Rows for blocks first..stop-1, each every sum's increment flat."""
@@ -113,28 +126,29 @@ class Sums:
         self,
         first: int,
         stop: int,
-        keep: bool = False,
         start: np.ndarray | None = None,
+        snapshots: list | None = None,
         tops: list | None = None,
     ) -> np.ndarray:
         """The sums after blocks first..stop-1, from `start` (zeros); each addition is the
-        listing's `dW = dW + increment`, element by element. With `keep`, a copy every
+        listing's `dW = dW + increment`, element by element. With `snapshots`, a copy every
         SNAPSHOT blocks; with `tops`, each sum's largest |value| after each block."""
         total = np.zeros(self.size) if start is None else start
-        for chunk in range(first, stop, CHUNK):
-            rows = self._increments(chunk, min(chunk + CHUNK, stop))
-            for k, row in enumerate(rows):
-                if keep and (chunk + k) % SNAPSHOT == 0:
-                    self.snapshots.append(total.copy())
-                total = np.add(total, row, out=row)  # the row becomes the sums after its block
-            if tops is not None:
-                tops.append(np.maximum.reduceat(np.abs(rows), list(self.offsets.values()), axis=1))
+        with np.errstate(all="ignore"):  # NaN and inf are kept as they come, as recorded
+            for chunk in range(first, stop, CHUNK):
+                rows = self._increments(chunk, min(chunk + CHUNK, stop))
+                for k, row in enumerate(rows):
+                    if snapshots is not None and (chunk + k) % SNAPSHOT == 0:
+                        snapshots.append(total.copy())
+                    total = np.add(total, row, out=row)  # the row becomes the sums after its block
+                if tops is not None:
+                    tops.append(np.maximum.reduceat(np.abs(rows), list(self.offsets.values()), axis=1))
         return total.copy()
 
     def start_of(self, block: int) -> dict[str, np.ndarray]:
         """Every sum as it stands when block `block` starts."""
         first = block - block % SNAPSHOT
-        total = self._add_up(first, block, start=self.snapshots[first // SNAPSHOT])
+        total = self._add_up(first, block, start=self._added[1][first // SNAPSHOT])
         total.setflags(write=False)
         return self.split(total)
 

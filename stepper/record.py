@@ -181,7 +181,6 @@ def _record(
 
     layout = Layout(steps, len(cell.forward.ops), len(cell.backward.ops))
     blocks = Blocks(layout, base, run, tops, forward_values, back)
-    grad_params = Params(params.cell, size_v, size_h, sums.final).frozen()
     summary = _summarise(cell.state, cell.gates, fwd, back["dh"])
     return Trace(
         cell=params.cell,
@@ -198,7 +197,7 @@ def _record(
         block_starts=tuple(layout.start(b) for b in range(2 * steps)),
         block_ts=tuple(layout.t_of(b) for b in range(2 * steps)),
         summary=summary,
-        grads=grad_params,
+        gradient=lambda: Params(params.cell, size_v, size_h, sums.final).frozen(),
         loss=float(summary["loss"].sum()) if steps else 0.0,
     )
 

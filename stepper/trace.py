@@ -109,11 +109,17 @@ class Trace:
     block_starts: tuple[int, ...]  # first step index of each block, same order as bases
     block_ts: tuple[int, ...]  # each block's t (timestep, parameter group, written symbol)
     summary: Mapping[str, np.ndarray]  # per-timestep arrays: h, c, y, p, loss, dh, gates...
-    grads: Params
+    gradient: Callable[[], Params] = field(repr=False)  # works out grads
     loss: float
     update: UpdateRecord | None = None
     sample: SampleRecord | None = None
     chunk: Chunk | None = None
+
+    @cached_property
+    def grads(self) -> Params:
+        """The gradient of the loss: the backward listing's running sums at its end, added
+        up when first read (a frame of the forward pass does not wait for them)."""
+        return self.gradient()
 
     @property
     def length(self) -> int:
