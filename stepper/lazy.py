@@ -280,17 +280,14 @@ def _kept(memo: OrderedDict, key: int, value: object) -> None:
         memo.popitem(last=False)
 
 
-class Lazy(Sequence[T]):
-    """Trace.steps or Trace.bases of lazily recorded passes (each item worked out when
-    read, from `read`), then any recorded after them."""
+class Reader(Sequence[T]):
+    """`count` items, each worked out by `read` when read."""
 
-    def __init__(
-        self, blocks: Blocks, count: int, read: Callable[[int], T], tail: tuple[T, ...] = ()
-    ) -> None:
-        self.blocks, self._count, self._read, self.tail = blocks, count, read, tail
+    def __init__(self, count: int, read: Callable[[int], T]) -> None:
+        self._count, self._read = count, read
 
     def __len__(self) -> int:
-        return self._count + len(self.tail)
+        return self._count
 
     @overload
     def __getitem__(self, index: int) -> T: ...
@@ -303,22 +300,52 @@ class Lazy(Sequence[T]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        return self.tail[index - self._count] if index >= self._count else self._read(index)
+        return self._read(index)
+
+
+class Lazy(Reader[T]):
+    """Trace.steps or Trace.bases: the lazily recorded forward and backward passes', then
+    each later pass's (recorded when first read, or at once)."""
+
+    def __init__(self, blocks: Blocks, runs: tuple[Sequence[T], ...]) -> None:
+        super().__init__(sum(len(run) for run in runs), self._item)
+        self.blocks, self.runs = blocks, runs
+
+    def _item(self, index: int) -> T:
+        for run in self.runs:
+            if index < len(run):
+                return run[index]
+            index -= len(run)
+        raise IndexError(index)
 
     def then(self, more: Sequence[T]) -> Lazy[T]:
-        return Lazy(self.blocks, self._count, self._read, (*self.tail, *more))
+        return Lazy(self.blocks, (*self.runs, more))
+
+
+class Later(Reader[T]):
+    """`count` items that `make` works out together, when the first is read."""
+
+    def __init__(self, count: int, make: Callable[[], Sequence[T]]) -> None:
+        super().__init__(count, lambda index: self._made[index])
+        self._make = make
+
+    @cached_property
+    def _made(self) -> Sequence[T]:
+        made = self._make()
+        assert len(made) == len(self)
+        return made
 
 
 def lazy_steps(blocks: Blocks) -> Lazy[Step]:
-    return Lazy(blocks, blocks.layout.length, blocks.step)
+    return Lazy(blocks, (Reader(blocks.layout.length, blocks.step),))
 
 
 def lazy_bases(blocks: Blocks) -> Lazy[Mapping[str, np.ndarray]]:
-    return Lazy(blocks, 2 * blocks.layout.steps, blocks.base)
+    return Lazy(blocks, (Reader(2 * blocks.layout.steps, blocks.base),))
 
 
 def joined(head: Sequence, more: Sequence) -> Sequence:
-    """`head` (a trace's steps or bases) with `more` after it, recording nothing of it."""
+    """`head` (a trace's steps or bases) with `more` after it, recording nothing of either."""
     if isinstance(head, Lazy):
         return head.then(more)
     return (*head, *more)

@@ -10,7 +10,7 @@ stepper/passes/.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -18,6 +18,7 @@ import numpy as np
 from stepper.cells import CELLS
 from stepper.lazy import (
     Blocks,
+    Later,
     Layout,
     Sums,
     Tops,
@@ -67,18 +68,44 @@ class Recorder:
         self.steps += steps
         return env
 
+    def new_bases(self) -> tuple[Mapping[str, np.ndarray], ...]:
+        """The bases of the blocks recorded here, read-only."""
+        return tuple(b if _all_frozen(b) else frozen_mapping(b) for b in self.bases)
+
     def continued(self, trace: Trace, **records: object) -> Trace:
         """`trace` with the passes recorded here after it, and the passes' own records."""
-        new = (b if _all_frozen(b) else frozen_mapping(b) for b in self.bases)
         return replace(
             trace,
             steps=joined(trace.steps, self.steps),
             passes=tuple(self.passes),
-            bases=joined(trace.bases, tuple(new)),
+            bases=joined(trace.bases, self.new_bases()),
             block_starts=tuple(self.starts),
             block_ts=tuple(self.ts),
             **records,
         )
+
+
+def appended_later(
+    trace: Trace,
+    phase: str,
+    title: str,
+    listing: Listing,
+    count: int,
+    run: Callable[[], Recorder],
+    **records: object,
+) -> Trace:
+    """`trace` with a pass of `count` blocks (t = 0, 1, ...) after it, recorded when first
+    read: `run` records it with a Recorder continuing `trace` (and is called once)."""
+    size, offset, first = len(listing.ops), len(trace.steps), len(trace.block_starts)
+    return replace(
+        trace,
+        steps=joined(trace.steps, Later(count * size, lambda: run().steps)),
+        passes=(*trace.passes, Pass(phase, title, listing, range(first, first + count))),
+        bases=joined(trace.bases, Later(count, lambda: run().new_bases())),
+        block_starts=(*trace.block_starts, *(offset + k * size for k in range(count))),
+        block_ts=(*trace.block_ts, *range(count)),
+        **records,
+    )
 
 
 def run_block(

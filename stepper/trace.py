@@ -50,17 +50,29 @@ class Pass:
 
 @dataclass(frozen=True)
 class UpdateRecord:
-    """What the update pass did, for the views and exports: per parameter name."""
+    """What the update pass did, for the views and exports: per parameter name. The pass
+    is recorded when first read, and with it the gradient it starts from."""
 
     optimizer: str
     before: Params
-    grad: Params  # the gradient the update pass starts from
-    after: Params
     state_before: Mapping[str, Params]  # optimizer state ("mem", "m", "v") before the step
-    state_after: Mapping[str, Params]
     step_number: int  # n: this is the optimizer's n-th step
     loss_before: float  # this sequence's summed loss with the weights before, and after
+    #: works out the gradient the pass starts from, the weights and the state after it
+    run: Callable[[], tuple[Params, Params, Mapping[str, Params]]] = field(repr=False, compare=False)
     rerun: Callable[[], float] = field(repr=False, compare=False)  # works out loss_after
+
+    @property
+    def grad(self) -> Params:
+        return self.run()[0]
+
+    @property
+    def after(self) -> Params:
+        return self.run()[1]
+
+    @property
+    def state_after(self) -> Mapping[str, Params]:
+        return self.run()[2]
 
     @cached_property
     def loss_after(self) -> float:

@@ -145,17 +145,23 @@ def test_a_frame_records_only_the_blocks_it_reads():
     assert set(blocks._steps) == {2 * 200 - 1 - 120}  # that block, and no other
 
 
-def test_passes_recorded_after_a_lazy_trace_leave_it_lazy():
+def test_the_update_pass_and_the_gradient_wait_until_read():
     params = init_params("gru", 3, 4, 0.5, 2).frozen()
     trace = record(params, tuple("abc"), [0, 1, 2] * 20, [1, 2, 0] * 20)
     state = OptimizerState(0, np.zeros(params.flat.size), None)
     updated = with_update(trace, "adagrad", 0.1, 5.0, state)
-    assert isinstance(updated.steps, Lazy) and not updated.steps.blocks._steps
-    rec, _, _ = eager(params, tuple("abc"), [0, 1, 2] * 20, [1, 2, 0] * 20)
+    update_steps = updated.steps.runs[-1]
+    assert "grads" not in vars(trace) and "_made" not in vars(update_steps)  # nothing added up yet
+    assert not updated.steps.blocks._steps  # nor any block recorded
+    rec, grads, _ = eager(params, tuple("abc"), [0, 1, 2] * 20, [1, 2, 0] * 20)
     tail = updated.steps[len(rec.steps) :]
+    assert "_made" in vars(update_steps) and not updated.steps.blocks._steps
     assert [s.index for s in tail] == list(range(len(rec.steps), len(updated.steps)))
-    assert {s.phase for s in tail} == {"update"}
-    assert same(updated.update.grad.flat, trace.grads.flat)
+    assert {s.phase for s in tail} == {"update"} and len(tail) == len(updated.steps) - len(rec.steps)
+    want = np.concatenate([grads[f"d{n}"].ravel() for n in params])
+    assert same(updated.update.grad.flat, want) and same(trace.grads.flat, want)
+    first = updated.bases[updated.pass_of("update").blocks.start]
+    assert same(first["dW"], grads["dW_ir"]) and same(first["W"], params["W_ir"])
 
 
 def test_walking_a_long_trace_keeps_a_bounded_number_of_blocks():
