@@ -76,7 +76,7 @@ class Recorder:
         """`trace` with the passes recorded here after it, and the passes' own records."""
         return replace(
             trace,
-            steps=joined(trace.steps, self.steps),
+            steps=joined(trace.steps, tuple(self.steps)),
             passes=tuple(self.passes),
             bases=joined(trace.bases, self.new_bases()),
             block_starts=tuple(self.starts),
