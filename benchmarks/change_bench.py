@@ -111,7 +111,7 @@ def edit_to_frame() -> list[dict[str, Any]]:
                 "edit replays the listings at every step (their own float operations, a step at "
                 "a time only where a value feeds the next), adds up the weight gradients' running "
                 "sums in the listing's order, and records line by line only the blocks the frame "
-                "draws; the update and sample passes are recorded as before",
+                "draws; the update pass (and the gradient's running sums) when first read",
             )
         )
     return rows
