@@ -344,11 +344,11 @@ def lazy_bases(blocks: Blocks) -> Lazy[Mapping[str, np.ndarray]]:
     return Lazy(blocks, (Reader(2 * blocks.layout.steps, blocks.base),))
 
 
-def joined(head: Sequence, more: Sequence) -> Sequence:
-    """`head` (a trace's steps or bases) with `more` after it, recording nothing of either."""
-    if isinstance(head, Lazy):
-        return head.then(more)
-    return (*head, *more)
+def joined(head: Sequence[T], more: Sequence[T]) -> Lazy[T]:
+    """`head` (a recorded trace's steps or bases) with `more` after it, recording nothing
+    of either."""
+    assert isinstance(head, Lazy)
+    return head.then(more)
 
 
 def blocks_of(trace: Trace) -> Blocks:
