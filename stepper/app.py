@@ -16,9 +16,9 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper import changes, places, quiz
+from stepper import changes, places, quiz, update
 from stepper.cells import CELLS
-from stepper.commands import KEYMAPS, PANEL_COMMANDS, Command
+from stepper.commands import KEYMAPS, Command
 from stepper.edits import Edit, edited, value_at
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
@@ -33,10 +33,10 @@ from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
 from stepper.state import Hover, ViewState
-from stepper.symbols import written
-from stepper.theme import ZOOM_STEPS, Theme, zoom_step
+from stepper.theme import ZOOM_STEPS, Theme
 from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
+from stepper.update import Context, Effects, Start
 from stepper.views.frame import Box, Frame
 from stepper.views.overlays import LessonEntry, notes_view
 from stepper.views.presenter import build_presenter
@@ -50,50 +50,9 @@ OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progre
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
 DOUBLE_CLICK_SECONDS = 0.4
-KEPT_LIMIT = 9  # checkpoints kept from live training per lesson: memory stays bounded
 HEADLESS_LIVE_ITERATIONS = 20  # per frame off-screen: a count, not a time, so exports repeat
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
-NOTES_SCROLL = (
-    Command.NEXT_T,
-    Command.PREV_T,
-    Command.NEXT_OP,
-    Command.PREV_OP,
-    Command.FIRST,
-    Command.LAST,
-)
-NAV = (
-    Command.NEXT_OP,
-    Command.PREV_OP,
-    Command.NEXT_T,
-    Command.PREV_T,
-    Command.FIRST,
-    Command.LAST,
-    Command.NEXT_PASS,
-)
-LIVE_COMMANDS = (
-    Command.TRAIN_LIVE,
-    Command.FRESH_WEIGHTS,
-    Command.NEXT_OPTIMIZER,
-    Command.RATE_UP,
-    Command.RATE_DOWN,
-    Command.KEEP_LIVE,
-)
-#: Commands that change the weights, the sequence or the place in training: live training pauses.
-PAUSING = (
-    Command.TYPE_SEQUENCE,
-    Command.EDIT_WEIGHT,
-    Command.UNDO,
-    Command.RESTORE_WEIGHTS,
-    Command.GO_TO_ITERATION,
-)
-NUDGES = {
-    Command.NUDGE_UP: changes.NUDGES["small"],
-    Command.NUDGE_DOWN: -changes.NUDGES["small"],
-    Command.NUDGE_UP_LARGE: changes.NUDGES["large"],
-    Command.NUDGE_DOWN_LARGE: -changes.NUDGES["large"],
-}
 
 
 def key_name(event: pygame.event.Event) -> str:
@@ -502,15 +461,8 @@ class App:
         lesson, trace = self.session.lesson, self.trace_of(state)
         if not 0 <= state.quiz.ask < len(lesson.asks) or state.quiz.target >= len(trace.steps):
             return None
-        checkpoint = quiz.checkpoint_of(state)
-        return pose(lesson.asks[state.quiz.ask], trace, state.quiz.target, checkpoint, self._iteration(state))
-
-    def _iteration(self, state: ViewState) -> int:
-        """The training iteration a state shows: its replayed iteration, else its checkpoint's."""
-        assert self.session is not None
-        if state.iteration is not None:
-            return state.iteration
-        return self.session.checkpoint(state.checkpoint).iteration
+        checkpoint, iteration = quiz.checkpoint_of(state), update.iteration_of(state, self.session)
+        return pose(lesson.asks[state.quiz.ask], trace, state.quiz.target, checkpoint, iteration)
 
     def build(
         self, state: ViewState | None = None, size: tuple[int, int] | None = None, theme: Theme | None = None
@@ -618,190 +570,98 @@ class App:
             self.state = state
             self.dirty = True
 
+    def context(self) -> Context:
+        """What the pure update reads besides the state (the open lesson, the window's zoom...)."""
+        assert self.session is not None
+        notes = (0, 0)
+        if self.state is not None and self.state.overlay == "notes":
+            w, h = self.surface.get_size()
+            lesson = self.session.lesson
+            shown, room = notes_view(
+                Box(0, 0, w, h), self.theme, self.fonts.measure, lesson.title, lesson.teacher_notes
+            )
+            notes = (len(shown), room)
+        return Context(
+            self.session,
+            lessons=len(self.lesson_paths),
+            selection=self.selection,
+            zoom=self.theme.zoom,
+            zoom_limit=self.zoom_limit(),
+            presenter=self.presenter is not None,
+            live=self.live_settings,
+            live_run=self.live is not None,
+            compare_training=self._compare_opening is not None,
+            notes=notes,
+        )
+
     def command(self, command: Command, key: str = "") -> None:
+        """A command: the pure update decides, then its effects are performed."""
         if self.opening is not None:
             if command is Command.BACK:
                 self.cancel_opening()
             return
         if self.state is None or self.session is None:
-            self._start_screen_command(command, key)
+            start = Start(self.selection, self.message, bool(self._left))
+            moved, effects = update.start_screen(start, command, key, len(self.lesson_paths))
+            if moved != start:
+                self.selection, self.message, self.dirty = moved.selection, moved.message, True
+            self.perform(effects)
             return
-        if self._compare_opening is not None and command is Command.BACK:
-            self._close_compare("side by side: training cancelled")
-            return
-        state = self.state
-        if state.overlay == "lessons" and command in (
-            Command.NEXT_T,
-            Command.PREV_T,
-            Command.SELECT,
-            Command.OPEN_LESSON,
-            Command.BACK,
-            Command.LESSONS,
-        ):
-            self._lesson_list_command(command, key)
-            return
-        if state.overlay == "notes" and command in NOTES_SCROLL:
-            self.scroll_notes(command)
-            return
-        if state.training and command in PAUSING:  # a change to weights that keep changing: pause first
-            self._pause_live(state)
-            state = self.state
-        if state.mode == "entry":
-            self._entry_command(command)
-            return
-        if state.mode == "question":
-            self._quiz_command(command, key)
-            return
-        if state.mode == "weight":
-            self._weight_command(command)
-            return
-        if self._change_command(command):
-            return
-        trace = self.trace_of(state)
-        if command in NAV:
-            cursor = move(state.cursor, trace, command)
-            moved_on = command is Command.NEXT_OP and cursor != state.cursor and state.animate
-            state = replace(state, message="", progress=0.0 if moved_on else 1.0)
-            if command is Command.NEXT_OP:
-                self._arrive(state, trace, cursor)
-            else:
-                self.set_state(replace(state, cursor=cursor))
-        elif command is Command.PLAY:
-            self.set_state(replace(state, playing=not state.playing))
+        before = self.state
+        state, effects = update.update(before, command, self.context(), key)
+        if state.playing != before.playing:
             self._play_clock = 0.0
-        elif command in (Command.FASTER, Command.SLOWER):
-            k = SPEEDS.index(state.speed) if state.speed in SPEEDS else 3
-            k = min(len(SPEEDS) - 1, k + 1) if command is Command.FASTER else max(0, k - 1)
-            self.set_state(replace(state, speed=SPEEDS[k], message=f"speed {SPEEDS[k]:g} ops/s"))
-        elif command in (Command.TOGGLE_TRAINED, Command.PREV_CHECKPOINT, Command.NEXT_CHECKPOINT):
-            self._switch_checkpoint(command)
-        elif command is Command.GO_TO_ITERATION:
-            pygame.key.start_text_input()
-            self.set_state(places.open_entry(state, "iteration"))
-        elif command in (Command.COOLER, Command.HOTTER):
-            direction = 1 if command is Command.HOTTER else -1
-            self.set_state(places.temperature_step(state, self.session, direction))
-        elif command is Command.PRESENTER:
-            self.toggle_presenter()
-        elif command is Command.NOTES and self.presenter is not None:
-            self.set_state(replace(state, message="the notes are on the presenter window"))
-        elif command is Command.QUESTIONS:
-            on = not state.questions
-            self.set_state(replace(state, questions=on, message=f"questions {'on' if on else 'off'}"))
-        elif command is Command.COMPUTE:
-            on = not state.compute
-            note = "you compute it: each value is typed before it shows" if on else "you compute it: off"
-            self.set_state(replace(state, compute=on, message=note))
-        elif command is Command.RESEED:
-            self.set_state(places.reseed(state, self.session))
-        elif command is Command.PANEL_COMPARE:
-            self._cycle_compare()
-        elif command in PANEL_COMMANDS:
-            name = PANEL_COMMANDS[command]
-            open_now = name not in state.panels
-            panels = (*state.panels, name) if open_now else tuple(p for p in state.panels if p != name)
-            self.set_state(
-                replace(state, panels=panels, message=f"{name} {'open' if open_now else 'closed'}")
-            )
-        elif command is Command.WEIGHT_CHANGES:
-            self.set_state(replace(state, weight_changes=not state.weight_changes))
-        elif command is Command.NUMBERS:
-            self.set_state(replace(state, numbers=not state.numbers))
-        elif command is Command.ANIMATE:
-            on = not state.animate
-            self.set_state(
-                replace(state, animate=on, progress=1.0, message=f"animations {'on' if on else 'off'}")
-            )
-        elif command in (Command.HELP, Command.NOTES, Command.LESSONS, Command.BIG_NUMBERS):
-            name = {
-                Command.HELP: "help",
-                Command.NOTES: "notes",
-                Command.LESSONS: "lessons",
-                Command.BIG_NUMBERS: "big",
-            }[command]
-            self.set_state(
-                replace(
-                    state,
-                    overlay="" if state.overlay == name else name,
-                    selection=self.selection,
-                    notes_scroll=0,
-                )
-            )
-        elif command is Command.OPEN_LESSON:
-            self._open_number(key)
-        elif command is Command.FULLSCREEN:
-            self.toggle_fullscreen()
-        elif command in (Command.ZOOM_IN, Command.ZOOM_OUT, Command.ZOOM_RESET):
-            direction = {Command.ZOOM_IN: 1, Command.ZOOM_OUT: -1, Command.ZOOM_RESET: 0}[command]
-            wanted = zoom_step(self.theme.zoom, direction)
-            if wanted > self.theme.zoom and wanted > self.zoom_limit():
-                note = f"zoom {wanted:.0%} does not fit this window; make it larger first"
-            else:
-                self.theme = self.theme.zoomed(min(wanted, max(self.zoom_limit(), ZOOM_STEPS[0])))
-                note = f"zoom {self.theme.zoom:.0%}"
-            self.set_state(replace(state, zoom=self.theme.zoom, message=note))
-        elif command is Command.SAVE_PNG:
-            self.save_png()
-        elif command is Command.SAVE_GIF:
-            self.save_gif()
-        elif command is Command.PREVIOUS_LESSON:
-            self.go_back()
-        elif command is Command.BACK:
-            if state.overlay:
-                self.set_state(replace(state, overlay=""))
-            elif state.quit_asked:
-                self.running = False
-            else:  # a stray Esc (or a clicker's) must not end the lesson in front of a class
-                self.set_state(replace(state, quit_asked=True, playing=False))
+        self.set_state(state)
+        self.perform(effects)
 
-    def scroll_notes(self, command: Command | None, lines: int = 0) -> None:
-        """Teacher notes longer than the card: ↑ ↓ by a line, → ← (PgDn PgUp) by a card,
-        Home End to either end; the wheel by `lines`."""
-        assert self.state is not None and self.session is not None
-        w, h = self.surface.get_size()
-        lesson = self.session.lesson
-        shown, room = notes_view(
-            Box(0, 0, w, h), self.theme, self.fonts.measure, lesson.title, lesson.teacher_notes
-        )
-        last = max(0, len(shown) - room)
-        step = {
-            Command.NEXT_T: 1,
-            Command.PREV_T: -1,
-            Command.NEXT_OP: room,
-            Command.PREV_OP: -room,
-            Command.FIRST: -len(shown),
-            Command.LAST: len(shown),
-        }.get(command, lines)
-        scroll = max(0, min(last, min(self.state.notes_scroll, last) + step))
-        self.set_state(replace(self.state, notes_scroll=scroll))
+    def perform(self, effects: Effects) -> None:
+        """What the update asked for, in order: the only place a command touches the world."""
+        for effect in effects:
+            match effect:
+                case update.Quit():
+                    self.running = False
+                case update.OpenLesson(index):
+                    self.open_lesson(self.lesson_paths[index])
+                case update.GoBack():
+                    self.go_back()
+                case update.Select(index):
+                    self.selection = index
+                case update.ToggleFullscreen():
+                    self.toggle_fullscreen()
+                case update.Zoom(zoom):
+                    self.theme = self.theme.zoomed(zoom)
+                case update.TogglePresenter():
+                    self.toggle_presenter()
+                case update.TextInput(on):
+                    if on:
+                        pygame.key.start_text_input()
+                    else:
+                        pygame.key.stop_text_input()
+                case update.SavePng():
+                    self.save_png()
+                case update.SaveGif():
+                    self.save_gif()
+                case update.SaveWeights():
+                    self.save_weights()
+                case update.CancelCompare():
+                    self._compare_opening = None
+                case update.PauseLive():
+                    self._pause_live()
+                case update.StartLive(new_run):
+                    self._train_live(new_run)
+                case update.KeepLive(name):
+                    self._keep_live(name)
+                case update.FreshWeights(seed):
+                    self._fresh_weights(seed)
+                case update.UseLiveSettings(settings):
+                    self.live_settings, self.live = settings, None  # the next F5 starts a run
+                case update.Then(again, again_key):
+                    self.command(again, again_key)
 
-    def compare_kinds(self) -> tuple[str, ...]:
-        """What side by side can set against this lesson: checkpoints, the lesson's second
-        cell if it names one, and a second sequence."""
-        assert self.session is not None
-        cells = ("cells",) if self.session.lesson.compare_cell else ()
-        return ("checkpoints", *cells, "sequences")
-
-    def _cycle_compare(self) -> None:
-        """V: off -> each kind in turn -> off."""
+    def scroll_notes(self, lines: int) -> None:
+        """The wheel over the teacher notes."""
         assert self.state is not None
-        state, kinds = self.state, self.compare_kinds()
-        if "compare" not in state.panels:
-            self.set_state(
-                replace(
-                    state,
-                    panels=(*state.panels, "compare"),
-                    compare=kinds[0],
-                    message=f"side by side: {kinds[0]}",
-                )
-            )
-            return
-        k = kinds.index(state.compare) if state.compare in kinds else len(kinds) - 1
-        if k + 1 < len(kinds):
-            self.set_state(replace(state, compare=kinds[k + 1], message=f"side by side: {kinds[k + 1]}"))
-        else:
-            panels = tuple(p for p in state.panels if p != "compare")
-            self.set_state(replace(state, panels=panels, compare=kinds[0], message="side by side closed"))
+        self.set_state(update.scroll_notes(self.state, None, self.context().notes, lines))
 
     def _compare_ready(self) -> Session | None:
         """The lesson's second cell, trained: at once when headless; in the window, training
@@ -857,7 +717,7 @@ class App:
         here = f"{state.checkpoint}, iteration {session.checkpoint(state.checkpoint).iteration}"
         if state.iteration is not None:
             here = f"iteration {state.iteration} on its own chunk"
-        kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
+        kind = state.compare if state.compare in update.compare_kinds(session) else "checkpoints"
         if kind == "cells":
             other = self._compare_ready()
             if other is None:  # the diagram's title says how far it is
@@ -898,121 +758,56 @@ class App:
         )
         return partner, left
 
-    def _change_command(self, command: Command) -> bool:
-        """The keys that change what the lesson computes; False if `command` is not one."""
-        assert self.session is not None and self.state is not None
-        state, session, trace_of = self.state, self.session, places.trace_of
-        if command is Command.TYPE_SEQUENCE:
-            played = state.sequence or session.lesson.playback
-            pygame.key.start_text_input()
-            opened = places.open_entry(state, "sequence", written(played, session.lesson.vocab))
-            self.set_state(opened)
-        elif command is Command.EDIT_WEIGHT:
-            hover = state.hover
-            if hover is None or hover.kind != "cell" or hover.name not in self.trace_of(state).params:
-                self.set_state(replace(state, message="point at a weight or bias cell first, or click one"))
-            else:
-                pygame.key.start_text_input()
-                selected = replace(state, selected=(hover.name, hover.index))
-                self.set_state(places.open_entry(selected, "weight"))
-        elif command is Command.UNDO:
-            self.set_state(changes.undo(state, session, trace_of))
-        elif command is Command.RESTORE_WEIGHTS:
-            self.set_state(changes.restore(state, session, trace_of))
-        elif command in LIVE_COMMANDS:
-            self._live_command(command)
-        elif command is Command.SAVE_WEIGHTS:
-            self.save_weights()
-        else:
-            return False
-        return True
-
-    def _weight_command(self, command: Command) -> None:
-        """A selected weight's own table: nudge it, type its value, undo, restore, done."""
-        assert self.session is not None and self.state is not None
+    # ----- training live (F5): the effects the update asks for -----------------------------------
+    def _train_live(self, new_run: bool) -> None:
+        """F5: training goes on (a new run from the weights shown, or the paused one)."""
+        assert self.state is not None
+        if new_run:
+            self._start_live(self.state)
         state = self.state
-        if command in NUDGES:
-            self.set_state(changes.nudge(state, self.session, places.trace_of, NUDGES[command]))
-        elif command is Command.EDIT_WEIGHT:
-            pygame.key.start_text_input()
-            self.set_state(places.open_entry(state, "weight"))
-        elif command is Command.UNDO:
-            self.set_state(changes.undo(state, self.session, places.trace_of))
-        elif command is Command.RESTORE_WEIGHTS:
-            self.set_state(changes.restore(state, self.session, places.trace_of))
-        elif command is Command.WEIGHT_DONE:
-            self.set_state(replace(state, mode="step", selected=None, message=""))
+        old = self.trace_of(state)
+        panels = state.panels if "history" in state.panels else (*state.panels, "history")  # the curve grows
+        running = replace(state, training=True, playing=False, panels=panels)
+        cursor = changes.closest_place(running.cursor, old, self.trace_of(running))
+        self.set_state(replace(running, cursor=cursor))
 
-    def _live_command(self, command: Command) -> None:
-        """F5 trains or pauses; before a run, F6 draws fresh weights and F7 F8 F9 set how
-        the next run trains; Ctrl+K keeps what was trained as a checkpoint."""
+    def _keep_live(self, name: str) -> None:
+        """Ctrl+K: the live weights kept as a checkpoint of their own, shown."""
+        assert self.session is not None and self.state is not None
+        state, session = self.state, self.session
+        live = session.kept[LIVE]
+        marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
+        renamed = replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks, next=None)
+        session.keep(renamed)
+        note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
+        kept = replace(state, checkpoint=name, message=note)
+        cursor = changes.closest_place(state.cursor, self.trace_of(state), self.trace_of(kept))
+        self.set_state(replace(kept, cursor=cursor))
+
+    def _fresh_weights(self, seed: int) -> None:
+        """F6: a run from freshly drawn weights, their start a checkpoint of its own."""
         assert self.session is not None and self.state is not None and self.live_settings is not None
         state, session, settings = self.state, self.session, self.live_settings
-        if command is Command.TRAIN_LIVE:
-            if state.training:
-                self._pause_live(state)
-                return
-            if self.live is None or state.checkpoint != LIVE:
-                self._start_live(state)
-            old = self.trace_of(self.state)
-            panels = self.state.panels
-            if "history" not in panels:  # the loss curve is what grows
-                panels = (*panels, "history")
-            running = replace(self.state, training=True, playing=False, panels=panels)
-            cursor = changes.closest_place(running.cursor, old, self.trace_of(running))
-            self.set_state(replace(running, cursor=cursor))
-            return
-        if state.training:
-            self.set_state(replace(state, message="pause the training first (F5)"))
-            return
-        if command is Command.KEEP_LIVE:
-            if state.checkpoint != LIVE:
-                self.set_state(replace(state, message="nothing trained live to keep: F5 trains"))
-                return
-            count = sum(1 for n in session.kept if n.startswith("kept "))
-            if count >= KEPT_LIMIT:
-                self.set_state(replace(state, message=f"{KEPT_LIMIT} checkpoints kept already"))
-                return
-            name = f"kept {count + 1}"
-            live = session.kept[LIVE]
-            marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
-            renamed = replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks, next=None)
-            session.keep(renamed)
-            note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
-            kept = replace(state, checkpoint=name, message=note)
-            cursor = changes.closest_place(state.cursor, self.trace_of(state), self.trace_of(kept))
-            self.set_state(replace(kept, cursor=cursor))
-            return
-        if command is Command.FRESH_WEIGHTS:
-            seed = session.lesson.model.seed if settings.seed is None else settings.seed + 1
-            self.live_settings = settings = replace(settings, seed=seed)
-            m = session.lesson.model
-            start_params = init_params(m.cell, len(session.lesson.vocab), m.hidden_size, m.init_scale, seed)
-            name = f"seed {seed}"  # the run's start, a checkpoint of its own (its curve's 0)
-            config, data = session.lesson.train_config(), session.lesson.data
-            self.live = LiveRun(config, data, start_params, settings, marks=((name, 0),))
-            old = self.trace_of(state)  # before "live" is replaced under it
-            session.keep(replace(self.live.kept(name), marks=((name, 0),)))
-            session.keep(self.live.kept())
-            for other in [n for n in session.kept if n.startswith("seed ") and n != name]:
-                if not any(other == mark for k in session.kept.values() for mark, _ in k.marks[:1]):
-                    session.drop(other)  # an earlier fresh start no run began from
-            moved = self._moved_to_live(state, old)
-            note = f"fresh weights, seed {seed}: F5 trains them ({settings.words()})"
-            self.set_state(replace(moved, message=note))
-            return
-        if command is Command.NEXT_OPTIMIZER:
-            self.live_settings = settings.next_optimizer()
-        else:
-            self.live_settings = settings.rate_step(1 if command is Command.RATE_UP else -1)
-        self.live = None  # the next F5 starts a run with these settings from the shown weights
-        note = f"live training will use {self.live_settings.words()}: F5 starts"
-        self.set_state(replace(state, message=note))
+        m = session.lesson.model
+        start_params = init_params(m.cell, len(session.lesson.vocab), m.hidden_size, m.init_scale, seed)
+        name = f"seed {seed}"  # the run's start, a checkpoint of its own (its curve's 0)
+        config, data = session.lesson.train_config(), session.lesson.data
+        self.live = LiveRun(config, data, start_params, settings, marks=((name, 0),))
+        old = self.trace_of(state)  # before "live" is replaced under it
+        session.keep(replace(self.live.kept(name), marks=((name, 0),)))
+        session.keep(self.live.kept())
+        for other in [n for n in session.kept if n.startswith("seed ") and n != name]:
+            if not any(other == mark for k in session.kept.values() for mark, _ in k.marks[:1]):
+                session.drop(other)  # an earlier fresh start no run began from
+        moved = self._moved_to_live(state, old)
+        note = f"fresh weights, seed {seed}: F5 trains them ({settings.words()})"
+        self.set_state(replace(moved, message=note))
 
-    def _pause_live(self, state: ViewState) -> None:
+    def _pause_live(self) -> None:
         """Paused on an iteration: the weights it reached, and the iteration it makes next
         on its own chunk (forward, backward and the update to step through)."""
-        assert self.session is not None
+        assert self.session is not None and self.state is not None
+        state = self.state
         old = self.trace_of(state)
         if self.live is not None and state.checkpoint == LIVE:
             self.session.keep(self.live.kept(paused=True))
@@ -1089,89 +884,9 @@ class App:
         self.set_state(replace(self.state, message=note))
         return path
 
-    def _entry_command(self, command: Command) -> None:
-        """The number entry's own table: Backspace, Enter, Esc (digits come as TEXTINPUT)."""
-        assert self.session is not None and self.state is not None
-        if command is Command.ENTRY_DELETE:
-            self.set_state(places.delete_last(self.state))
-            return
-        answer = self.state.entry_kind == "answer"  # a question's number, or Y's value
-        if command is Command.ENTRY_ACCEPT:
-            if answer:
-                state = quiz.check_typed(self.state, self.trace_of(self.state))
-            else:
-                state = places.accept_entry(self.state, self.session)
-        else:
-            state = quiz.skip(self.state) if answer else places.cancel_entry(self.state)
-        if state.mode != "entry":
-            pygame.key.stop_text_input()
-        self.set_state(state)
-
     def go_to_iteration(self, k: int) -> None:
         assert self.session is not None and self.state is not None
         self.set_state(places.go_to_iteration(self.state, self.session, k))
-
-    def _switch_checkpoint(self, command: Command) -> None:
-        assert self.session is not None and self.state is not None
-        if self.state.iteration is not None and command is not Command.TOGGLE_TRAINED:
-            direction = 1 if command is Command.NEXT_CHECKPOINT else -1
-            moved = places.step_checkpoint(self.state, self.session, direction)
-            if moved is not None:
-                self.set_state(moved)
-                return
-        names = self.session.checkpoint_names
-        k = names.index(self.state.checkpoint)
-        if command is Command.TOGGLE_TRAINED:
-            target = names[-1] if k != len(names) - 1 else names[0]
-        else:
-            target = (
-                names[max(0, k - 1)]
-                if command is Command.PREV_CHECKPOINT
-                else names[min(len(names) - 1, k + 1)]
-            )
-        old = self.trace_of(self.state)
-        moved = replace(self.state, checkpoint=target, iteration=None)
-        self.set_state(replace(moved, cursor=same_place(self.state.cursor, old, self.trace_of(moved))))
-
-    def _open_number(self, key: str) -> None:
-        if key.isdigit() and 1 <= int(key) <= len(self.lesson_paths):
-            self.open_lesson(self.lesson_paths[int(key) - 1])
-
-    def _lesson_list_command(self, command: Command, key: str) -> None:
-        count = len(self.lesson_paths)
-        if command is Command.NEXT_T:
-            self.selection = min(count - 1, self.selection + 1)
-        elif command is Command.PREV_T:
-            self.selection = max(0, self.selection - 1)
-        elif command is Command.SELECT and count:
-            self.open_lesson(self.lesson_paths[self.selection])
-            return
-        elif command is Command.OPEN_LESSON:
-            self._open_number(key)
-            return
-        elif command in (Command.BACK, Command.LESSONS) and self.state is not None:
-            self.set_state(replace(self.state, overlay=""))
-            return
-        elif command is Command.BACK:
-            self.running = False
-            return
-        if self.state is not None:
-            self.set_state(replace(self.state, selection=self.selection))
-        self.dirty = True
-
-    def _start_screen_command(self, command: Command, key: str) -> None:
-        if self.message and command is Command.LESSONS:
-            self.message = ""
-            self.dirty = True
-        elif command is Command.FULLSCREEN:
-            self.toggle_fullscreen()
-        elif command is Command.PREVIOUS_LESSON and self._left:
-            self.go_back()
-        elif command in (Command.NEXT_T, Command.PREV_T, Command.SELECT, Command.OPEN_LESSON, Command.BACK):
-            if self.message and command is Command.BACK:
-                self.running = False
-                return
-            self._lesson_list_command(command, key)
 
     def zoom_limit(self) -> float:
         """The largest zoom at which the window still holds a minimum-size screen."""
@@ -1269,8 +984,8 @@ class App:
             mode = self.state.mode if self.state is not None else "step"
             command = KEYMAPS[mode].get(key)
             self._opener_text = ""
-            if self.state is not None and self.state.quit_asked and command is not Command.BACK:
-                self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
+            if command is None and self.state is not None:
+                self.set_state(update.not_quitting(self.state))
             if command is not None:
                 self.command(command, key)
                 if mode != "entry" and self.state is not None and self.state.mode == "entry":
@@ -1288,7 +1003,7 @@ class App:
         elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
             self.repaint()
         elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.overlay == "notes":
-            self.scroll_notes(None, -3 * int(getattr(event, "y", 0)))
+            self.scroll_notes(-3 * int(getattr(event, "y", 0)))
         elif event.type == pygame.DROPFILE:
             self.open_dropped(str(getattr(event, "file", "")))
         elif event.type == pygame.MOUSEMOTION:
@@ -1302,8 +1017,8 @@ class App:
 
     def _text(self, text: str) -> None:
         """TEXTINPUT, from either window, into whatever entry is open."""
-        if self.state is not None and self.state.mode == "entry":
-            self.set_state(places.typed(self.state, text))
+        if self.state is not None:
+            self.set_state(update.typed(self.state, text))
 
     def open_dropped(self, name: str) -> None:
         """A file dropped on the window: a .yaml lesson, or a .txt text to learn from."""
@@ -1383,7 +1098,7 @@ class App:
         double = before == cell and now - then < DOUBLE_CLICK_SECONDS
         self._last_click = (now, cell)
         if state.training:  # weights that keep changing cannot be edited: pause first
-            self._pause_live(state)
+            self._pause_live()
             state = self.state
         selected = replace(state, mode="weight", selected=cell, playing=False)
         if double:
@@ -1444,34 +1159,14 @@ class App:
             if nxt == cursor:
                 self.set_state(replace(state, cursor=cursor, playing=False))
                 return
-            if self._arrive(replace(state, cursor=cursor), trace, nxt):
+            arrived, effects = update.arrive(replace(state, cursor=cursor), trace, nxt, self.context())
+            self.set_state(arrived)
+            self.perform(effects)
+            if arrived.quiz is not None:
                 return  # a question stops the playback
             cursor = nxt
         if cursor != state.cursor:
             self.set_state(replace(state, cursor=cursor, progress=0.0 if state.animate else 1.0))
-
-    # ----- predict before you see --------------------------------------------------------
-    def _arrive(self, state: ViewState, trace: Trace, cursor: Cursor) -> bool:
-        """Step onto `cursor`, unless a question (or a value to compute) opens there first;
-        True if one did."""
-        assert self.session is not None
-        arrived = quiz.arrive(state, self.session.lesson, trace, self._iteration(state), cursor)
-        if arrived.mode == "entry":
-            pygame.key.start_text_input()
-        self.set_state(arrived)
-        return arrived.quiz is not None
-
-    def _quiz_command(self, command: Command, key: str) -> None:
-        """The question's own table: hands counted, reveal, skip."""
-        assert self.state is not None
-        state = self.state
-        if command is Command.VOTE:
-            state = quiz.vote(state, key)
-        elif command is Command.REVEAL:
-            state = quiz.reveal(state)
-        elif command is Command.SKIP:
-            state = quiz.skip(state)
-        self.set_state(state)
 
     def run(self) -> int:
         clock = pygame.time.Clock()

@@ -1,0 +1,566 @@
+"""What a command does: `update(state, command, context) -> (state, effects)`, pure.
+
+Every decision a key makes lives here, mode by mode (stepping, an open entry, a selected
+weight, a question, the lesson list, the start screen). What it cannot do without touching
+the world (a file written, a window opened, a lesson trained, the weights trained live) it
+asks for as an effect: a frozen value the app performs, in order, and nothing else does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from stepper import changes, places, quiz
+from stepper.commands import PANEL_COMMANDS, Command
+from stepper.live import LIVE, LiveSettings
+from stepper.navigation import Cursor, move, same_place
+from stepper.session import Session
+from stepper.state import ViewState
+from stepper.symbols import written
+from stepper.theme import ZOOM_STEPS, zoom_step
+from stepper.trace import Trace
+
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+KEPT_LIMIT = 9  # checkpoints kept from live training per lesson: memory stays bounded
+NOTES_SCROLL = (
+    Command.NEXT_T,
+    Command.PREV_T,
+    Command.NEXT_OP,
+    Command.PREV_OP,
+    Command.FIRST,
+    Command.LAST,
+)
+NAV = (
+    Command.NEXT_OP,
+    Command.PREV_OP,
+    Command.NEXT_T,
+    Command.PREV_T,
+    Command.FIRST,
+    Command.LAST,
+    Command.NEXT_PASS,
+)
+#: The lesson list's keys while it is open over a lesson.
+LIST_COMMANDS = (
+    Command.NEXT_T,
+    Command.PREV_T,
+    Command.SELECT,
+    Command.OPEN_LESSON,
+    Command.BACK,
+    Command.LESSONS,
+)
+#: Commands that change the weights, the sequence or the place in training: live training pauses.
+PAUSING = (
+    Command.TYPE_SEQUENCE,
+    Command.EDIT_WEIGHT,
+    Command.UNDO,
+    Command.RESTORE_WEIGHTS,
+    Command.GO_TO_ITERATION,
+)
+NUDGES = {
+    Command.NUDGE_UP: changes.NUDGES["small"],
+    Command.NUDGE_DOWN: -changes.NUDGES["small"],
+    Command.NUDGE_UP_LARGE: changes.NUDGES["large"],
+    Command.NUDGE_DOWN_LARGE: -changes.NUDGES["large"],
+}
+OVERLAYS = {
+    Command.HELP: "help",
+    Command.NOTES: "notes",
+    Command.LESSONS: "lessons",
+    Command.BIG_NUMBERS: "big",
+}
+
+
+# ----- effects: what the app does for a command, in order ---------------------------------------
+@dataclass(frozen=True, slots=True)
+class Quit:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLesson:
+    index: int  # into the built-in lessons
+
+
+@dataclass(frozen=True, slots=True)
+class GoBack:
+    """Backspace: the lesson left most recently, as it was left."""
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    index: int  # the lesson list's highlighted row
+
+
+@dataclass(frozen=True, slots=True)
+class ToggleFullscreen:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Zoom:
+    zoom: float  # the theme's new zoom (the state already says it)
+
+
+@dataclass(frozen=True, slots=True)
+class TogglePresenter:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TextInput:
+    """Text entry on (an entry opened) or off (it closed)."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SavePng:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SaveGif:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SaveWeights:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CancelCompare:
+    """Side by side's second cell stops training (the state already closed the panel)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PauseLive:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StartLive:
+    new_run: bool  # a run starts from the weights shown (else the paused run goes on)
+
+
+@dataclass(frozen=True, slots=True)
+class KeepLive:
+    name: str  # what the live checkpoint is kept as
+
+
+@dataclass(frozen=True, slots=True)
+class FreshWeights:
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class UseLiveSettings:
+    """How the next live run trains (the run so far is let go)."""
+
+    settings: LiveSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Then:
+    """The command again, once the effects before it are done (a pause before a change)."""
+
+    command: Command
+    key: str = ""
+
+
+Effect = (
+    Quit
+    | OpenLesson
+    | GoBack
+    | Select
+    | ToggleFullscreen
+    | Zoom
+    | TogglePresenter
+    | TextInput
+    | SavePng
+    | SaveGif
+    | SaveWeights
+    | CancelCompare
+    | PauseLive
+    | StartLive
+    | KeepLive
+    | FreshWeights
+    | UseLiveSettings
+    | Then
+)
+Effects = tuple[Effect, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a command reads besides the state; nothing here is changed by reading it."""
+
+    session: Session  # the open lesson, trained: its traces, checkpoints and lesson
+    lessons: int = 0  # built-in lessons (keys 1-9 and the list)
+    selection: int = 0  # the lesson list's row when it opens
+    zoom: float = 1.0  # the window's zoom now
+    zoom_limit: float = float("inf")  # the largest zoom the window holds
+    presenter: bool = False  # the presenter window is open
+    live: LiveSettings | None = None  # how the next live run trains
+    live_run: bool = False  # a live run exists (paused or running)
+    compare_training: bool = False  # side by side's second cell is training
+    notes: tuple[int, int] = (0, 0)  # teacher notes: lines in all, lines the card shows
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """The start screen (no lesson open): the highlighted lesson and why none is open."""
+
+    selection: int
+    message: str
+    can_go_back: bool = False
+
+
+def trace_of(state: ViewState, context: Context) -> Trace:
+    return places.trace_of(context.session, state)
+
+
+# ----- every mode ---------------------------------------------------------------------------------
+def update(state: ViewState, command: Command, context: Context, key: str = "") -> tuple[ViewState, Effects]:
+    """The state after `command` (pressed as `key`) and what must be done for it."""
+    if state.quit_asked and command is not Command.BACK:
+        state = replace(state, quit_asked=False)  # any other key: not quitting
+    if context.compare_training and command is Command.BACK:
+        panels = tuple(p for p in state.panels if p != "compare")
+        return replace(state, panels=panels, message="side by side: training cancelled"), (CancelCompare(),)
+    if state.overlay == "lessons" and command in LIST_COMMANDS:
+        return lesson_list(state, command, context, key)
+    if state.overlay == "notes" and command in NOTES_SCROLL:
+        return scroll_notes(state, command, context.notes), ()
+    if state.training and command in PAUSING:  # a change to weights that keep changing: pause first
+        return state, (PauseLive(), Then(command, key))
+    if state.mode == "entry":
+        return entry(state, command, context)
+    if state.mode == "question":
+        return question(state, command, key), ()
+    if state.mode == "weight":
+        return weight(state, command, context)
+    return stepping(state, command, context, key)
+
+
+def not_quitting(state: ViewState) -> ViewState:
+    """A key with no meaning here still answers the Esc question: not quitting."""
+    return replace(state, quit_asked=False) if state.quit_asked else state
+
+
+# ----- stepping -----------------------------------------------------------------------------------
+def stepping(state: ViewState, command: Command, context: Context, key: str) -> tuple[ViewState, Effects]:
+    changed = change(state, command, context)
+    if changed is not None:
+        return changed
+    session = context.session
+    if command in NAV:
+        trace = trace_of(state, context)
+        cursor = move(state.cursor, trace, command)
+        moved_on = command is Command.NEXT_OP and cursor != state.cursor and state.animate
+        state = replace(state, message="", progress=0.0 if moved_on else 1.0)
+        if command is Command.NEXT_OP:
+            return arrive(state, trace, cursor, context)
+        return replace(state, cursor=cursor), ()
+    if command is Command.PLAY:
+        return replace(state, playing=not state.playing), ()
+    if command in (Command.FASTER, Command.SLOWER):
+        k = SPEEDS.index(state.speed) if state.speed in SPEEDS else 3
+        k = min(len(SPEEDS) - 1, k + 1) if command is Command.FASTER else max(0, k - 1)
+        return replace(state, speed=SPEEDS[k], message=f"speed {SPEEDS[k]:g} ops/s"), ()
+    if command in (Command.TOGGLE_TRAINED, Command.PREV_CHECKPOINT, Command.NEXT_CHECKPOINT):
+        return switch_checkpoint(state, command, context), ()
+    if command is Command.GO_TO_ITERATION:
+        return places.open_entry(state, "iteration"), (TextInput(True),)
+    if command in (Command.COOLER, Command.HOTTER):
+        return places.temperature_step(state, session, 1 if command is Command.HOTTER else -1), ()
+    if command is Command.PRESENTER:
+        return state, (TogglePresenter(),)
+    if command is Command.NOTES and context.presenter:
+        return replace(state, message="the notes are on the presenter window"), ()
+    if command is Command.QUESTIONS:
+        on = not state.questions
+        return replace(state, questions=on, message=f"questions {'on' if on else 'off'}"), ()
+    if command is Command.COMPUTE:
+        on = not state.compute
+        note = "you compute it: each value is typed before it shows" if on else "you compute it: off"
+        return replace(state, compute=on, message=note), ()
+    if command is Command.RESEED:
+        return places.reseed(state, session), ()
+    if command is Command.PANEL_COMPARE:
+        return cycle_compare(state, context), ()
+    if command in PANEL_COMMANDS:
+        name = PANEL_COMMANDS[command]
+        open_now = name not in state.panels
+        panels = (*state.panels, name) if open_now else tuple(p for p in state.panels if p != name)
+        return replace(state, panels=panels, message=f"{name} {'open' if open_now else 'closed'}"), ()
+    if command is Command.WEIGHT_CHANGES:
+        return replace(state, weight_changes=not state.weight_changes), ()
+    if command is Command.NUMBERS:
+        return replace(state, numbers=not state.numbers), ()
+    if command is Command.ANIMATE:
+        on = not state.animate
+        return replace(state, animate=on, progress=1.0, message=f"animations {'on' if on else 'off'}"), ()
+    if command in OVERLAYS:
+        name = OVERLAYS[command]
+        overlay = "" if state.overlay == name else name
+        return replace(state, overlay=overlay, selection=context.selection, notes_scroll=0), ()
+    if command is Command.OPEN_LESSON:
+        return state, open_number(key, context.lessons)
+    if command is Command.FULLSCREEN:
+        return state, (ToggleFullscreen(),)
+    if command in (Command.ZOOM_IN, Command.ZOOM_OUT, Command.ZOOM_RESET):
+        return zoomed(state, command, context)
+    if command is Command.SAVE_PNG:
+        return state, (SavePng(),)
+    if command is Command.SAVE_GIF:
+        return state, (SaveGif(),)
+    if command is Command.PREVIOUS_LESSON:
+        return state, (GoBack(),)
+    if command is Command.BACK:
+        if state.overlay:
+            return replace(state, overlay=""), ()
+        if state.quit_asked:
+            return state, (Quit(),)
+        # a stray Esc (or a clicker's) must not end the lesson in front of a class
+        return replace(state, quit_asked=True, playing=False), ()
+    return state, ()
+
+
+def arrive(state: ViewState, trace: Trace, cursor: Cursor, context: Context) -> tuple[ViewState, Effects]:
+    """Step onto `cursor`, unless a question (or a value to compute) opens there first."""
+    session = context.session
+    arrived = quiz.arrive(state, session.lesson, trace, iteration_of(state, session), cursor)
+    return arrived, (TextInput(True),) if arrived.mode == "entry" else ()
+
+
+def iteration_of(state: ViewState, session: Session) -> int:
+    """The training iteration a state shows: its replayed iteration, else its checkpoint's."""
+    return state.iteration if state.iteration is not None else session.checkpoint(state.checkpoint).iteration
+
+
+def switch_checkpoint(state: ViewState, command: Command, context: Context) -> ViewState:
+    """T: untrained and trained; [ ]: the checkpoint before or after (from iteration K: K's)."""
+    session = context.session
+    if state.iteration is not None and command is not Command.TOGGLE_TRAINED:
+        moved = places.step_checkpoint(state, session, 1 if command is Command.NEXT_CHECKPOINT else -1)
+        if moved is not None:
+            return moved
+    names = session.checkpoint_names
+    k = names.index(state.checkpoint)
+    if command is Command.TOGGLE_TRAINED:
+        target = names[-1] if k != len(names) - 1 else names[0]
+    elif command is Command.PREV_CHECKPOINT:
+        target = names[max(0, k - 1)]
+    else:
+        target = names[min(len(names) - 1, k + 1)]
+    moved = replace(state, checkpoint=target, iteration=None)
+    return replace(moved, cursor=same_place(state.cursor, trace_of(state, context), trace_of(moved, context)))
+
+
+def compare_kinds(session: Session) -> tuple[str, ...]:
+    """What side by side can set against this lesson: checkpoints, the lesson's second
+    cell if it names one, and a second sequence."""
+    cells = ("cells",) if session.lesson.compare_cell else ()
+    return ("checkpoints", *cells, "sequences")
+
+
+def cycle_compare(state: ViewState, context: Context) -> ViewState:
+    """V: off -> each kind in turn -> off."""
+    kinds = compare_kinds(context.session)
+    if "compare" not in state.panels:
+        return replace(
+            state, panels=(*state.panels, "compare"), compare=kinds[0], message=f"side by side: {kinds[0]}"
+        )
+    k = kinds.index(state.compare) if state.compare in kinds else len(kinds) - 1
+    if k + 1 < len(kinds):
+        return replace(state, compare=kinds[k + 1], message=f"side by side: {kinds[k + 1]}")
+    panels = tuple(p for p in state.panels if p != "compare")
+    return replace(state, panels=panels, compare=kinds[0], message="side by side closed")
+
+
+def zoomed(state: ViewState, command: Command, context: Context) -> tuple[ViewState, Effects]:
+    """Ctrl + - 0: the next zoom step, refused when the window cannot hold it."""
+    direction = {Command.ZOOM_IN: 1, Command.ZOOM_OUT: -1, Command.ZOOM_RESET: 0}[command]
+    wanted = zoom_step(context.zoom, direction)
+    if wanted > context.zoom and wanted > context.zoom_limit:
+        note = f"zoom {wanted:.0%} does not fit this window; make it larger first"
+        return replace(state, zoom=context.zoom, message=note), ()
+    zoom = min(wanted, max(context.zoom_limit, ZOOM_STEPS[0]))
+    return replace(state, zoom=zoom, message=f"zoom {zoom:.0%}"), (Zoom(zoom),)
+
+
+def scroll_notes(
+    state: ViewState, command: Command | None, notes: tuple[int, int], lines: int = 0
+) -> ViewState:
+    """Teacher notes longer than the card: ↑ ↓ by a line, → ← (PgDn PgUp) by a card,
+    Home End to either end; the wheel by `lines`."""
+    shown, room = notes
+    last = max(0, shown - room)
+    step = {
+        Command.NEXT_T: 1,
+        Command.PREV_T: -1,
+        Command.NEXT_OP: room,
+        Command.PREV_OP: -room,
+        Command.FIRST: -shown,
+        Command.LAST: shown,
+    }.get(command, lines)
+    return replace(state, notes_scroll=max(0, min(last, min(state.notes_scroll, last) + step)))
+
+
+# ----- changing what the lesson computes ----------------------------------------------------------
+def change(state: ViewState, command: Command, context: Context) -> tuple[ViewState, Effects] | None:
+    """The keys that change what the lesson computes; None if `command` is not one."""
+    session = context.session
+    if command is Command.TYPE_SEQUENCE:
+        played = state.sequence or session.lesson.playback
+        return places.open_entry(state, "sequence", written(played, session.lesson.vocab)), (TextInput(True),)
+    if command is Command.EDIT_WEIGHT:
+        hover = state.hover
+        if hover is None or hover.kind != "cell" or hover.name not in trace_of(state, context).params:
+            return replace(state, message="point at a weight or bias cell first, or click one"), ()
+        selected = replace(state, selected=(hover.name, hover.index))
+        return places.open_entry(selected, "weight"), (TextInput(True),)
+    if command is Command.UNDO:
+        return changes.undo(state, session, places.trace_of), ()
+    if command is Command.RESTORE_WEIGHTS:
+        return changes.restore(state, session, places.trace_of), ()
+    if command is Command.SAVE_WEIGHTS:
+        return state, (SaveWeights(),)
+    return live(state, command, context)
+
+
+def live(state: ViewState, command: Command, context: Context) -> tuple[ViewState, Effects] | None:
+    """F5 trains or pauses; before a run, F6 draws fresh weights and F7 F8 F9 set how
+    the next run trains; Ctrl+K keeps what was trained as a checkpoint. None: not one of them."""
+    settings = context.live
+    if command is Command.TRAIN_LIVE:
+        if state.training:
+            return state, (PauseLive(),)
+        return state, (StartLive(not context.live_run or state.checkpoint != LIVE),)
+    if settings is None or command not in (
+        Command.FRESH_WEIGHTS,
+        Command.NEXT_OPTIMIZER,
+        Command.RATE_UP,
+        Command.RATE_DOWN,
+        Command.KEEP_LIVE,
+    ):
+        return None
+    if state.training:
+        return replace(state, message="pause the training first (F5)"), ()
+    session = context.session
+    if command is Command.KEEP_LIVE:
+        if state.checkpoint != LIVE:
+            return replace(state, message="nothing trained live to keep: F5 trains"), ()
+        count = sum(1 for n in session.kept if n.startswith("kept "))
+        if count >= KEPT_LIMIT:
+            return replace(state, message=f"{KEPT_LIMIT} checkpoints kept already"), ()
+        return state, (KeepLive(f"kept {count + 1}"),)
+    if command is Command.FRESH_WEIGHTS:
+        seed = session.lesson.model.seed if settings.seed is None else settings.seed + 1
+        return state, (UseLiveSettings(replace(settings, seed=seed)), FreshWeights(seed))
+    if command is Command.NEXT_OPTIMIZER:
+        settings = settings.next_optimizer()
+    else:
+        settings = settings.rate_step(1 if command is Command.RATE_UP else -1)
+    note = f"live training will use {settings.words()}: F5 starts"
+    return replace(state, message=note), (UseLiveSettings(settings),)
+
+
+# ----- a selected weight --------------------------------------------------------------------------
+def weight(state: ViewState, command: Command, context: Context) -> tuple[ViewState, Effects]:
+    """A selected weight's own table: nudge it, type its value, undo, restore, done."""
+    session = context.session
+    if command in NUDGES:
+        return changes.nudge(state, session, places.trace_of, NUDGES[command]), ()
+    if command is Command.EDIT_WEIGHT:
+        return places.open_entry(state, "weight"), (TextInput(True),)
+    if command is Command.UNDO:
+        return changes.undo(state, session, places.trace_of), ()
+    if command is Command.RESTORE_WEIGHTS:
+        return changes.restore(state, session, places.trace_of), ()
+    if command is Command.WEIGHT_DONE:
+        return replace(state, mode="step", selected=None, message=""), ()
+    return state, ()
+
+
+# ----- an open entry ------------------------------------------------------------------------------
+def entry(state: ViewState, command: Command, context: Context) -> tuple[ViewState, Effects]:
+    """The entry's own table: Backspace, Enter, Esc (what is typed comes as text: `typed`)."""
+    if command is Command.ENTRY_DELETE:
+        return places.delete_last(state), ()
+    answer = state.entry_kind == "answer"  # a question's number, or Y's value
+    if command is Command.ENTRY_ACCEPT:
+        if answer:
+            done = quiz.check_typed(state, trace_of(state, context))
+        else:
+            done = places.accept_entry(state, context.session)
+    elif command is Command.ENTRY_CANCEL:
+        done = quiz.skip(state) if answer else places.cancel_entry(state)
+    else:
+        return state, ()
+    return done, () if done.mode == "entry" else (TextInput(False),)
+
+
+def typed(state: ViewState, text: str) -> ViewState:
+    """Text typed (from either window) into whatever entry is open."""
+    return places.typed(state, text) if state.mode == "entry" else state
+
+
+# ----- a question ---------------------------------------------------------------------------------
+def question(state: ViewState, command: Command, key: str) -> ViewState:
+    """The question's own table: hands counted, reveal, skip."""
+    if command is Command.VOTE:
+        return quiz.vote(state, key)
+    if command is Command.REVEAL:
+        return quiz.reveal(state)
+    if command is Command.SKIP:
+        return quiz.skip(state)
+    return state
+
+
+# ----- the lesson list ----------------------------------------------------------------------------
+def open_number(key: str, lessons: int) -> Effects:
+    """1-9: that built-in lesson, if there is one."""
+    return (OpenLesson(int(key) - 1),) if key.isdigit() and 1 <= int(key) <= lessons else ()
+
+
+def list_move(selection: int, command: Command, key: str, lessons: int) -> tuple[int, Effects] | None:
+    """The list's own keys, over a lesson or on the start screen; None: not one of them."""
+    if command is Command.NEXT_T:
+        return min(lessons - 1, selection + 1), ()
+    if command is Command.PREV_T:
+        return max(0, selection - 1), ()
+    if command is Command.SELECT:
+        return selection, (OpenLesson(selection),) if lessons else ()
+    if command is Command.OPEN_LESSON:
+        return selection, open_number(key, lessons)
+    return None
+
+
+def lesson_list(state: ViewState, command: Command, context: Context, key: str) -> tuple[ViewState, Effects]:
+    if command in (Command.BACK, Command.LESSONS):
+        return replace(state, overlay=""), ()
+    moved = list_move(state.selection, command, key, context.lessons)
+    if moved is None:
+        return state, ()
+    selection, effects = moved
+    if effects:  # a lesson opens: this one is left as it is
+        return state, effects
+    return replace(state, selection=selection), (Select(selection),)
+
+
+def start_screen(start: Start, command: Command, key: str, lessons: int) -> tuple[Start, Effects]:
+    """No lesson open: choose one (arrows, Enter, 1-9), go back to the last one, or quit."""
+    if start.message and command is Command.LESSONS:
+        return replace(start, message=""), ()
+    if command is Command.FULLSCREEN:
+        return start, (ToggleFullscreen(),)
+    if command is Command.PREVIOUS_LESSON and start.can_go_back:
+        return start, (GoBack(),)
+    if command is Command.BACK:
+        return start, (Quit(),)
+    moved = list_move(start.selection, command, key, lessons)
+    if moved is None:
+        return start, ()
+    selection, effects = moved
+    return replace(start, selection=selection), effects
