@@ -47,12 +47,14 @@ from stepper.weights import save_weights as write_weights
 DEFAULT_SIZE = (1920, 1080)
 MIN_SIZE = (640, 360)
 OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progress screen
+GIF_AT_ONCE_PIXELS = 12_000_000  # a GIF this small (all its frames' pixels) is written at once
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
 DOUBLE_CLICK_SECONDS = 0.4
 HEADLESS_LIVE_ITERATIONS = 20  # per frame off-screen: a count, not a time, so exports repeat
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
+POINTING = (pygame.TEXTINPUT, pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEWHEEL, pygame.DROPFILE)
 
 
 def key_name(event: pygame.event.Event) -> str:
@@ -125,17 +127,15 @@ class StartAt:
         return replace(placed, cursor=at_step(trace, self.phase, self.step), message=note)
 
 
-@dataclass
-class Opening:
-    """A lesson whose training is under way."""
+class Sliced:
+    """Work done in slices between frames, so the window answers (and Esc cancels): `steps`
+    yields how far it got and returns the result."""
 
-    path: Path
-    lesson: Lesson
-    steps: Generator[int, None, TrainResult]
-    done: int = 0  # iterations trained so far
+    steps: Generator
+    done: int
 
-    def advance(self, budget: float) -> TrainResult | None:
-        """Train for up to `budget` seconds: the result once training is done, else None."""
+    def advance(self, budget: float):
+        """Work for up to `budget` seconds: the result once done, else None."""
         deadline = time.perf_counter() + budget
         try:
             while time.perf_counter() < deadline:
@@ -143,6 +143,26 @@ class Opening:
         except StopIteration as finished:
             return finished.value
         return None
+
+
+@dataclass
+class Opening(Sliced):
+    """A lesson whose training is under way."""
+
+    path: Path
+    lesson: Lesson
+    steps: Generator[int, None, TrainResult]
+    done: int = 0  # iterations trained so far
+
+
+@dataclass
+class Saving(Sliced):
+    """A pass's GIF being drawn (G); nothing is written until its last frame is drawn."""
+
+    target: Path  # the name it is meant to get (the next free one if another takes it first)
+    steps: Generator[int, None, tuple[bytes, int]]
+    total: int  # frames
+    done: int = 0  # frames drawn so far
 
 
 class App:
@@ -186,6 +206,7 @@ class App:
         self._fullscreen = False
         self._windowed = size
         self.opening: Opening | None = None
+        self.saving: Saving | None = None  # a GIF being drawn between frames (G)
         self.live: LiveRun | None = None  # training in the window (F5), paused or running
         self.live_settings: LiveSettings | None = None
         self._opener_text = ""  # the text of the key that just opened an entry
@@ -591,6 +612,7 @@ class App:
             live=self.live_settings,
             live_run=self.live is not None,
             compare_training=self._compare_opening is not None,
+            saving=self.saving is not None,
             notes=notes,
         )
 
@@ -640,7 +662,9 @@ class App:
                 case update.SavePng():
                     self.save_png()
                 case update.SaveGif():
-                    self.save_gif()
+                    self.save_gif(at_once=False)
+                case update.CancelSave():
+                    self.cancel_saving()
                 case update.SaveWeights():
                     self.save_weights()
                 case update.CancelCompare():
@@ -940,23 +964,62 @@ class App:
             self.set_state(replace(self.state, message=note))
         return path
 
-    def save_gif(self, folder: Path | None = None) -> Path | None:
-        """The whole current pass as an animated GIF, rendered off-screen."""
-        from stepper.headless import ExportError, pass_gif
+    def save_gif(self, folder: Path | None = None, at_once: bool = True) -> Path | None:
+        """The whole current pass as an animated GIF, drawn off-screen. In the window (G) a
+        GIF larger than GIF_AT_ONCE_PIXELS is drawn in slices between frames (tick), its
+        progress in the status bar; Esc cancels it. The path once it is written, else None."""
+        from stepper.headless import ExportError, gif_drawing, gif_size, pass_ops
 
         assert self.state is not None and self.session is not None
-        trace = self.trace_of(self.state)
+        state = self.state
+        trace, phase = self.trace_of(state), state.cursor.phase
         try:
             target = ready_to_write(free_name(save_folder(folder), "rnn-stepper", ".gif"))
-            self.set_state(replace(self.state, message=f"saving {target.name}..."))
-            self.render()  # say so before the window is busy for a few seconds
-            data, count = pass_gif(self, self.state, trace, self.state.cursor.phase)
-            path = save_new(target.parent, "rnn-stepper", ".gif", lambda p: atomic_write(p, data_to(data)))
+            drawing = gif_drawing(self, state, trace, phase)
+        except (OutputError, ExportError) as exc:
+            self.set_state(replace(state, message=str(exc)))
+            return None
+        total = len(pass_ops(trace, phase))
+        w, h = gif_size(self.surface.get_size())
+        self.saving = Saving(target, drawing, total)
+        if at_once or self.headless or total * w * h <= GIF_AT_ONCE_PIXELS:
+            self.set_state(replace(state, message=f"saving {target.name}..."))
+            self.render()  # say so before the window is busy
+            return self.advance_saving(math.inf)
+        self.set_state(replace(state, message=self._saving_words()))
+        return None
+
+    def _saving_words(self) -> str:
+        saving = self.saving
+        assert saving is not None
+        return f"saving {saving.target.name}: frame {saving.done} of {saving.total} (Esc cancels)"
+
+    def advance_saving(self, budget: float) -> Path | None:
+        """Draw the GIF for up to `budget` seconds; once every frame is drawn, write it."""
+        from stepper.headless import ExportError
+
+        saving = self.saving
+        assert saving is not None and self.state is not None
+        try:
+            result = saving.advance(budget)
+            if result is None:
+                self.set_state(replace(self.state, message=self._saving_words()))
+                return None
+            self.saving = None
+            (data, count), folder = result, saving.target.parent
+            path = save_new(folder, "rnn-stepper", ".gif", lambda p: atomic_write(p, data_to(data)))
             note = f"saved {path.name} ({count} frames)"
         except (OutputError, ExportError) as exc:
+            self.saving = None
             path, note = None, str(exc)
         self.set_state(replace(self.state, message=note))
         return path
+
+    def cancel_saving(self) -> None:
+        """Esc while the GIF is drawn: nothing is written."""
+        if self.saving is not None:
+            self.saving.steps.close()
+            self.saving = None
 
     # ----- events --------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
@@ -975,6 +1038,8 @@ class App:
             self.running = False
         elif event.type == pygame.WINDOWCLOSE and presenter is not None:
             self.running = False  # the projector's close button, with the presenter open
+        elif self.saving is not None and event.type in POINTING:
+            return  # what the GIF draws must not change under it (Esc cancels it)
         elif event.type == pygame.TEXTINPUT:
             opener, self._opener_text = self._opener_text, ""
             if event.text != opener:
@@ -1118,7 +1183,11 @@ class App:
         self.go_to_iteration(round((pos[0] - x0) / max(1, x1 - x0) * last))
 
     def tick(self, seconds: float) -> None:
-        """Advance training, the transition and playback; playback stops by itself at the end."""
+        """Advance training, the transition and playback; playback stops by itself at the end.
+        While a GIF is drawn, only it advances (what it draws must not change under it)."""
+        if self.saving is not None:
+            self.advance_saving(SLICE_SECONDS)
+            return
         self._poll_clock += seconds
         if self._poll_clock >= POLL_SECONDS:
             self._poll_clock = 0.0

@@ -123,6 +123,11 @@ class SaveGif:
 
 
 @dataclass(frozen=True, slots=True)
+class CancelSave:
+    """The GIF being drawn is dropped: nothing is written."""
+
+
+@dataclass(frozen=True, slots=True)
 class SaveWeights:
     pass
 
@@ -178,6 +183,7 @@ Effect = (
     | TextInput
     | SavePng
     | SaveGif
+    | CancelSave
     | SaveWeights
     | CancelCompare
     | PauseLive
@@ -203,6 +209,7 @@ class Context:
     live: LiveSettings | None = None  # how the next live run trains
     live_run: bool = False  # a live run exists (paused or running)
     compare_training: bool = False  # side by side's second cell is training
+    saving: bool = False  # a GIF is being drawn (G)
     notes: tuple[int, int] = (0, 0)  # teacher notes: lines in all, lines the card shows
 
 
@@ -224,6 +231,10 @@ def update(state: ViewState, command: Command, context: Context, key: str = "") 
     """The state after `command` (pressed as `key`) and what must be done for it."""
     if state.quit_asked and command is not Command.BACK:
         state = replace(state, quit_asked=False)  # any other key: not quitting
+    if context.saving:  # what the GIF draws must not change under it: Esc cancels, nothing else acts
+        if command is Command.BACK:
+            return replace(state, message="GIF not saved: cancelled"), (CancelSave(),)
+        return state, ()
     if context.compare_training and command is Command.BACK:
         panels = tuple(p for p in state.panels if p != "compare")
         return replace(state, panels=panels, message="side by side: training cancelled"), (CancelCompare(),)
