@@ -555,7 +555,7 @@ def lesson_list(state: ViewState, command: Command, context: Context, key: str) 
     if moved is None:
         return state, ()
     selection, effects = moved
-    if effects:  # a lesson opens: this one is left as it is
+    if command in (Command.SELECT, Command.OPEN_LESSON):  # a lesson opens (if there is one)
         return state, effects
     return replace(state, selection=selection), (Select(selection),)
 

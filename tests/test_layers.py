@@ -46,6 +46,7 @@ PURE = (
     "stepper.narration",
     "stepper.views.screen",
     "stepper.views.panels",
+    "stepper.update",
 )
 
 PROBE = """
