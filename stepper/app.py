@@ -19,12 +19,12 @@ import pygame
 from stepper import changes, places, quiz, update
 from stepper.cells import CELLS
 from stepper.commands import KEYMAPS, Command
-from stepper.edits import Edit, edited, value_at
+from stepper.edits import Edit, edited
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.lesson.asks import Posed, pose
 from stepper.live import LIVE, LiveRun, LiveSettings
-from stepper.navigation import Cursor, at_step, corresponding, move, position, same_place, start
+from stepper.navigation import at_step, corresponding, position, same_place, start
 from stepper.params import init_params
 from stepper.passes.sample import SampleSettings
 from stepper.presenter import Presenter, projector_display
@@ -32,7 +32,7 @@ from stepper.reload import POLL_SECONDS, Stamp, needs_training, stamp
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
-from stepper.state import Hover, ViewState
+from stepper.state import ViewState
 from stepper.theme import ZOOM_STEPS, Theme
 from stepper.trace import FORWARD, Trace
 from stepper.train import TrainResult, training
@@ -679,6 +679,8 @@ class App:
                     self._fresh_weights(seed)
                 case update.UseLiveSettings(settings):
                     self.live_settings, self.live = settings, None  # the next F5 starts a run
+                case update.Then(update.Picked() as again):
+                    self.pick(again)
                 case update.Then(again, again_key):
                     self.command(again, again_key)
 
@@ -1112,75 +1114,32 @@ class App:
         self.open_lesson(lesson.path, lesson, watch=False)
 
     def pointer(self, pos: tuple[int, int]) -> None:
-        if self.scene is None or self.state is None or self.state.overlay:
-            return
-        hit = self.scene.hit(*pos)
-        hover = None
-        if isinstance(hit, Cell) and hit.value is not None:
-            hover = Hover("cell", hit.name, hit.index, pos, hit.value)
-        elif isinstance(hit, Raster):
-            index = hit.index_at(*pos)
-            hover = Hover("cell", hit.name, index, pos, hit.value_at(index))
-        elif isinstance(hit, Hotspot) and hit.kind == "token":
-            hover = Hover("token", hit.key)
-        if hover != self.state.hover:
-            self.set_state(replace(self.state, hover=hover))
+        if self.scene is not None and self.state is not None:
+            self.set_state(update.pointed(self.state, self.scene.hit(*pos), pos))
 
     def click(self, pos: tuple[int, int]) -> None:
         if self.scene is None:
             return
         hit = self.scene.hit(*pos)
-        if isinstance(hit, Cell | Raster):
-            self.select_weight(hit, pos)
-            return
-        if not isinstance(hit, Hotspot):
-            return
-        if hit.kind == "lesson":
+        if isinstance(hit, Hotspot) and hit.kind == "lesson":
             self.selection = int(hit.key)
             self.open_lesson(self.lesson_paths[self.selection])
-        elif hit.kind == "timestep" and self.state is not None and self.session is not None:
-            if self.state.overlay or self.state.mode != "step":  # under an overlay or a question
-                return
-            trace = self.trace_of(self.state)
-            t = int(hit.key)
-            cursor = Cursor(self.state.cursor.phase, trace.timestep_range(self.state.cursor.phase, t).start)
-            self.set_state(replace(self.state, cursor=cursor))
-        elif hit.kind == "iteration" and self.state is not None and not self.state.overlay:
-            self.scrub(hit, pos)
+        elif self.state is None or self.session is None:
+            return
+        elif isinstance(hit, Cell | Raster):
+            cell = update.weight_cell(self.state, hit, pos, self.context())
+            if cell is not None:
+                now, (then, before) = time.monotonic(), self._last_click
+                self._last_click = (now, cell)
+                self.pick(update.Picked(cell, before == cell and now - then < DOUBLE_CLICK_SECONDS))
+        elif isinstance(hit, Hotspot):
+            self.set_state(update.clicked(self.state, hit, pos, self.context()))
 
-    def select_weight(self, hit: Cell | Raster, pos: tuple[int, int]) -> None:
-        """A click on a weight or bias cell selects it (the arrows and the wheel nudge it); a
-        second click on it soon after (a double-click) opens its value entry."""
-        state = self.state
-        if state is None or self.session is None or state.overlay or state.mode in ("entry", "question"):
-            return  # an entry, or a question (its value stays hidden until it is answered)
-        index = hit.index if isinstance(hit, Cell) else hit.index_at(*pos)
-        if hit.name not in self.trace_of(state).params or index is None:
-            return
-        cell = (hit.name, tuple(index))
-        now = time.monotonic()
-        then, before = self._last_click
-        double = before == cell and now - then < DOUBLE_CLICK_SECONDS
-        self._last_click = (now, cell)
-        if state.training:  # weights that keep changing cannot be edited: pause first
-            self._pause_live()
-            state = self.state
-        selected = replace(state, mode="weight", selected=cell, playing=False)
-        if double:
-            pygame.key.start_text_input()
-            self.set_state(places.open_entry(selected, "weight"))
-            return
-        value = value_at(self.session.params(state.checkpoint), state.edits, *cell)
-        where = f"{cell[0]}[{','.join(map(str, cell[1]))}] = {value:.4g}"
-        note = f"{where}: ↑ ↓ or the wheel nudge it, = types a value, Esc done"
-        self.set_state(replace(selected, message=note))
-
-    def scrub(self, hit: Hotspot, pos: tuple[int, int]) -> None:
-        """The history panel's scrubber: the iteration under the pointer, replayed."""
-        if self.state is not None and self.state.mode != "step":  # a question or an entry is open
-            return
-        x0, x1, last = (int(v) for v in hit.key.split(":"))
-        self.go_to_iteration(round((pos[0] - x0) / max(1, x1 - x0) * last))
+    def pick(self, picked: update.Picked) -> None:
+        assert self.state is not None
+        state, effects = update.picked(self.state, picked, self.context())
+        self.set_state(state)
+        self.perform(effects)
 
     def tick(self, seconds: float) -> None:
         """Advance training, the transition and playback; playback stops by itself at the end.
@@ -1202,7 +1161,7 @@ class App:
                 self.advance_compare(SLICE_SECONDS)
         if self._drag is not None and self.state is not None:
             (hit, pos), self._drag = self._drag, None
-            self.scrub(hit, pos)
+            self.set_state(update.scrubbed(self.state, hit, pos[0], self.context()))
         state = self.state
         if state is None or self.session is None:
             return
@@ -1219,23 +1178,14 @@ class App:
         if not state.playing:
             return
         self._play_clock += seconds
-        interval = 1.0 / state.speed
-        cursor = state.cursor
-        trace = self.trace_of(state)
+        interval, ops = 1.0 / state.speed, 0
         while self._play_clock >= interval:
             self._play_clock -= interval
-            nxt = move(cursor, trace, Command.NEXT_OP)
-            if nxt == cursor:
-                self.set_state(replace(state, cursor=cursor, playing=False))
-                return
-            arrived, effects = update.arrive(replace(state, cursor=cursor), trace, nxt, self.context())
-            self.set_state(arrived)
+            ops += 1
+        if ops:
+            state, effects = update.played(state, ops, self.context())
+            self.set_state(state)
             self.perform(effects)
-            if arrived.quiz is not None:
-                return  # a question stops the playback
-            cursor = nxt
-        if cursor != state.cursor:
-            self.set_state(replace(state, cursor=cursor, progress=0.0 if state.animate else 1.0))
 
     def run(self) -> int:
         clock = pygame.time.Clock()

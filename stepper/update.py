@@ -11,10 +11,12 @@ from dataclasses import dataclass, replace
 
 from stepper import changes, places, quiz
 from stepper.commands import PANEL_COMMANDS, Command
+from stepper.edits import value_at
 from stepper.live import LIVE, LiveSettings
 from stepper.navigation import Cursor, move, same_place
+from stepper.scene import Cell, Hotspot, Raster
 from stepper.session import Session
-from stepper.state import ViewState
+from stepper.state import Hover, ViewState
 from stepper.symbols import written
 from stepper.theme import ZOOM_STEPS, zoom_step
 from stepper.trace import Trace
@@ -165,10 +167,18 @@ class UseLiveSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class Then:
-    """The command again, once the effects before it are done (a pause before a change)."""
+class Picked:
+    """A weight or bias cell clicked (twice in a row: a double-click)."""
 
-    command: Command
+    cell: tuple[str, tuple[int, ...]]
+    double: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Then:
+    """The command (or click) again, once the effects before it are done (a pause before a change)."""
+
+    command: Command | Picked
     key: str = ""
 
 
@@ -527,6 +537,86 @@ def question(state: ViewState, command: Command, key: str) -> ViewState:
     if command is Command.SKIP:
         return quiz.skip(state)
     return state
+
+
+# ----- the pointer ---------------------------------------------------------------------------------
+def pointed(state: ViewState, hit: object, pos: tuple[int, int]) -> ViewState:
+    """The pointer over `hit`: the number under it (a cell) or the token it names."""
+    if state.overlay:
+        return state
+    hover = None
+    if isinstance(hit, Cell) and hit.value is not None:
+        hover = Hover("cell", hit.name, hit.index, pos, hit.value)
+    elif isinstance(hit, Raster):
+        index = hit.index_at(*pos)
+        hover = Hover("cell", hit.name, index, pos, hit.value_at(index))
+    elif isinstance(hit, Hotspot) and hit.kind == "token":
+        hover = Hover("token", hit.key)
+    return state if hover == state.hover else replace(state, hover=hover)
+
+
+def weight_cell(state: ViewState, hit: Cell | Raster, pos: tuple[int, int], context: Context):
+    """The weight or bias cell a click on `hit` picks, or None (not a weight, or not now:
+    under an overlay, an entry, or a question, whose value stays hidden until answered)."""
+    if state.overlay or state.mode in ("entry", "question"):
+        return None
+    index = hit.index if isinstance(hit, Cell) else hit.index_at(*pos)
+    if hit.name not in trace_of(state, context).params or index is None:
+        return None
+    return (hit.name, tuple(index))
+
+
+def picked(state: ViewState, pick: Picked, context: Context) -> tuple[ViewState, Effects]:
+    """A click on a weight selects it (the arrows and the wheel nudge it); a double-click
+    opens its value entry. Weights that keep changing cannot be edited: training pauses first."""
+    if state.training:
+        return state, (PauseLive(), Then(pick))
+    selected = replace(state, mode="weight", selected=pick.cell, playing=False)
+    if pick.double:
+        return places.open_entry(selected, "weight"), (TextInput(True),)
+    name, index = pick.cell
+    value = value_at(context.session.params(state.checkpoint), state.edits, name, index)
+    where = f"{name}[{','.join(map(str, index))}] = {value:.4g}"
+    return replace(selected, message=f"{where}: ↑ ↓ or the wheel nudge it, = types a value, Esc done"), ()
+
+
+def clicked(state: ViewState, hit: Hotspot, pos: tuple[int, int], context: Context) -> ViewState:
+    """A click on the timeline (that timestep's first op) or on the history's scrubber."""
+    if state.overlay or state.mode != "step":  # under an overlay, a question or an entry
+        return state
+    if hit.kind == "timestep":
+        phase = state.cursor.phase
+        span = trace_of(state, context).timestep_range(phase, int(hit.key))
+        return replace(state, cursor=Cursor(phase, span.start))
+    if hit.kind == "iteration":
+        return scrubbed(state, hit, pos[0], context)
+    return state
+
+
+def scrubbed(state: ViewState, hit: Hotspot, x: int, context: Context) -> ViewState:
+    """The history panel's scrubber: the iteration under the pointer, replayed."""
+    if state.mode != "step":  # a question or an entry is open
+        return state
+    x0, x1, last = (int(v) for v in hit.key.split(":"))
+    return places.go_to_iteration(state, context.session, round((x - x0) / max(1, x1 - x0) * last))
+
+
+# ----- playback -----------------------------------------------------------------------------------
+def played(state: ViewState, ops: int, context: Context) -> tuple[ViewState, Effects]:
+    """`ops` steps of playback; it stops by itself at the pass's end, or where a question opens."""
+    trace = trace_of(state, context)
+    cursor = state.cursor
+    for _ in range(ops):
+        nxt = move(cursor, trace, Command.NEXT_OP)
+        if nxt == cursor:
+            return replace(state, cursor=cursor, playing=False), ()
+        arrived, effects = arrive(replace(state, cursor=cursor), trace, nxt, context)
+        if arrived.quiz is not None:
+            return arrived, effects  # a question stops the playback
+        cursor = nxt
+    if cursor != state.cursor:
+        return replace(state, cursor=cursor, progress=0.0 if state.animate else 1.0), ()
+    return state, ()
 
 
 # ----- the lesson list ----------------------------------------------------------------------------

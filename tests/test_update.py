@@ -464,3 +464,37 @@ def test_the_windows_state_after_real_keys_is_the_fold_of_update():
     assert app.state == state
     assert state.iteration == 2 and state.cursor.phase == BACKWARD
     pygame.display.quit()
+
+
+# ----- the pointer and playback -----------------------------------------------------------------
+def test_a_click_on_a_weight_selects_it_a_double_click_types_it_training_pauses_first():
+    ctx = context()
+    state = opened(ctx, playing=True)
+    pick = update.Picked(("Wxh", (1, 0)))
+    selected, effects = update.picked(state, pick, ctx)
+    value = float(ctx.session.params(state.checkpoint)["Wxh"][1, 0])
+    assert selected.mode == "weight" and selected.selected == pick.cell and not selected.playing
+    assert selected.message.startswith(f"Wxh[1,0] = {value:.4g}: ") and effects == ()
+    typing, effects = update.picked(state, replace(pick, double=True), ctx)
+    assert typing.mode == "entry" and typing.entry_kind == "weight" and effects == (TextInput(True),)
+    training = replace(state, training=True)
+    assert update.picked(training, pick, ctx) == (training, (PauseLive(), Then(pick)))
+
+
+def test_playback_stops_at_the_end_of_the_pass():
+    ctx = context()
+    state = opened(ctx, questions=False, playing=True)
+    trace = places.trace_of(ctx.session, state)
+    n = len(trace.phase_range(FORWARD))
+    three, effects = update.played(state, 3, ctx)
+    assert three.cursor.index == state.cursor.index + 3 and three.playing and effects == ()
+    end, _ = update.played(state, n + 5, ctx)
+    assert end.cursor == at_step(trace, FORWARD, n - 1) and not end.playing
+
+
+def test_playback_stops_where_a_question_opens():
+    ctx = context("alternating.yaml")
+    state, target = question_before(ctx, "p", 0)
+    state = replace(state, cursor=Cursor(FORWARD, target - 3), playing=True)
+    asked, _ = update.played(state, 10, ctx)
+    assert asked.mode == "question" and not asked.playing and asked.cursor.index == target - 1
