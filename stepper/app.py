@@ -684,11 +684,6 @@ class App:
                 case update.Then(again, again_key):
                     self.command(again, again_key)
 
-    def scroll_notes(self, lines: int) -> None:
-        """The wheel over the teacher notes."""
-        assert self.state is not None
-        self.set_state(update.scroll_notes(self.state, None, self.context().notes, lines))
-
     def _compare_ready(self) -> Session | None:
         """The lesson's second cell, trained: at once when headless; in the window, training
         starts here and goes on in slices between frames (tick), with progress, and Esc
@@ -1058,10 +1053,8 @@ class App:
                 if mode != "entry" and self.state is not None and self.state.mode == "entry":
                     # The key that opened the entry (K, E, =) arrives as text right after: not typed.
                     self._opener_text = getattr(event, "unicode", "")
-        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.mode == "weight":
-            amount = changes.NUDGES["small"] * int(getattr(event, "y", 0))
-            if amount and self.session is not None:
-                self.set_state(changes.nudge(self.state, self.session, places.trace_of, amount))
+        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.session is not None:
+            self.set_state(update.wheeled(self.state, int(getattr(event, "y", 0)), self.context()))
         elif event.type == pygame.VIDEORESIZE and not self.headless:
             w, h = max(MIN_SIZE[0], event.w), max(MIN_SIZE[1], event.h)
             self.surface = pygame.display.get_surface() or pygame.display.set_mode((w, h), pygame.RESIZABLE)
@@ -1069,8 +1062,6 @@ class App:
             self.repaint()
         elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
             self.repaint()
-        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.overlay == "notes":
-            self.scroll_notes(-3 * int(getattr(event, "y", 0)))
         elif event.type == pygame.DROPFILE:
             self.open_dropped(str(getattr(event, "file", "")))
         elif event.type == pygame.MOUSEMOTION:

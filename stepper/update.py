@@ -555,6 +555,16 @@ def pointed(state: ViewState, hit: object, pos: tuple[int, int]) -> ViewState:
     return state if hover == state.hover else replace(state, hover=hover)
 
 
+def wheeled(state: ViewState, clicks: int, context: Context) -> ViewState:
+    """The wheel nudges a selected weight, or scrolls the teacher notes."""
+    if state.mode == "weight":
+        amount = NUDGES[Command.NUDGE_UP] * clicks
+        return changes.nudge(state, context.session, places.trace_of, amount) if amount else state
+    if state.overlay == "notes":
+        return scroll_notes(state, None, context.notes, -3 * clicks)
+    return state
+
+
 def weight_cell(state: ViewState, hit: Cell | Raster, pos: tuple[int, int], context: Context):
     """The weight or bias cell a click on `hit` picks, or None (not a weight, or not now:
     under an overlay, an entry, or a question, whose value stays hidden until answered)."""
