@@ -16,15 +16,15 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper import changes, places, quiz, update
+from stepper import changes, frames, places, quiz, update
 from stepper.cells import CELLS
 from stepper.commands import KEYMAPS, Command
 from stepper.edits import Edit, edited
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
+from stepper.frames import varied_sequence as varied_sequence  # tests import it from here
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
-from stepper.lesson.asks import Posed, pose
 from stepper.live import LIVE, LiveRun, LiveSettings
-from stepper.navigation import at_step, corresponding, position, same_place, start
+from stepper.navigation import at_step, position, same_place, start
 from stepper.params import init_params
 from stepper.passes.sample import SampleSettings
 from stepper.presenter import Presenter, projector_display
@@ -438,52 +438,15 @@ class App:
 
     # ----- frames --------------------------------------------------------------------
     def frame(self, state: ViewState | None = None) -> Frame | None:
+        """What `state` (by default the one shown) shows, for the views."""
         state = state or self.state
         if self.session is None or state is None:
             return None
-        result = self.session.result
-        checkpoint = self.session.checkpoint(state.checkpoint)
-        history = result.loss_history
-        marks = tuple((c.name, c.iteration) for c in result.checkpoints)
-        kept = self.session.kept.get(state.checkpoint)
-        first = self.session.checkpoint_names[0]
-        if kept is not None:  # trained in the window: its own loss curve, from its own start
-            history, marks = kept.history, kept.marks
-            if marks and marks[0][0] in self.session.checkpoint_names:
-                first = marks[0][0]
-        problem = ""
-        if result.divergence is not None:
-            problem = (
-                f"Training stopped: {result.divergence.reason}. Showing the checkpoints before it; "
-                f"'last good' holds the weights just before the fault."
-            )
-        frame = Frame(
-            state,
-            self.session.lesson,
-            self.trace_of(state),
-            checkpoint.iteration if state.iteration is None else state.iteration,
-            self.session.checkpoint_names,
-            problem,
-            loss_history=history,
-            marks=marks,
-            baseline=self.session.trace(first),  # its weights: any sequence
-            errors=self.reload_problems,
-            posed=self._posed(state),
-        )
-        if "compare" in state.panels:
-            partner, label = self._partner(state, frame.trace)
-            frame = replace(frame, label=label, partner=partner)
-        return frame
-
-    def _posed(self, state: ViewState) -> Posed | None:
-        """The open question as posed at its place (None if none is open)."""
-        if state.quiz is None or state.quiz.kind != "ask" or self.session is None:
-            return None
-        lesson, trace = self.session.lesson, self.trace_of(state)
-        if not 0 <= state.quiz.ask < len(lesson.asks) or state.quiz.target >= len(trace.steps):
-            return None
-        checkpoint, iteration = quiz.checkpoint_of(state), update.iteration_of(state, self.session)
-        return pose(lesson.asks[state.quiz.ask], trace, state.quiz.target, checkpoint, iteration)
+        other = None
+        if "compare" in state.panels and frames.compare_kind(self.session, state) == "cells":
+            other = self._compare_ready()  # starts its training if it has not started yet
+        training = self._compare_progress() if self._compare_opening is not None else ""
+        return frames.frame_of(self.session, state, self.reload_problems, other, training)
 
     def build(
         self, state: ViewState | None = None, size: tuple[int, int] | None = None, theme: Theme | None = None
@@ -729,55 +692,6 @@ class App:
         if self.state is not None:
             panels = tuple(p for p in self.state.panels if p != "compare")
             self.set_state(replace(self.state, panels=panels, message=note))
-
-    def _partner(self, state: ViewState, trace) -> tuple[Frame | None, str]:
-        """The right-hand frame of side by side, and the label of the left one (while the
-        compare cell still trains: no frame, and the label says how far it is)."""
-        assert self.session is not None
-        session, lesson = self.session, self.session.lesson
-        here = f"{state.checkpoint}, iteration {session.checkpoint(state.checkpoint).iteration}"
-        if state.iteration is not None:
-            here = f"iteration {state.iteration} on its own chunk"
-        kind = state.compare if state.compare in update.compare_kinds(session) else "checkpoints"
-        if kind == "cells":
-            other = self._compare_ready()
-            if other is None:  # the diagram's title says how far it is
-                return None, self._compare_progress()
-            names = other.checkpoint_names
-            name = state.checkpoint if state.checkpoint in names else names[-1]
-            trace_b = other.trace(name, state.sequence, sample=state.sample)
-            left = f"{CELLS[lesson.model.cell].title}  ({here})"
-            iteration = other.checkpoint(name).iteration
-            label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
-        elif kind == "sequences":
-            other, name = session, state.checkpoint
-            played = state.sequence or lesson.playback
-            sequence = varied_sequence(played, len(lesson.vocab))
-            trace_b = session.trace(name, sequence, sample=state.sample)
-            left = "sequence " + ",".join(lesson.vocab[s] for s in played)
-            label = "sequence " + ",".join(lesson.vocab[s] for s in sequence)
-        else:
-            other, names = session, session.checkpoint_names
-            name = names[-1] if state.checkpoint != names[-1] else names[0]
-            trace_b = session.trace(name, state.sequence, sample=state.sample)
-            left = here
-            label = f"{name}, iteration {session.checkpoint(name).iteration}"
-        cursor = corresponding(state.cursor, trace, trace_b)
-        partner_state = replace(
-            state, checkpoint=name, cursor=cursor, hover=None, numbers=False, edits=(), selected=None
-        )
-        iteration = other.checkpoint(name).iteration
-        earlier = kind == "checkpoints" and iteration < session.checkpoint(state.checkpoint).iteration
-        partner = Frame(
-            partner_state,
-            other.lesson,
-            trace_b,
-            iteration,
-            other.checkpoint_names,
-            label=label,
-            partner_first=earlier,
-        )
-        return partner, left
 
     # ----- training live (F5): the effects the update asks for -----------------------------------
     def _train_live(self, new_run: bool) -> None:
@@ -1188,12 +1102,6 @@ class App:
             clock.tick(60)
         pygame.quit()
         return 0
-
-
-def varied_sequence(sequence: tuple[int, ...], vocab_size: int) -> tuple[int, ...]:
-    """The playback with its first symbol changed: same start state, one different input,
-    so side by side shows where (and whether) the two runs part."""
-    return ((sequence[0] + 1) % vocab_size, *sequence[1:])
 
 
 def save_folder(folder: Path | None) -> Path:

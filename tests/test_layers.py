@@ -47,6 +47,7 @@ PURE = (
     "stepper.views.screen",
     "stepper.views.panels",
     "stepper.update",
+    "stepper.frames",
 )
 
 PROBE = """
