@@ -8,8 +8,7 @@ import math
 import os
 import time
 import traceback
-from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -19,23 +18,25 @@ import pygame
 from stepper import changes, frames, places, quiz, update
 from stepper.cells import CELLS
 from stepper.commands import KEYMAPS, Command
-from stepper.edits import Edit, edited
+from stepper.edits import edited
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
 from stepper.frames import varied_sequence as varied_sequence  # tests import it from here
+from stepper.keys import key_name
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.live import LIVE, LiveRun, LiveSettings
-from stepper.navigation import at_step, position, same_place, start
+from stepper.navigation import position, same_place, start
 from stepper.params import init_params
-from stepper.passes.sample import SampleSettings
+from stepper.places import StartAt
 from stepper.presenter import Presenter, projector_display
 from stepper.reload import POLL_SECONDS, Stamp, needs_training, stamp
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
+from stepper.slices import Opening, Saving
 from stepper.state import ViewState
 from stepper.theme import ZOOM_STEPS, Theme
-from stepper.trace import FORWARD, Trace
-from stepper.train import TrainResult, training
+from stepper.trace import Trace
+from stepper.train import training
 from stepper.update import Context, Effects, Start
 from stepper.views.frame import Box, Frame
 from stepper.views.overlays import LessonEntry, notes_view
@@ -55,114 +56,6 @@ HEADLESS_LIVE_ITERATIONS = 20  # per frame off-screen: a count, not a time, so e
 TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
 POINTING = (pygame.TEXTINPUT, pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEWHEEL, pygame.DROPFILE)
-
-
-def key_name(event: pygame.event.Event) -> str:
-    """The binding table's name for a key press: "right", "shift+left", "ctrl++", "?", "3"."""
-    mod = getattr(event, "mod", 0)
-    ctrl = bool(mod & pygame.KMOD_CTRL)
-    shift = bool(mod & pygame.KMOD_SHIFT)
-    key = event.key
-    plus = key in (pygame.K_PLUS, pygame.K_KP_PLUS) or (key == pygame.K_EQUALS and (shift or ctrl))
-    minus = key in (pygame.K_MINUS, pygame.K_KP_MINUS)
-    if ctrl:
-        if plus:
-            return "ctrl++"
-        if minus:
-            return "ctrl+-"
-        if key in (pygame.K_0, pygame.K_KP0):
-            return "ctrl+0"
-        return "ctrl+" + pygame.key.name(key)
-    if plus:
-        return "+"
-    if minus:
-        return "-"
-    if key == pygame.K_SLASH and shift:
-        return "?"
-    if key == pygame.K_KP_ENTER:
-        return "return"
-    if pygame.K_KP1 <= key <= pygame.K_KP9:
-        return str(key - pygame.K_KP1 + 1)
-    text = getattr(event, "unicode", "")
-    if text in ("?", "[", "]", "+", "-"):
-        return text
-    name = pygame.key.name(key)
-    if shift and name in ("left", "right"):
-        return f"shift+{name}"
-    return name
-
-
-@dataclass(frozen=True)
-class StartAt:
-    """Where the command line asks the first lesson to open (already checked against it)."""
-
-    checkpoint: str | None = None
-    phase: str = FORWARD
-    step: int = 0
-    panels: tuple[str, ...] | None = None
-    sequence: tuple[int, ...] | None = None
-    iteration: int | None = None  # --iteration K
-    sample: SampleSettings | None = None  # --sample, --temperature, --seed, --prime
-    edits: tuple[Edit, ...] = ()  # --edit
-
-    def applied(self, state: ViewState, session: Session) -> ViewState:
-        names = session.checkpoint_names
-        checkpoint = self.checkpoint if self.checkpoint in names else state.checkpoint
-        panels = state.panels if self.panels is None else self.panels
-        note = state.message
-        if self.checkpoint is not None and self.checkpoint not in names:  # diverged before it
-            why = "training stopped" if session.result.divergence else "training did not diverge"
-            note = f"{self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
-        placed = replace(
-            state,
-            checkpoint=checkpoint,
-            sequence=self.sequence,
-            panels=panels,
-            sample=self.sample,
-            edits=self.edits,
-        )
-        if self.iteration is not None:
-            placed = places.go_to_iteration(placed, session, self.iteration)
-        trace = places.trace_of(session, placed)
-        return replace(placed, cursor=at_step(trace, self.phase, self.step), message=note)
-
-
-class Sliced:
-    """Work done in slices between frames, so the window answers (and Esc cancels): `steps`
-    yields how far it got and returns the result."""
-
-    steps: Generator
-    done: int
-
-    def advance(self, budget: float):
-        """Work for up to `budget` seconds: the result once done, else None."""
-        deadline = time.perf_counter() + budget
-        try:
-            while time.perf_counter() < deadline:
-                self.done = next(self.steps)
-        except StopIteration as finished:
-            return finished.value
-        return None
-
-
-@dataclass
-class Opening(Sliced):
-    """A lesson whose training is under way."""
-
-    path: Path
-    lesson: Lesson
-    steps: Generator[int, None, TrainResult]
-    done: int = 0  # iterations trained so far
-
-
-@dataclass
-class Saving(Sliced):
-    """A pass's GIF being drawn (G); nothing is written until its last frame is drawn."""
-
-    target: Path  # the name it is meant to get (the next free one if another takes it first)
-    steps: Generator[int, None, tuple[bytes, int]]
-    total: int  # frames
-    done: int = 0  # frames drawn so far
 
 
 class App:

@@ -19,7 +19,7 @@ from stepper.lesson.errors import one_line
 from stepper.lesson.model import PANEL_NAMES
 
 if TYPE_CHECKING:
-    from stepper.app import StartAt
+    from stepper.places import StartAt
 
 
 class ExportError(Exception):

@@ -48,6 +48,7 @@ PURE = (
     "stepper.views.panels",
     "stepper.update",
     "stepper.frames",
+    "stepper.slices",
 )
 
 PROBE = """
