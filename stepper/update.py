@@ -63,6 +63,8 @@ NUDGES = {
     Command.NUDGE_UP_LARGE: changes.NUDGES["large"],
     Command.NUDGE_DOWN_LARGE: -changes.NUDGES["large"],
 }
+#: Ctrl+Z and Ctrl+R, the same whether a weight is selected or not.
+UNDOING = {Command.UNDO: changes.undo, Command.RESTORE_WEIGHTS: changes.restore}
 OVERLAYS = {
     Command.HELP: "help",
     Command.NOTES: "notes",
@@ -441,10 +443,8 @@ def change(state: ViewState, command: Command, context: Context) -> tuple[ViewSt
             return replace(state, message="point at a weight or bias cell first, or click one"), ()
         selected = replace(state, selected=(hover.name, hover.index))
         return places.open_entry(selected, "weight"), (TextInput(True),)
-    if command is Command.UNDO:
-        return changes.undo(state, session, places.trace_of), ()
-    if command is Command.RESTORE_WEIGHTS:
-        return changes.restore(state, session, places.trace_of), ()
+    if command in UNDOING:
+        return UNDOING[command](state, session, places.trace_of), ()
     if command is Command.SAVE_WEIGHTS:
         return state, (SaveWeights(),)
     return live(state, command, context)
@@ -495,10 +495,8 @@ def weight(state: ViewState, command: Command, context: Context) -> tuple[ViewSt
         return changes.nudge(state, session, places.trace_of, NUDGES[command]), ()
     if command is Command.EDIT_WEIGHT:
         return places.open_entry(state, "weight"), (TextInput(True),)
-    if command is Command.UNDO:
-        return changes.undo(state, session, places.trace_of), ()
-    if command is Command.RESTORE_WEIGHTS:
-        return changes.restore(state, session, places.trace_of), ()
+    if command in UNDOING:
+        return UNDOING[command](state, session, places.trace_of), ()
     if command is Command.WEIGHT_DONE:
         return replace(state, mode="step", selected=None, message=""), ()
     return state, ()

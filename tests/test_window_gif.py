@@ -9,8 +9,7 @@ import io
 import pygame
 import pytest
 from PIL import Image
-from test_event_storm import key_event
-from test_files_safety import snapshot, temporaries
+from test_files_safety import press, snapshot, temporaries
 from window_support import LESSONS
 
 from stepper.app import GIF_AT_ONCE_PIXELS, App
@@ -30,14 +29,6 @@ def window(tmp_path, monkeypatch):
     app.render()
     yield app
     pygame.display.quit()
-
-
-def press(app: App, *names: str) -> None:
-    for name in names:
-        pygame.event.post(key_event(name))
-    for event in pygame.event.get():
-        app.handle(event)
-    app.render()
 
 
 def status(app: App) -> str:
