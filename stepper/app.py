@@ -15,7 +15,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper import changes, frames, places, quiz, update
+from stepper import frames, places, quiz, update
 from stepper.cells import CELLS
 from stepper.commands import KEYMAPS, Command
 from stepper.edits import edited
@@ -592,12 +592,7 @@ class App:
         assert self.state is not None
         if new_run:
             self._start_live(self.state)
-        state = self.state
-        old = self.trace_of(state)
-        panels = state.panels if "history" in state.panels else (*state.panels, "history")  # the curve grows
-        running = replace(state, training=True, playing=False, panels=panels)
-        cursor = changes.closest_place(running.cursor, old, self.trace_of(running))
-        self.set_state(replace(running, cursor=cursor))
+        self.set_state(update.live_running(self.state, self.context()))
 
     def _keep_live(self, name: str) -> None:
         """Ctrl+K: the live weights kept as a checkpoint of their own, shown."""
@@ -607,10 +602,7 @@ class App:
         marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
         renamed = replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks, next=None)
         session.keep(renamed)
-        note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
-        kept = replace(state, checkpoint=name, message=note)
-        cursor = changes.closest_place(state.cursor, self.trace_of(state), self.trace_of(kept))
-        self.set_state(replace(kept, cursor=cursor))
+        self.set_state(update.live_kept(state, name, self.context()))
 
     def _fresh_weights(self, seed: int) -> None:
         """F6: a run from freshly drawn weights, their start a checkpoint of its own."""
@@ -627,22 +619,16 @@ class App:
         for other in [n for n in session.kept if n.startswith("seed ") and n != name]:
             if not any(other == mark for k in session.kept.values() for mark, _ in k.marks[:1]):
                 session.drop(other)  # an earlier fresh start no run began from
-        moved = self._moved_to_live(state, old)
-        note = f"fresh weights, seed {seed}: F5 trains them ({settings.words()})"
-        self.set_state(replace(moved, message=note))
+        self.set_state(update.live_fresh(state, old, seed, self.context()))
 
     def _pause_live(self) -> None:
-        """Paused on an iteration: the weights it reached, and the iteration it makes next
-        on its own chunk (forward, backward and the update to step through)."""
+        """The run paused: what it trained is kept as the live checkpoint, with its next chunk."""
         assert self.session is not None and self.state is not None
         state = self.state
         old = self.trace_of(state)
         if self.live is not None and state.checkpoint == LIVE:
             self.session.keep(self.live.kept(paused=True))
-        paused = replace(state, training=False)
-        cursor = changes.closest_place(state.cursor, old, self.trace_of(paused))
-        note = self._live_words("paused") + "; its next iteration is shown" if self.live else "paused"
-        self.set_state(replace(paused, cursor=cursor, message=note))
+        self.set_state(update.live_paused(state, old, self.live, self.context()))
 
     def _start_live(self, state: ViewState) -> None:
         """A new run from the weights on screen (the checkpoint with its edits)."""
@@ -668,19 +654,7 @@ class App:
         )
         old = self.trace_of(state)  # before "live" is replaced under it
         session.keep(self.live.kept())
-        self.state = self._moved_to_live(state, old)
-
-    def _moved_to_live(self, state: ViewState, old: Trace) -> ViewState:
-        assert self.session is not None
-        moved = replace(state, checkpoint=LIVE, edits=(), iteration=None, mode="step", selected=None)
-        new = places.trace_of(self.session, moved)
-        return replace(moved, cursor=changes.closest_place(state.cursor, old, new))
-
-    def _live_words(self, doing: str) -> str:
-        assert self.live is not None
-        run = self.live
-        loss = f", loss {run.losses[-1]:.3f}" if run.losses.size else ""
-        return f"{doing}: iteration {run.iteration}{loss} ({run.settings.words()})"
+        self.state = update.moved_to_live(state, old, self.context())
 
     def advance_live(self, seconds: float = LIVE_SLICE_SECONDS) -> None:
         """One frame of live training: a slice of iterations, then the new weights shown."""
@@ -693,11 +667,7 @@ class App:
         else:
             self.live.run(seconds)
         self.session.keep(self.live.kept())
-        state = replace(self.state, hover=None)  # the number under the pointer has changed
-        if self.live.stopped:
-            self.set_state(replace(state, training=False, message=f"training stopped: {self.live.stopped}"))
-        else:
-            self.set_state(replace(state, message=self._live_words("training live")))
+        self.set_state(update.live_trained(self.state, self.live))
         self.dirty = True  # the weights changed under the same state
 
     def save_weights(self, folder: Path | None = None) -> Path | None:

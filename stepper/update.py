@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from stepper import changes, places, quiz
 from stepper.commands import PANEL_COMMANDS, Command
 from stepper.edits import value_at
-from stepper.live import LIVE, LiveSettings
+from stepper.live import LIVE, LiveRun, LiveSettings
 from stepper.navigation import Cursor, move, same_place
 from stepper.scene import Cell, Hotspot, Raster
 from stepper.session import Session
@@ -485,6 +485,58 @@ def live(state: ViewState, command: Command, context: Context) -> tuple[ViewStat
         settings = settings.rate_step(1 if command is Command.RATE_UP else -1)
     note = f"live training will use {settings.words()}: F5 starts"
     return replace(state, message=note), (UseLiveSettings(settings),)
+
+
+# ----- training live: the state once the app has changed the weights shown ----------------------
+def live_words(doing: str, run: LiveRun) -> str:
+    loss = f", loss {run.losses[-1]:.3f}" if run.losses.size else ""
+    return f"{doing}: iteration {run.iteration}{loss} ({run.settings.words()})"
+
+
+def moved_to_live(state: ViewState, old: Trace, context: Context) -> ViewState:
+    """The live run's weights shown, at the place the cursor had on `old` (the trace before)."""
+    moved = replace(state, checkpoint=LIVE, edits=(), iteration=None, mode="step", selected=None)
+    return replace(moved, cursor=changes.closest_place(state.cursor, old, trace_of(moved, context)))
+
+
+def live_running(state: ViewState, context: Context) -> ViewState:
+    """F5, the run ready: training, with the loss curve open (it is what grows)."""
+    panels = state.panels if "history" in state.panels else (*state.panels, "history")
+    running = replace(state, training=True, playing=False, panels=panels)
+    old, new = trace_of(state, context), trace_of(running, context)
+    return replace(running, cursor=changes.closest_place(running.cursor, old, new))
+
+
+def live_fresh(state: ViewState, old: Trace, seed: int, context: Context) -> ViewState:
+    """F6 done: the freshly drawn weights shown, ready to train (with the context's settings)."""
+    assert context.live is not None
+    note = f"fresh weights, seed {seed}: F5 trains them ({context.live.words()})"
+    return replace(moved_to_live(state, old, context), message=note)
+
+
+def live_paused(state: ViewState, old: Trace, run: LiveRun | None, context: Context) -> ViewState:
+    """Paused on an iteration: the weights it reached, and the iteration it makes next on
+    its own chunk (forward, backward and the update to step through)."""
+    paused = replace(state, training=False)
+    cursor = changes.closest_place(state.cursor, old, trace_of(paused, context))
+    note = live_words("paused", run) + "; its next iteration is shown" if run else "paused"
+    return replace(paused, cursor=cursor, message=note)
+
+
+def live_kept(state: ViewState, name: str, context: Context) -> ViewState:
+    """Ctrl+K done: the checkpoint it was kept as, shown."""
+    note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
+    kept = replace(state, checkpoint=name, message=note)
+    cursor = changes.closest_place(state.cursor, trace_of(state, context), trace_of(kept, context))
+    return replace(kept, cursor=cursor)
+
+
+def live_trained(state: ViewState, run: LiveRun) -> ViewState:
+    """A slice trained: the new weights shown (the number under the pointer has changed)."""
+    state = replace(state, hover=None)
+    if run.stopped:
+        return replace(state, training=False, message=f"training stopped: {run.stopped}")
+    return replace(state, message=live_words("training live", run))
 
 
 # ----- a selected weight --------------------------------------------------------------------------

@@ -498,3 +498,15 @@ def test_playback_stops_where_a_question_opens():
     state = replace(state, cursor=Cursor(FORWARD, target - 3), playing=True)
     asked, _ = update.played(state, 10, ctx)
     assert asked.mode == "question" and not asked.playing and asked.cursor.index == target - 1
+
+
+def test_once_the_app_has_started_or_paused_a_run_the_state_follows():
+    ctx = context()
+    state = opened(ctx, playing=True, panels=("heatmap",))
+    running = update.live_running(state, ctx)
+    assert running.training and not running.playing and running.panels == ("heatmap", "history")
+    assert update.live_running(running, ctx).panels == ("heatmap", "history"), "opened once"
+    old = places.trace_of(ctx.session, running)
+    paused = update.live_paused(running, old, None, ctx)
+    assert not paused.training and paused.message == "paused"
+    assert paused.cursor.index in places.trace_of(ctx.session, paused).phase_range(paused.cursor.phase)
