@@ -15,7 +15,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper import frames, places, quiz, update
+from stepper import frames, places, update
 from stepper.cells import CELLS
 from stepper.commands import KEYMAPS, Command
 from stepper.edits import edited
@@ -24,7 +24,6 @@ from stepper.frames import varied_sequence as varied_sequence  # tests import it
 from stepper.keys import key_name
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
 from stepper.live import LIVE, LiveRun, LiveSettings
-from stepper.navigation import position, same_place, start
 from stepper.params import init_params
 from stepper.places import StartAt
 from stepper.presenter import Presenter, projector_display
@@ -192,18 +191,7 @@ class App:
         if session is None or state is None:
             self._train(path, lesson)
         elif needs_training(session.lesson, lesson):
-            same_cell = lesson.model.cell == session.lesson.model.cell
-            same_vocab = lesson.vocab == session.lesson.vocab
-            k, _ = position(state.cursor, self.trace_of(state))
-            self.start_at = StartAt(
-                state.checkpoint,
-                state.cursor.phase,
-                k - 1,
-                state.panels if same_cell else None,
-                state.sequence if same_vocab else None,
-                state.iteration,
-                state.sample if same_vocab else None,
-            )
+            self.start_at = update.retrained_at(state, session, lesson)
             self._train(path, lesson)
         else:
             self._swap_lesson(lesson)
@@ -218,23 +206,12 @@ class App:
     def _swap_lesson(self, lesson: Lesson) -> None:
         """The new version of the lesson over the checkpoints already trained."""
         assert self.session is not None and self.state is not None
-        state, old = self.state, self.session
-        before = self.trace_of(state)
-        same_vocab = lesson.vocab == old.lesson.vocab
-        moved = replace(
-            quiz.close(state) if state.quiz is not None else state,
-            sequence=state.sequence if same_vocab else None,
-            sample=state.sample if same_vocab else None,
-            hover=None,
-            message="lesson reloaded",
-        )
+        old = self.session
         forget_views()
         self.scene = None
         self._compare_session = None
         self.session = Session(lesson, old.result, kept=old.kept)  # checkpoints kept in the window too
-        after = self.trace_of(moved)
-        cursor = same_place(state.cursor, before, after) if state.cursor.phase in after.pass_names else None
-        self.set_state(replace(moved, cursor=cursor or start(after)))
+        self.set_state(update.reloaded(self.state, old, self.session))
         self.dirty = True
 
     def advance_opening(self, budget: float) -> None:
@@ -272,21 +249,19 @@ class App:
         self.live = None
         config = lesson.train_config()
         self.live_settings = LiveSettings(config.optimizer, config.learning_rate)
-        first = session.checkpoint_names[0]
-        trace = session.trace(first)
         self.session = session
         self.message = ""
         self._lesson_clock = 0.0
-        # a lesson that opens side by side and names a second cell opens with that comparison
-        compare = "cells" if lesson.compare_cell and "compare" in lesson.panels else "checkpoints"
-        self.state = ViewState(
-            checkpoint=first, cursor=start(trace), panels=lesson.panels, zoom=self.theme.zoom, compare=compare
-        )
+        self.state = update.first_place(session, self.theme.zoom)
         if self.start_at is not None:  # the command line's place, once
             self.state, self.start_at = self.start_at.applied(self.state, session), None
+        self._select(path)
+        self.dirty = True
+
+    def _select(self, path: Path) -> None:
+        """The lesson list's row: the lesson shown, if it is a built-in one."""
         resolved = path.resolve()
         self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
-        self.dirty = True
 
     def go_back(self) -> None:
         """Backspace: the lesson left most recently, at the place it was left (checkpoint,
@@ -304,22 +279,8 @@ class App:
         config = session.lesson.train_config()
         self.live_settings = LiveSettings(config.optimizer, config.learning_rate)
         self.session, self.message = session, ""
-        self.state = replace(
-            state,
-            training=False,
-            mode="step",
-            entry="",
-            entry_kind="",
-            selected=None,
-            overlay="",
-            zoom=self.theme.zoom,
-            playing=False,
-            hover=None,
-            quit_asked=False,
-            message=f"back to {session.lesson.title}",
-        )
-        resolved = session.lesson.path.resolve()
-        self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
+        self.state = update.returned(state, session.lesson.title, self.theme.zoom)
+        self._select(session.lesson.path)
         self.watched, self._stamp, self.reload_problems = session.lesson.path, stamp(session.lesson.path), ()
         self.dirty = True
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from stepper import changes, places, quiz
 from stepper.commands import PANEL_COMMANDS, Command
 from stepper.edits import value_at
+from stepper.lesson.model import Lesson
 from stepper.live import LIVE, LiveRun, LiveSettings
-from stepper.navigation import Cursor, move, same_place
+from stepper.navigation import Cursor, move, position, same_place, start
+from stepper.places import StartAt
 from stepper.scene import Cell, Hotspot, Raster
 from stepper.session import Session
 from stepper.state import Hover, ViewState
@@ -677,6 +679,70 @@ def played(state: ViewState, ops: int, context: Context) -> tuple[ViewState, Eff
     if cursor != state.cursor:
         return replace(state, cursor=cursor, progress=0.0 if state.animate else 1.0), ()
     return state, ()
+
+
+# ----- another lesson, or the same one read again ----------------------------------------------
+def first_place(session: Session, zoom: float) -> ViewState:
+    """A lesson just trained: its first checkpoint from the start, with the lesson's panels (a
+    lesson that opens side by side and names a second cell opens with that comparison)."""
+    lesson = session.lesson
+    first = session.checkpoint_names[0]
+    compare = "cells" if lesson.compare_cell and "compare" in lesson.panels else "checkpoints"
+    return ViewState(
+        checkpoint=first, cursor=start(session.trace(first)), panels=lesson.panels, zoom=zoom, compare=compare
+    )
+
+
+def returned(state: ViewState, title: str, zoom: float) -> ViewState:
+    """Backspace: a lesson as it was left (checkpoint, pass, step, panels), nothing open over it."""
+    return replace(
+        state,
+        training=False,
+        mode="step",
+        entry="",
+        entry_kind="",
+        selected=None,
+        overlay="",
+        zoom=zoom,
+        playing=False,
+        hover=None,
+        quit_asked=False,
+        message=f"back to {title}",
+    )
+
+
+def retrained_at(state: ViewState, session: Session, lesson: Lesson) -> StartAt:
+    """Where a lesson that must train again (its file changed what training reads) opens:
+    the same checkpoint, pass and step, and what still fits the new version."""
+    same_cell = lesson.model.cell == session.lesson.model.cell
+    same_vocab = lesson.vocab == session.lesson.vocab
+    k, _ = position(state.cursor, places.trace_of(session, state))
+    return StartAt(
+        state.checkpoint,
+        state.cursor.phase,
+        k - 1,
+        state.panels if same_cell else None,
+        state.sequence if same_vocab else None,
+        state.iteration,
+        state.sample if same_vocab else None,
+    )
+
+
+def reloaded(state: ViewState, old: Session, new: Session) -> ViewState:
+    """The new version of the lesson over the checkpoints already trained: the same place,
+    an open question closed, the sequence kept while the vocabulary is the same."""
+    before = places.trace_of(old, state)
+    same_vocab = new.lesson.vocab == old.lesson.vocab
+    moved = replace(
+        quiz.close(state) if state.quiz is not None else state,
+        sequence=state.sequence if same_vocab else None,
+        sample=state.sample if same_vocab else None,
+        hover=None,
+        message="lesson reloaded",
+    )
+    after = places.trace_of(new, moved)
+    cursor = same_place(state.cursor, before, after) if state.cursor.phase in after.pass_names else None
+    return replace(moved, cursor=cursor or start(after))
 
 
 # ----- the lesson list ----------------------------------------------------------------------------

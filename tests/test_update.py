@@ -510,3 +510,17 @@ def test_once_the_app_has_started_or_paused_a_run_the_state_follows():
     paused = update.live_paused(running, old, None, ctx)
     assert not paused.training and paused.message == "paused"
     assert paused.cursor.index in places.trace_of(ctx.session, paused).phase_range(paused.cursor.phase)
+
+
+def test_a_lesson_opens_at_its_start_and_is_returned_to_as_it_was_left():
+    ctx = context("gru-gates.yaml")  # opens side by side with its second cell, the vanilla RNN
+    first = update.first_place(ctx.session, 1.5)
+    lesson = ctx.session.lesson
+    assert first.checkpoint == ctx.session.checkpoint_names[0] and first.zoom == 1.5
+    assert first.cursor == start(ctx.session.trace(first.checkpoint)) and first.panels == lesson.panels
+    assert "compare" in first.panels and first.compare == "cells"
+    left = replace(first, overlay="help", mode="entry", entry="12", playing=True, quit_asked=True)
+    back = update.returned(replace(left, numbers=True), lesson.title, 1.0)
+    assert (back.overlay, back.mode, back.entry) == ("", "step", "") and not back.playing
+    assert not back.quit_asked
+    assert back.numbers and back.cursor == first.cursor and back.message == f"back to {lesson.title}"
