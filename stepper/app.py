@@ -47,7 +47,7 @@ from stepper.weights import save_weights as write_weights
 DEFAULT_SIZE = (1920, 1080)
 MIN_SIZE = (640, 360)
 OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progress screen
-GIF_AT_ONCE_PIXELS = 12_000_000  # a GIF this small (all its frames' pixels) is written at once
+GIF_AT_ONCE_PIXELS = 9_000_000  # a GIF this small (its frames' pixels: about half a second) is saved at once
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
 DOUBLE_CLICK_SECONDS = 0.4
@@ -727,7 +727,8 @@ class App:
     def _saving_words(self) -> str:
         saving = self.saving
         assert saving is not None
-        return f"saving {saving.target.name}: frame {saving.done} of {saving.total} (Esc cancels)"
+        doing = f"frame {saving.done} of {saving.total}" if saving.done < saving.total else "compressing"
+        return f"saving {saving.target.name}: {doing} (Esc cancels)"
 
     def advance_saving(self, budget: float) -> Path | None:
         """Draw the GIF for up to `budget` seconds; once every frame is drawn, write it."""

@@ -8,6 +8,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -282,6 +283,7 @@ GIF_MAX_FRAMES = 200
 FORGET_EVERY = 100
 GIF_FRAME_MS = 600
 GIF_MAX_WIDTH = 1280
+COMPRESS_WAIT = 0.01  # seconds a GIF being compressed is waited for before the window goes on
 
 
 def pass_frames(app, base, trace, phase: str, ops: list[int] | None = None, size=None, theme=None):
@@ -348,7 +350,9 @@ def gif_drawing(app, base, trace, phase: str) -> Generator[int, None, tuple[byte
 
 def _gif_frames(image, drawn) -> Generator[int, None, tuple[bytes, int]]:
     """Each frame reduced to a 255-colour palette as soon as it is drawn (a byte a pixel, so
-    a long pass fits in memory), then Pillow writes the GIF."""
+    a long pass fits in memory), then Pillow compresses them all in one call (seconds for a
+    long pass): on a thread of its own, waited for in slices, so a window goes on answering
+    (and dropping the result writes nothing)."""
     import pygame
 
     frames = []
@@ -356,10 +360,23 @@ def _gif_frames(image, drawn) -> Generator[int, None, tuple[bytes, int]]:
         rgb = image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
         frames.append(rgb.quantize(colors=255, method=image.Quantize.FASTOCTREE))
         yield len(frames)
-    buffer = io.BytesIO()
-    frames[0].save(
-        buffer, format="GIF", save_all=True, append_images=frames[1:], duration=GIF_FRAME_MS, loop=0
-    )
+    buffer, failed = io.BytesIO(), []
+
+    def compress() -> None:
+        try:
+            frames[0].save(
+                buffer, format="GIF", save_all=True, append_images=frames[1:], duration=GIF_FRAME_MS, loop=0
+            )
+        except Exception as exc:  # raised again below, on the thread that asked
+            failed.append(exc)
+
+    worker = threading.Thread(target=compress, name="gif", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(COMPRESS_WAIT)
+        yield len(frames)
+    if failed:
+        raise failed[0]
     return buffer.getvalue(), len(frames)
 
 

@@ -5,6 +5,7 @@ cancels it and leaves no file; what it writes is the GIF the command line draws 
 from __future__ import annotations
 
 import io
+import threading
 
 import pygame
 import pytest
@@ -34,7 +35,7 @@ def window(tmp_path, monkeypatch):
 def status(app: App) -> str:
     """The status bar as the window drew it (its note comes first)."""
     assert app.scene is not None
-    (bar,) = [t.text for t in app.scene.of(Text) if "|" in t.text]
+    (bar,) = [t.text for t in app.scene.tagged("status-text") if isinstance(t, Text)]
     return bar
 
 
@@ -65,8 +66,9 @@ def test_g_draws_in_slices_with_progress_and_writes_the_same_gif(window, tmp_pat
         window.tick(0.016)
         window.render()
         if window.saving is not None:
-            note = f"saving rnn-stepper-001.gif: frame {window.saving.done} of {total} (Esc cancels)"
-            assert status(window).startswith(note)
+            done = window.saving.done
+            doing = f"frame {done} of {total}" if done < total else "compressing"
+            assert status(window).startswith(f"saving rnn-stepper-001.gif: {doing} (Esc cancels)")
     assert window.saving is None
     assert drawn == sorted(drawn) and len(set(drawn)) > 1, "progress shown on the way"
     assert window.state.message == f"saved rnn-stepper-001.gif ({total} frames)"
@@ -118,3 +120,20 @@ def test_a_click_or_a_drop_while_drawing_changes_nothing(window, tmp_path):
         window.handle(event)
     assert window.state == state and window.opening is None
     assert window.session.lesson.path.name == "hello.yaml"
+
+
+def test_esc_while_the_frames_are_compressed_writes_nothing(window, tmp_path):
+    press(window, "g")
+    for _ in range(TICKS):
+        if window.saving is None or window.saving.done == window.saving.total:
+            break
+        window.tick(0.016)
+    window.render()
+    assert window.saving is not None, "every frame drawn, the GIF not written yet"
+    assert status(window).startswith("saving rnn-stepper-001.gif: compressing (Esc cancels)")
+    press(window, "escape")
+    assert window.saving is None and window.state.message == "GIF not saved: cancelled"
+    for thread in threading.enumerate():
+        if thread.name == "gif":
+            thread.join()  # the compression it no longer waits for ends, its result dropped
+    assert not list(tmp_path.iterdir())
