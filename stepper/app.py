@@ -52,7 +52,6 @@ SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
 DOUBLE_CLICK_SECONDS = 0.4
 HEADLESS_LIVE_ITERATIONS = 20  # per frame off-screen: a count, not a time, so exports repeat
-TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
 POINTING = (pygame.TEXTINPUT, pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEWHEEL, pygame.DROPFILE)
 
@@ -902,9 +901,8 @@ class App:
         if state.training:
             self.advance_live()
             state = self.state
-        if state.progress < 1.0:
-            state = replace(state, progress=min(1.0, state.progress + seconds / TRANSITION_SECONDS))
-            self.set_state(state)
+        state = update.settled(state, seconds)
+        self.set_state(state)
         if not state.playing:
             return
         self._play_clock += seconds

@@ -1,9 +1,12 @@
 """What a command does: `update(state, command, context) -> (state, effects)`, pure.
 
 Every decision a key makes lives here, mode by mode (stepping, an open entry, a selected
-weight, a question, the lesson list, the start screen). What it cannot do without touching
-the world (a file written, a window opened, a lesson trained, the weights trained live) it
-asks for as an effect: a frozen value the app performs, in order, and nothing else does."""
+weight, a question, the lesson list, the start screen), and so do the pointer's, the
+wheel's, playback's, and what a lesson shows once opened, returned to, reloaded or trained
+live. What it cannot do without touching the world (a file written, a window opened, a
+lesson trained, the weights trained live) it asks for as an effect: a frozen value the
+app performs, in order, and nothing else does. The context's session is only read (it
+records a trace the first time one is asked for, a memo no caller can tell from a value)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from stepper.theme import ZOOM_STEPS, zoom_step
 from stepper.trace import Trace
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
 KEPT_LIMIT = 9  # checkpoints kept from live training per lesson: memory stays bounded
 NOTES_SCROLL = (
     Command.NEXT_T,
@@ -661,6 +665,14 @@ def scrubbed(state: ViewState, hit: Hotspot, x: int, context: Context) -> ViewSt
         return state
     x0, x1, last = (int(v) for v in hit.key.split(":"))
     return places.go_to_iteration(state, context.session, round((x - x0) / max(1, x1 - x0) * last))
+
+
+# ----- time passing ------------------------------------------------------------------------------
+def settled(state: ViewState, seconds: float) -> ViewState:
+    """The transition into the current op, `seconds` further on."""
+    if state.progress >= 1.0:
+        return state
+    return replace(state, progress=min(1.0, state.progress + seconds / TRANSITION_SECONDS))
 
 
 # ----- playback -----------------------------------------------------------------------------------

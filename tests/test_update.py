@@ -524,3 +524,12 @@ def test_a_lesson_opens_at_its_start_and_is_returned_to_as_it_was_left():
     assert (back.overlay, back.mode, back.entry) == ("", "step", "") and not back.playing
     assert not back.quit_asked
     assert back.numbers and back.cursor == first.cursor and back.message == f"back to {lesson.title}"
+
+
+def test_the_transition_into_an_op_settles_in_its_time_and_stays_settled():
+    state = replace(opened(context()), progress=0.0)
+    half = update.settled(state, update.TRANSITION_SECONDS / 2)
+    assert half.progress == pytest.approx(0.5)
+    assert update.settled(half, 10.0).progress == 1.0
+    settled = replace(state, progress=1.0)
+    assert update.settled(settled, 0.5) is settled
