@@ -1,24 +1,26 @@
 """Hostile-input figures for the speed sheet: the training-time estimate against the clock,
-and the memory and time of refusing crafted weights files.
+the memory and time of refusing crafted weights files, and the time of refusing an alias bomb.
 
 Training: a few sizes train for a slice of iterations; the measured seconds per iteration,
 scaled to the iterations the limit allows at that size, must stay under the estimate
 (stepper/lesson/cost.py errs long, so the limit's message is true).
 
 Weights: each crafted .npz (tests/crafted_npz.py) is loaded by a fresh process for the
-largest model; the figure is that process's peak resident memory (ru_maxrss) and the
-time of the load alone. Targets: under 200 MB, refused under 1 s.
+largest model; the figure is that process's own peak resident memory (benchmarks/fresh.py)
+and the time of the load alone. Targets: under 200 MB, refused under 1 s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import fresh
 
 from stepper.lesson.cost import max_iterations, training_seconds
 from stepper.train import TrainConfig, train
@@ -32,6 +34,8 @@ SIZES = (
 )
 PEAK_MB_TARGET = 200.0
 REFUSE_S_TARGET = 1.0
+ALIAS_BOMB = ROOT / "tests" / "data" / "bad_lessons" / "alias_bomb.yaml"
+ALIAS_BOMB_MS_TARGET = 500.0
 
 
 def _row(name: str, value: float | None, unit: str, **extra: Any) -> dict[str, Any]:
@@ -62,17 +66,15 @@ def training_rows() -> list[dict[str, Any]]:
 
 
 LOAD = """
-import resource, sys, time
-sys.path[:0] = {paths!r}
+import sys, time
+from fresh import own_peak_mb
 from stepper.weights import WeightsError, load_weights
 start = time.perf_counter()
 try:
-    load_weights({path!r}, "lstm", 16, 64)
-    outcome = "loaded"
-except WeightsError as exc:
-    outcome = str(exc)
-seconds = time.perf_counter() - start
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+    load_weights(sys.argv[1], "lstm", 16, 64)
+except WeightsError:
+    pass
+print(time.perf_counter() - start, own_peak_mb())
 """
 
 
@@ -94,23 +96,15 @@ def weights_rows() -> list[dict[str, Any]]:
         for name, data in cases.items():
             path = Path(folder) / "w.npz"
             path.write_bytes(data)
-            code = LOAD.format(paths=[str(ROOT)], path=str(path))
-            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-            seconds, peak = (float(v) for v in done.stdout.split())
+            seconds, peak = (float(v) for v in fresh.python(LOAD, str(path), timeout=120)[-1].split())
             worst_mb, worst_s = max(worst_mb, peak), max(worst_s, seconds)
             rows.append(
                 _row(f"--weights {name} ({len(data) / 1e6:.2f} MB): refused in", seconds * 1000, "ms")
             )
-    baseline = subprocess.run(
-        [sys.executable, "-c", LOAD.format(paths=[str(ROOT)], path="/nonexistent.npz")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    base_mb = float(baseline.stdout.split()[1])
+    base_mb = float(fresh.python(LOAD, "/nonexistent.npz", timeout=120)[-1].split()[1])
     rows.append(
         _row(
-            "--weights worst peak memory (process)",
+            "--weights worst peak memory (its own process)",
             worst_mb,
             "MB",
             target=f"< {PEAK_MB_TARGET:.0f} MB",
@@ -132,8 +126,33 @@ def weights_rows() -> list[dict[str, Any]]:
     return rows
 
 
-SECTIONS = {"limits": training_rows, "weights": weights_rows}
+def lesson_rows() -> list[dict[str, Any]]:
+    """The billion laughs: tests/test_lesson_errors.py counts the work of refusing it; here
+    is its time (median of 5)."""
+    from stepper.lesson import LessonError, parse_lesson
+
+    data = ALIAS_BOMB.read_bytes()
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        with contextlib.suppress(LessonError):
+            parse_lesson(data, ALIAS_BOMB.name)
+        times.append(time.perf_counter() - start)
+    ms = 1000 * sorted(times)[len(times) // 2]
+    return [
+        _row(
+            "lesson alias bomb (9**8 symbols if expanded): refused in",
+            ms,
+            "ms",
+            target=f"< {ALIAS_BOMB_MS_TARGET:.0f} ms",
+            passed=ms < ALIAS_BOMB_MS_TARGET,
+            key="alias_bomb_refuse_ms",
+        )
+    ]
+
+
+SECTIONS = {"limits": training_rows, "weights": weights_rows, "refusals": lesson_rows}
 
 if __name__ == "__main__":
-    for fields in training_rows() + weights_rows():
+    for fields in training_rows() + weights_rows() + lesson_rows():
         print(json.dumps(fields))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import textwrap
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import fresh
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -42,6 +42,42 @@ training:
 playback:
   sequence: [{BIG_SEQUENCE}]
 """
+
+#: The largest playback the format takes, with the largest cell (tests/test_numeric_faults.py
+#: steps through it; its times are figures here, not assertions there).
+LONG_SEQUENCE = ", ".join("01"[(i * 7 + i // 3) % 2] for i in range(1001))
+LONG_LESSON = f"""\
+title: "Benchmark: lstm, hidden 64, 1000 steps"
+summary: The longest playback with the largest cell.
+vocab: ["0", "1"]
+model: {{cell: lstm, hidden_size: 64, init_scale: 0.01, seed: 7}}
+data: {{pattern: [1, 0]}}
+training:
+  optimizer: adagrad
+  learning_rate: 0.1
+  iterations: 20
+  seq_length: 25
+  clip: 5
+  checkpoints: {{untrained: 0, trained: 20}}
+playback:
+  sequence: [{LONG_SEQUENCE}]
+"""
+LONG_OPEN_TARGET_S = 20.0
+LONG_KEY_TARGET_MS = 900.0
+#: A lesson that trains for seconds (tests/test_window_training.py counts its slices).
+SLOW_TRAINING_LESSON = """\
+title: "Benchmark: a training of seconds"
+summary: Opens with a progress card while it trains.
+vocab: [a, b, c]
+model: {cell: lstm, hidden_size: 16, init_scale: 0.1, seed: 1}
+data: {pattern: [a, b, c, c]}
+training:
+  {optimizer: adam, learning_rate: 0.01, iterations: 3000, seq_length: 25, clip: 5,
+   checkpoints: {untrained: 0, trained: 3000}}
+playback: {sequence: [a, b, c, c, a]}
+"""
+OPENS_TARGET_S = 1.5
+TRAINING_FRAME_TARGET_S = 0.5
 
 
 def _row(name: str, value: float | None, unit: str, **extra: Any) -> dict[str, Any]:
@@ -88,6 +124,28 @@ def first_visit_ms(lesson: Path) -> float:
     return 1000 * statistics.median(times)
 
 
+def opening_while_training(lesson: Path) -> tuple[float, float]:
+    """Seconds until the window is up (training still under way), and the slowest frame
+    (a training slice and a draw) until training is done."""
+    import pygame
+
+    from stepper.app import App
+
+    start = time.perf_counter()
+    app = App(lesson, size=(1280, 720))
+    opened = time.perf_counter() - start
+    if app.opening is None:
+        raise RuntimeError(f"{lesson}: not training after it opened ({app.message})")
+    worst = 0.0
+    while app.opening is not None:
+        start = time.perf_counter()
+        app.tick(0.016)
+        app.render()
+        worst = max(worst, time.perf_counter() - start)
+    pygame.display.quit()
+    return opened, worst
+
+
 def key_to_frame_ms(lesson: Path) -> float:
     """A real KEYDOWN posted, pumped, dispatched, the frame built, drawn and flipped."""
     import pygame
@@ -120,7 +178,8 @@ COLD_START = textwrap.dedent("""
 """)
 
 WORKOUT = textwrap.dedent("""
-    import resource, sys
+    import sys
+    from fresh import own_peak_mb
     from dataclasses import replace
     from stepper.app import App
     from stepper.lesson import builtin_lessons
@@ -137,16 +196,12 @@ WORKOUT = textwrap.dedent("""
                                     panels=PANEL_NAMES[:3] if k % 2 else ())
                     app.set_state(state)
                     app.render()
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(own_peak_mb())
 """)
 
 
 def _python(code: str, *args: str) -> float:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT, check=True
-    )
-    return float(out.stdout.strip().splitlines()[-1])
+    return float(fresh.python(code, *args)[-1])
 
 
 def window_rows() -> list[dict[str, Any]]:
@@ -154,12 +209,19 @@ def window_rows() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big.yaml"
         big.write_text(BIG_LESSON, encoding="utf-8")
+        long = Path(tmp) / "long.yaml"
+        long.write_text(LONG_LESSON, encoding="utf-8")
+        slow = Path(tmp) / "slow.yaml"
+        slow.write_text(SLOW_TRAINING_LESSON, encoding="utf-8")
         alternating_ms = frame_ms(alternating)
         first_ms = first_visit_ms(alternating)
         big_ms = frame_ms(big)
         key_ms = key_to_frame_ms(alternating)
         startup = statistics.median(_python(COLD_START, str(alternating)) for _ in range(3))
         rss = _python(WORKOUT, str(big))
+        long_open = _python(COLD_START, str(long))
+        long_key_ms = key_to_frame_ms(long)
+        opens_s, training_frame_s = opening_while_training(slow)
     return [
         _row(
             "frame: alternating, 1920x1080",
@@ -203,7 +265,45 @@ def window_rows() -> list[dict[str, Any]]:
             key="startup_s",
             note="fresh interpreter: imports, lesson, training, first frame",
         ),
-        _row("peak memory: every lesson, both passes, big model", rss, "MB", key="peak_rss_mb"),
+        _row(
+            "cold start to first frame: lstm, hidden 64, 1000 steps",
+            long_open,
+            "s",
+            target=f"<= {LONG_OPEN_TARGET_S:.0f}",
+            passed=long_open <= LONG_OPEN_TARGET_S,
+            key="startup_s_lstm_h64_t1000",
+        ),
+        _row(
+            "key press to next frame: lstm, hidden 64, 1000 steps",
+            long_key_ms,
+            "ms",
+            target=f"<= {LONG_KEY_TARGET_MS:.0f}",
+            passed=long_key_ms <= LONG_KEY_TARGET_MS,
+            key="key_to_frame_ms_lstm_h64_t1000",
+        ),
+        _row(
+            "window opens while a 3000-iteration lstm trains",
+            opens_s,
+            "s",
+            target=f"<= {OPENS_TARGET_S}",
+            passed=opens_s <= OPENS_TARGET_S,
+            key="opens_while_training_s",
+        ),
+        _row(
+            "frame while training: slowest (a slice and a draw)",
+            training_frame_s,
+            "s",
+            target=f"<= {TRAINING_FRAME_TARGET_S}",
+            passed=training_frame_s <= TRAINING_FRAME_TARGET_S,
+            key="frame_while_training_s",
+        ),
+        _row(
+            "peak memory: every lesson, both passes, big model",
+            rss,
+            "MB",
+            key="peak_rss_mb",
+            note="its own process (benchmarks/fresh.py)",
+        ),
     ]
 
 

@@ -5,9 +5,9 @@
 Each image is `main.py LESSON --screenshot ...`, except big-numbers.png, which is the
 window's frame with Z pressed (the big-numbers view has no command-line option): it is
 drawn headless the way tests/test_big_numbers.py drives the app; the question and presenter
-images press the window's own keys. live-training.png
-(training live, F6 then F5, in the window) is not made here: `--keys "f6 f5 frames:3 f5
-end"` comes close but does not give its frame; its author's options belong here.
+images press the window's own keys. live-training.png is `--keys` training live: fresh
+weights (F6), F5, three frames, F5 again; off-screen a frame trains a fixed number of
+iterations (20), not a time slice, so it is 60 iterations in on every machine.
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ SHOTS = {
         ["--size", HD, "--pass", "sample", "--step", "69", "--temperature", "1", "--seed", "3"],
     ),
     "edit-weight.png": ("hello", ["--size", HD, "--edit", "Whh[0,1]=-3", "--step", "30"]),
+    "live-training.png": (
+        "one-one-zero",
+        ["--size", HD, "--sequence", "1101101", "--keys", "f6 f5 frames:3 f5 end"],
+    ),
 }
 #: big-numbers.png: the GRU's h = (1 - z) * n + z * h_prev, trained, forward op 41, 1280x720
 BIG = ("gru-gates", (1280, 720), "forward", 41)

@@ -10,7 +10,7 @@ import numpy as np
 
 from stepper.cells import CELLS
 from stepper.trace import Trace
-from stepper.weights import torch_arrays
+from stepper.weights import torch_arrays, torch_grads
 
 
 def _num(value: float) -> float | None:
@@ -84,9 +84,7 @@ def _sequence_json(trace: Trace) -> dict[str, Any]:
         if "c" in cell.state:
             step["c"] = _list(s["c"][t])
         steps.append(step)
-    grads = torch_arrays(trace.grads)
-    if trace.cell == "rnn":  # the RNN's one bias gradient, listed under both torch names
-        grads["bias_hh_l0"] = grads["bias_ih_l0"]
+    grads = torch_grads(trace.grads)
     return {
         "cell": trace.cell,
         "vocab": list(trace.vocab),

@@ -1,9 +1,9 @@
 """Parameter sets for each cell: one flat float64 buffer with named views.
 
 One buffer lets the optimizer update every parameter with a handful of numpy
-calls, while the code panel still reads each matrix by its own name. The
-layout follows PyTorch's stacking order (gates r,z,n for GRU and i,f,g,o for
-LSTM), so torch's stacked matrices are plain views too.
+calls, while the code panel still reads each matrix by its own name. Each
+cell declares its own parameters (stepper/cells); a gated cell lays them out in
+PyTorch's stacking order, so torch's stacked matrices are plain views too.
 """
 
 from __future__ import annotations
@@ -14,41 +14,28 @@ from functools import lru_cache
 
 import numpy as np
 
-CELL_NAMES = ("rnn", "gru", "lstm")
-GATES = {"rnn": (), "gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o")}
+from stepper.cells import CELL_NAMES, CELLS
+from stepper.cells.base import OUTPUT_PARAMETERS
 
 
 @lru_cache(maxsize=64)
 def layout(cell: str, vocab_size: int, hidden_size: int) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """Name and shape of every parameter, in buffer order."""
-    v, h = vocab_size, hidden_size
-    out = (("Why", (v, h)), ("by", (v,)))
-    if cell == "rnn":
-        return (("Wxh", (h, v)), ("Whh", (h, h)), ("bh", (h,)), *out)
-    if cell not in GATES:
+    """Name and shape of every parameter, in buffer order: the cell's own, then the output layer."""
+    if cell not in CELLS:
         raise ValueError(f"unknown cell {cell!r}; expected one of {', '.join(CELL_NAMES)}")
-    gates = GATES[cell]
-    return (
-        *((f"W_i{g}", (h, v)) for g in gates),
-        *((f"W_h{g}", (h, h)) for g in gates),
-        *((f"b_i{g}", (h,)) for g in gates),
-        *((f"b_h{g}", (h,)) for g in gates),
-        *out,
-    )
+    size = {"V": vocab_size, "H": hidden_size}
+    declared = (*CELLS[cell].parameters, *OUTPUT_PARAMETERS)
+    return tuple((name, tuple(size[d] for d in dims)) for name, dims in declared)
 
 
-@lru_cache(maxsize=8)
-def stacked_groups(cell: str) -> dict[str, tuple[str, ...]]:
-    """Torch's stacked tensors and the per-gate names they are made of."""
-    gates = GATES[cell]
-    if not gates:
-        return {}
-    return {
-        "W_ih": tuple(f"W_i{g}" for g in gates),
-        "W_hh": tuple(f"W_h{g}" for g in gates),
-        "b_ih": tuple(f"b_i{g}" for g in gates),
-        "b_hh": tuple(f"b_h{g}" for g in gates),
-    }
+@lru_cache(maxsize=64)
+def view_shapes(cell: str, vocab_size: int, hidden_size: int) -> dict[str, tuple[int, ...]]:
+    """The shape of every view a Params has: each parameter's, and each of torch's stacked tensors."""
+    shapes = dict(layout(cell, vocab_size, hidden_size))
+    for stacked, parts in CELLS[cell].stacks:
+        first = shapes[parts[0]]
+        shapes[stacked] = (len(parts) * first[0], *first[1:])
+    return shapes
 
 
 @dataclass(frozen=True)
@@ -72,11 +59,11 @@ class Params(Mapping[str, np.ndarray]):
             offset += size
         if self.flat.shape != (offset,):
             raise ValueError(f"flat buffer has shape {self.flat.shape}, layout needs ({offset},)")
-        for group, names in stacked_groups(self.cell).items():
-            part = views[names[0]]
-            begin = offsets[names[0]]
-            views[group] = self.flat[begin : begin + len(names) * part.size].reshape(
-                (len(names) * part.shape[0], *part.shape[1:])
+        shapes = view_shapes(self.cell, self.vocab_size, self.hidden_size)
+        for stacked, parts in CELLS[self.cell].stacks:
+            begin = offsets[parts[0]]
+            views[stacked] = self.flat[begin : begin + len(parts) * views[parts[0]].size].reshape(
+                shapes[stacked]
             )
         object.__setattr__(self, "_views", views)
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from stepper.cells import CELLS
 from stepper.files import InputError, atomic_write, read_regular
-from stepper.params import GATES, Params, param_count
+from stepper.params import Params, param_count, view_shapes
 
 TORCH_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "out.weight", "out.bias")
 
@@ -21,25 +22,31 @@ class WeightsError(Exception):
     """A weights file that does not fit the lesson's model."""
 
 
+def _torch_names(cell: str) -> dict[str, str]:
+    """Torch's name -> the array of ours it holds."""
+    return dict(zip(TORCH_KEYS, (*CELLS[cell].torch_names, "Why", "by"), strict=True))
+
+
 def torch_arrays(params: Params) -> dict[str, np.ndarray]:
-    """The RNN's single bias goes out as bias_ih_l0 with zeros as bias_hh_l0."""
-    if params.cell == "rnn":
-        core = (params["Wxh"], params["Whh"], params["bh"], np.zeros_like(params["bh"]))
-    else:
-        core = (params["W_ih"], params["W_hh"], params["b_ih"], params["b_hh"])
-    values = (*core, params["Why"], params["by"])
-    return {k: np.array(v, dtype=np.float64) for k, v in zip(TORCH_KEYS, values, strict=True)}
+    """Our arrays under torch's names. Where two of torch's add up to one of ours (the RNN's
+    bias is bias_ih_l0 + bias_hh_l0), the first holds it and the second zeros."""
+    out: dict[str, np.ndarray] = {}
+    held: set[str] = set()
+    for key, name in _torch_names(params.cell).items():
+        out[key] = np.zeros_like(params[name]) if name in held else np.array(params[name], dtype=np.float64)
+        held.add(name)
+    return out
+
+
+def torch_grads(grads: Params) -> dict[str, np.ndarray]:
+    """Gradients under torch's names. Where two of torch's add up to one of ours, each has its
+    gradient (the RNN's bias gradient is listed under both names)."""
+    return {key: np.array(grads[name], dtype=np.float64) for key, name in _torch_names(grads.cell).items()}
 
 
 def _expected_shapes(cell: str, vocab: int, hidden: int) -> dict[str, tuple[int, ...]]:
-    rows = max(1, len(GATES[cell])) * hidden
-    return dict(
-        zip(
-            TORCH_KEYS,
-            ((rows, vocab), (rows, hidden), (rows,), (rows,), (vocab, hidden), (vocab,)),
-            strict=True,
-        )
-    )
+    shapes = view_shapes(cell, vocab, hidden)
+    return {key: shapes[name] for key, name in _torch_names(cell).items()}
 
 
 def params_from_torch(
@@ -74,22 +81,23 @@ def params_from_torch(
         if not np.isfinite(value).all():
             bad = "NaN" if np.isnan(value).any() else "inf"
             raise WeightsError(f"{source}: {key} holds {bad}; every weight must be a finite number")
-    get = {k: np.asarray(arrays[k], dtype=np.float64) for k in TORCH_KEYS}
-    if cell == "rnn":
-        core = [get["weight_ih_l0"], get["weight_hh_l0"], get["bias_ih_l0"] + get["bias_hh_l0"]]
-    else:
-        core = [get[k] for k in TORCH_KEYS[:4]]
-    flat = np.concatenate([a.ravel() for a in (*core, get["out.weight"], get["out.bias"])])
-    assert flat.size == param_count(cell, vocab, hidden)
-    return Params(cell, vocab, hidden, flat)
+    ours: dict[str, np.ndarray] = {}
+    for key, name in _torch_names(cell).items():
+        value = np.asarray(arrays[key], dtype=np.float64)
+        ours[name] = ours[name] + value if name in ours else value
+    params = Params(cell, vocab, hidden, np.zeros(param_count(cell, vocab, hidden)))
+    for name, value in ours.items():
+        params[name][...] = value
+    return params
 
 
 def _guess_cell(shapes: dict[str, tuple[int, ...]]) -> str | None:
+    """The cell whose weight_hh_l0 has this shape, if any."""
     w = shapes.get("weight_hh_l0")
     if w is None or len(w) != 2 or w[1] == 0:
         return None
-    per_gate = {1: "rnn", 3: "gru", 4: "lstm"}
-    return per_gate.get(w[0] // w[1]) if w[0] % w[1] == 0 else None
+    fits = (n for n in CELLS if _expected_shapes(n, 1, w[1])["weight_hh_l0"] == tuple(w))
+    return next(fits, None)
 
 
 #: The largest numeric item a weight may be stored as (float64, int64).

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from stepper.files import OutputError
-from stepper.params import GATES, Params, init_params
+from stepper.params import Params, init_params
 from stepper.weights import TORCH_KEYS, WeightsError, load_weights, save_weights
 
 CELL_NAMES = ("rnn", "gru", "lstm")
+GATES = {"rnn": (), "gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o")}  # torch's documented stacking order
 V, H = 3, 4
 
 

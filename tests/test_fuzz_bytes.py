@@ -1,5 +1,6 @@
 """Byte-level mutation of the built-in lessons, 10,000 cases in CI: every case must end as a
-loaded lesson or a clean error list (file:line:col), never another exception and never slow.
+loaded lesson or a clean error list (file:line:col), never another exception, and in
+bounded work (calls counted, tests/work_budget.py; the times are printed, not asserted).
 
 Seeded, so a failure names a case that can be replayed. A longer run by hand:
 RNN_STEPPER_FUZZ_BYTES=200000 python -m pytest tests/test_fuzz_bytes.py -s
@@ -13,12 +14,13 @@ import re
 import time
 from pathlib import Path
 
+from work_budget import FuzzBudget
+
 from stepper.lesson import LessonError
 from stepper.lesson.load import parse_lesson
 
 LESSONS = sorted((Path(__file__).resolve().parent.parent / "lessons").glob("*.yaml"))
 CASES = int(os.environ.get("RNN_STEPPER_FUZZ_BYTES", "10000"))
-SLOW_S = 2.0
 PROBLEM = re.compile(r"^fuzz-\d+\.yaml(:\d+:\d+: .+|: \.\.\. and \d+ more problems)$")
 NASTY = [
     b"\x00",
@@ -84,6 +86,7 @@ def test_mutated_lessons_load_or_fail_cleanly():
     rng = random.Random(20261122)
     loaded = refused = 0
     slowest = 0.0
+    bounded = FuzzBudget()
     for case in range(CASES):
         data = mutate(rng, sources)
         name = f"fuzz-{case}.yaml"
@@ -98,9 +101,10 @@ def test_mutated_lessons_load_or_fail_cleanly():
                 assert PROBLEM.match(line), f"case {case}: not file:line:col: message: {line!r}"
         elapsed = time.perf_counter() - started
         slowest = max(slowest, elapsed)
-        assert elapsed < SLOW_S, f"case {case} took {elapsed:.2f} s"
+        bounded.check(case, data, name, elapsed)
     print(
-        f"\n{CASES} byte-mutated lessons: {loaded} loaded, {refused} refused, slowest {1000 * slowest:.1f} ms"
+        f"\n{CASES} byte-mutated lessons: {loaded} loaded, {refused} refused, "
+        f"slowest {1000 * slowest:.1f} ms; {bounded.report()}"
     )
     assert loaded + refused == CASES
     assert loaded > 0 and refused > 0, "the mutations should produce both outcomes"

@@ -26,12 +26,12 @@ def opened(path: Path) -> tuple[Lesson, Session]:
 
 
 @pytest.mark.parametrize("path", COURSE, ids=ids)
-def test_lesson_passes_its_own_check_quickly(path: Path) -> None:
+def test_lesson_passes_its_own_check(path: Path) -> None:
+    """Its training time ("well under a second", the issue asks) is the speed sheet's
+    "lessons: slowest training" (benchmarks/engine_bench.py), not an assertion here."""
     report = check_lesson(path)
     assert report.ok, report.lines()
     assert report.results and all(r.holds for r in report.results)
-    # The issue asks for "well under a second"; on the reference machine each takes <= 0.17 s.
-    assert report.seconds is not None and report.seconds < 1.0
 
 
 def test_the_course_claims_what_the_issue_asks_for() -> None:

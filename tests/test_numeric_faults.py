@@ -211,7 +211,9 @@ def walk_both_passes(w: Window) -> None:
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_1000_steps_at_hidden_64(tmp_path, cell, capsys):
     """The largest playback the format takes, with the smallest and the largest cell: it
-    opens, draws and steps; the vanilla RNN also opens its panels and exports."""
+    opens, draws and steps; the vanilla RNN also opens its panels and exports. The times
+    printed are for reading; the speed sheet's lstm, hidden 64, 1000 steps rows
+    (benchmarks/window_bench.py) hold the targets."""
     rng = random.Random(64)
     symbols = ", ".join(rng.choice("01") for _ in range(1001))
     lesson = write_lesson(
@@ -249,7 +251,6 @@ def test_1000_steps_at_hidden_64(tmp_path, cell, capsys):
             f"{len(keys)} keys, each drawn, {stepping:.2f} s ({1000 * stepping / len(keys):.0f} ms a key)"
             + extra
         )
-    assert first < 20 and stepping < 10
 
 
 # ----- weights files ---------------------------------------------------------------------

@@ -1,27 +1,57 @@
-"""What every cell provides: listings to show and run, and a fast path to train with."""
+"""What every cell provides: its parameters, listings to show and run, a fast path to train
+with, and how torch names its weights."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from stepper.listing import Listing
 from stepper.numerics import one_hot_rows
-from stepper.params import Params
+
+if TYPE_CHECKING:  # params looks its layouts up here, so the cells name Params only in hints
+    from stepper.params import Params
 
 #: (params, grads to fill, inputs, targets, start state) -> (summed loss, final state).
 #: Filling a caller's gradient buffer keeps allocation out of the training loop.
 LossAndGrads = Callable[
-    [Params, Params, Sequence[int], Sequence[int], tuple[np.ndarray, ...]],
+    ["Params", "Params", Sequence[int], Sequence[int], tuple[np.ndarray, ...]],
     tuple[float, tuple[np.ndarray, ...]],
 ]
 #: (step k's forward values, params, dL/dh_k rows, dL/dc_k rows) -> the same for step k-1:
 #: the backward listing's dh -> dh_next, for many output rows at once (contributions panel).
 StepBack = Callable[
-    [Mapping[str, np.ndarray], Params, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]
+    [Mapping[str, np.ndarray], "Params", np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]
 ]
+
+#: A parameter's name and its shape in "H" (hidden size) and "V" (vocabulary size).
+Declared = tuple[str, tuple[str, ...]]
+#: The output layer every cell shares; it follows the cell's own parameters in the buffer.
+OUTPUT_PARAMETERS: tuple[Declared, ...] = (("Why", ("V", "H")), ("by", ("V",)))
+#: A gated cell's arrays under torch's weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.
+GATED_TORCH_NAMES = ("W_ih", "W_hh", "b_ih", "b_hh")
+
+
+def gated_parameters(gates: tuple[str, ...]) -> tuple[Declared, ...]:
+    """A gated cell's parameters in torch's order: every gate's input matrix, then memory
+    matrix, then the two biases, so torch's stacked tensors are runs of the buffer."""
+    return (
+        *((f"W_i{g}", ("H", "V")) for g in gates),
+        *((f"W_h{g}", ("H", "H")) for g in gates),
+        *((f"b_i{g}", ("H",)) for g in gates),
+        *((f"b_h{g}", ("H",)) for g in gates),
+    )
+
+
+def gated_stacks(gates: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Torch's stacked tensors and the per-gate parameters they are made of."""
+    return tuple(
+        (stacked, tuple(f"{prefix}{g}" for g in gates))
+        for stacked, prefix in zip(GATED_TORCH_NAMES, ("W_i", "W_h", "b_i", "b_h"), strict=True)
+    )
 
 
 #: Where the diagram draws an array: (names drawn side by side as one block, column, row).
@@ -59,6 +89,7 @@ class Cell:
 
     name: str
     title: str
+    called: str  # the cell in a sentence: "an RNN"
     state: tuple[str, ...]  # carried across timesteps: ("h",) or ("h", "c")
     gates: tuple[str, ...]  # forward ops shown as gates, in torch's stacking order
     forward: Listing
@@ -66,6 +97,14 @@ class Cell:
     carried_grads: tuple[str, ...]  # backward values handed to step t-1
     loss_and_grads: LossAndGrads
     step_back: StepBack
+    parameters: tuple[Declared, ...]  # the cell's own, in buffer order (OUTPUT_PARAMETERS follow)
+    #: The arrays torch names weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0. One named
+    #: twice is the sum of torch's two (the RNN's bh is bias_ih_l0 + bias_hh_l0).
+    torch_names: tuple[str, str, str, str]
+    #: Training seconds per symbol besides the matrix products, for lesson/cost.py's estimate.
+    symbol_seconds: float
+    #: Torch's stacked tensors, each a run of the parameters above: (name, its parts).
+    stacks: tuple[tuple[str, tuple[str, ...]], ...] = ()
     slots: tuple[Slot, ...] = ()  # the diagram's layout of every array
     #: The gradient the diagram shows beside a forward value in the backward pass, where it
     #: is not "d" + name (a pre-activation's gradient is shown once, beside its input part).

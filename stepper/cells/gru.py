@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from stepper.cells.base import Cell, gated_slots, output_layer, weight_grads
+from stepper.cells.base import (
+    GATED_TORCH_NAMES,
+    Cell,
+    gated_parameters,
+    gated_slots,
+    gated_stacks,
+    output_layer,
+    weight_grads,
+)
 from stepper.listing import parse_listing
 from stepper.numerics import sigmoid
-from stepper.params import Params
+
+if TYPE_CHECKING:
+    from stepper.params import Params
+
+GATES = ("r", "z", "n")
 
 FORWARD = parse_listing("""
 h = zeros(H)                          # (H,)   h0: the start state
@@ -122,14 +135,19 @@ def step_back(
 CELL = Cell(
     name="gru",
     title="GRU",
+    called="a GRU",
     state=("h",),
-    gates=("r", "z", "n"),
+    gates=GATES,
     forward=FORWARD,
     backward=BACKWARD,
     carried_grads=("dh_next",),
     loss_and_grads=loss_and_grads,
     step_back=step_back,
-    slots=(*gated_slots(("r", "z", "n"), {"h_prev": 2}, 7), (("h",), 6, 1)),
+    parameters=gated_parameters(GATES),
+    torch_names=GATED_TORCH_NAMES,
+    symbol_seconds=22e-6,  # idle 10.5 us
+    stacks=gated_stacks(GATES),
+    slots=(*gated_slots(GATES, {"h_prev": 2}, 7), (("h",), 6, 1)),
     grad_of={"h_prev": "dh_next", "r_x": "dr_a", "z_x": "dz_a", "n_x": "dn_a", "n_h": "dn_h"},
     gate_titles=(("r", "reset gate"), ("z", "update gate")),
 )

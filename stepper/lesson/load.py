@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from stepper.cells import CELLS
+from stepper.cells import CELL_NAMES, CELLS
 from stepper.files import InputError, read_regular
 from stepper.lesson.asks import reads_numbers
 from stepper.lesson.claims import ClaimError, parse_claim
@@ -28,7 +28,6 @@ from stepper.lesson.notes import MAX_PLACEHOLDERS as MAX_NOTE_PLACEHOLDERS
 from stepper.lesson.notes import note_placeholders, placeholder_problems
 from stepper.narration import caption_problems
 from stepper.optim import OPTIMIZERS
-from stepper.params import CELL_NAMES, GATES
 from stepper.trace import BACKWARD, FORWARD, PHASES, SAMPLE, UPDATE
 
 MAX_HIDDEN = 64
@@ -384,10 +383,9 @@ class _LessonReader:
             if name in names:
                 r.report(item.mark, where, f'"{name}" is listed twice')
                 return None
-            if name == "gates" and self.cell is not None and not GATES[self.cell]:
-                r.report(
-                    item.mark, where, f"the gates panel needs a gru or lstm cell; this model is {self.cell}"
-                )
+            if name == "gates" and self.cell is not None and not CELLS[self.cell].gates:
+                gated = " or ".join(n for n, cell in CELLS.items() if cell.gates)
+                r.report(item.mark, where, f"the gates panel needs a {gated} cell; this model is {self.cell}")
                 return None
             names.append(name)
         return tuple(names)
@@ -450,29 +448,49 @@ class _LessonReader:
 
     # -- narration and claims ---------------------------------------------------------------
 
-    def read_narration(self, node: Node) -> tuple[Caption, ...] | None:
-        items = self.r.sequence(node, "narration", "a list of captions, each with a text")
+    def read_list(
+        self,
+        node: Node,
+        where: str,
+        expected: str,
+        most: int,
+        noun: str,
+        read_one: Callable[[Node, str], T | None],
+    ) -> list[T] | None:
+        """At most `most` items, each read by `read_one(item, "where[i]")`; None if the list or
+        any item is wrong (each problem reported)."""
+        items = self.r.sequence(node, where, expected)
         if items is None:
             return None
-        if len(items) > MAX_CAPTIONS:
-            self.r.report(node.mark, "narration", f"at most {MAX_CAPTIONS} captions")
+        if len(items) > most:
+            self.r.report(node.mark, where, f"at most {most} {noun}")
             return None
-        captions = [self.read_caption(item, f"narration[{i}]") for i, item in enumerate(items)]
-        if None in captions:
-            return None
-        evaluations = sum(
-            self.places_picked(c.checkpoint, c.t)
-            for c in captions
-            if c is not None and (c.when or c.condition)
+        read = [read_one(item, f"{where}[{i}]") for i, item in enumerate(items)]
+        done = [x for x in read if x is not None]
+        return done if len(done) == len(read) else None
+
+    def evaluations_fit(
+        self, node: Node, where: str, evaluations: int, what: str, each: str, advice: str
+    ) -> bool:
+        """--check evaluates a guard or a question at every place its selector picks: bounded."""
+        if evaluations <= MAX_GUARD_EVALUATIONS:
+            return True
+        self.r.report(
+            node.mark,
+            where,
+            f"--check would evaluate {what} {evaluations:,} times ({each} at every checkpoint and "
+            f"timestep it picks); at most {MAX_GUARD_EVALUATIONS:,}: {advice}",
         )
-        if evaluations > MAX_GUARD_EVALUATIONS:
-            self.r.report(
-                node.mark,
-                "narration",
-                f"--check would evaluate guards {evaluations:,} times (each guarded caption at every "
-                f"checkpoint and timestep it picks); at most {MAX_GUARD_EVALUATIONS:,}: guard fewer "
-                "captions, or give them a checkpoint or t",
-            )
+        return False
+
+    def read_narration(self, node: Node) -> tuple[Caption, ...] | None:
+        expected = "a list of captions, each with a text"
+        captions = self.read_list(node, "narration", expected, MAX_CAPTIONS, "captions", self.read_caption)
+        if captions is None:
+            return None
+        evaluations = sum(self.places_picked(c.checkpoint, c.t) for c in captions if c.when or c.condition)
+        advice = "guard fewer captions, or give them a checkpoint or t"
+        if not self.evaluations_fit(node, "narration", evaluations, "guards", "each guarded caption", advice):
             return None
         return tuple(captions)
 
@@ -482,13 +500,10 @@ class _LessonReader:
         checkpoints = 1 if checkpoint else len(self.checkpoints or ()) or MAX_CHECKPOINTS
         return checkpoints * len(timesteps(t, self.sizes()[2]))
 
-    def read_caption(self, node: Node, where: str) -> Caption | None:
+    def read_selector(self, keys: dict[str, Node], where: str) -> tuple:
+        """Where a caption or a question applies, and its guards: (checkpoint, phase, t, op,
+        when, if), each None where not given or wrong (wrong ones reported)."""
         r = self.r
-        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op", "when", "if"))
-        if keys is None:
-            return None
-        before = len(r.problems)
-        text = self.optional(keys.get("text"), lambda n: r.text(n, f"{where}.text", 2000))
         checkpoint = self.optional(
             keys.get("checkpoint"), lambda n: self.checkpoint_name(n, f"{where}.checkpoint")
         )
@@ -497,6 +512,16 @@ class _LessonReader:
         op = self.optional(keys.get("op"), lambda n: self.op_name(n, f"{where}.op", phase))
         when = self.optional(keys.get("when"), lambda n: self.guard(n, f"{where}.when"))
         condition = self.optional(keys.get("if"), lambda n: self.guard(n, f"{where}.if"))
+        return checkpoint, phase, t, op, when, condition
+
+    def read_caption(self, node: Node, where: str) -> Caption | None:
+        r = self.r
+        keys = r.mapping(node, where, ("text",), ("checkpoint", "phase", "t", "op", "when", "if"))
+        if keys is None:
+            return None
+        before = len(r.problems)
+        text = self.optional(keys.get("text"), lambda n: r.text(n, f"{where}.text", 2000))
+        checkpoint, phase, t, op, when, condition = self.read_selector(keys, where)
         if len(r.problems) > before or text is None:
             return None
         if phase in OWN_PASSES:  # update and sample have no timesteps or sequence ops
@@ -582,14 +607,9 @@ class _LessonReader:
         return self.r.choice(node, where, [name for name, _ in self.checkpoints])
 
     def read_claims(self, node: Node) -> tuple[Claim, ...] | None:
-        items = self.r.sequence(node, "claims", "a list of claims, each with checkpoint, text and check")
-        if items is None:
-            return None
-        if len(items) > MAX_CLAIMS:
-            self.r.report(node.mark, "claims", f"at most {MAX_CLAIMS} claims")
-            return None
-        claims = [self.read_claim(item, f"claims[{i}]") for i, item in enumerate(items)]
-        return None if None in claims else tuple(claims)
+        expected = "a list of claims, each with checkpoint, text and check"
+        claims = self.read_list(node, "claims", expected, MAX_CLAIMS, "claims", self.read_claim)
+        return None if claims is None else tuple(claims)
 
     def read_claim(self, node: Node, where: str) -> Claim | None:
         r = self.r
@@ -616,45 +636,33 @@ class _LessonReader:
     # -- questions --------------------------------------------------------------------------
 
     def read_asks(self, node: Node) -> tuple[Ask, ...] | None:
-        items = self.r.sequence(node, "ask", "a list of questions, each with an op and a question")
-        if items is None:
-            return None
-        if len(items) > MAX_ASKS:
-            self.r.report(node.mark, "ask", f"at most {MAX_ASKS} questions")
-            return None
-        asks = [self.read_ask(item, f"ask[{i}]") for i, item in enumerate(items)]
-        if None in asks:
+        expected = "a list of questions, each with an op and a question"
+        asks = self.read_list(node, "ask", expected, MAX_ASKS, "questions", self.read_ask)
+        if asks is None:
             return None
         evaluations = sum(
             self.places_picked(a.checkpoint, a.t)
             * (bool(a.when) + bool(a.condition) + len(a.choices) + 1 + len(a.distractors))
             for a in asks
-            if a is not None and not a.symbols
+            if not a.symbols
         )
-        if evaluations > MAX_GUARD_EVALUATIONS:
-            self.r.report(
-                node.mark,
-                "ask",
-                f"--check would evaluate the questions' expressions {evaluations:,} times (each at every "
-                f"checkpoint and timestep it picks); at most {MAX_GUARD_EVALUATIONS:,}: give them a "
-                "checkpoint or t",
-            )
+        what = "the questions' expressions"
+        if not self.evaluations_fit(node, "ask", evaluations, what, "each", "give them a checkpoint or t"):
             return None
         seen: dict[tuple, Ask] = {}
         for i, ask in enumerate(asks):
-            assert ask is not None
             if ask.when or ask.condition:
                 continue  # guarded questions may share a selector: their guards tell them apart
             place = (ask.checkpoint, ask.phase, ask.op, ask.t)
             if place in seen:
                 self.r.report(
-                    items[i].mark,
+                    Mark(ask.line, ask.column),
                     f"ask[{i}]",
                     f"the question on line {seen[place].line} is asked at the same place; give one "
                     "of them another place, or an if: guard",
                 )
             seen.setdefault(place, ask)
-        return tuple(a for a in asks if a is not None)
+        return tuple(asks)
 
     def read_ask(self, node: Node, where: str) -> Ask | None:
         r = self.r
@@ -672,14 +680,7 @@ class _LessonReader:
         before = len(r.problems)
         question = self.optional(keys.get("question"), lambda n: r.text(n, f"{where}.question", 300))
         explain = self.optional(keys.get("explain"), lambda n: r.text(n, f"{where}.explain", 600), "")
-        checkpoint = self.optional(
-            keys.get("checkpoint"), lambda n: self.checkpoint_name(n, f"{where}.checkpoint")
-        )
-        phase = self.optional(keys.get("phase"), lambda n: r.choice(n, f"{where}.phase", PHASES))
-        t = self.optional(keys.get("t"), lambda n: self.timestep(n, f"{where}.t"))
-        op = self.optional(keys.get("op"), lambda n: self.op_name(n, f"{where}.op", phase))
-        when = self.optional(keys.get("when"), lambda n: self.guard(n, f"{where}.when"))
-        condition = self.optional(keys.get("if"), lambda n: self.guard(n, f"{where}.if"))
+        checkpoint, phase, t, op, when, condition = self.read_selector(keys, where)
         decimals = self.optional(
             keys.get("decimals"), lambda n: r.integer(n, f"{where}.decimals", 0, MAX_DECIMALS), 2
         )

@@ -7,12 +7,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from stepper.cells import CELLS
+from stepper.cells import CELL_NAMES, CELLS
 from stepper.files import InputError, read_regular
 from stepper.lesson.errors import LessonError, Problem
 from stepper.lesson.load import MAX_DATA, MAX_HIDDEN, MAX_ITERATIONS, VOCAB_SIZES, parse_lesson
 from stepper.lesson.model import Lesson
-from stepper.params import CELL_NAMES
 
 PLAYBACK_SYMBOLS = 40  # the first characters are played: a timeline a class can read
 TEXT_BYTES = 200_000  # a text file larger than this is not a lesson's training text
@@ -74,11 +73,12 @@ def text_lesson_yaml(text: str, where: str, settings: TextSettings = TextSetting
     s = settings
     playback = body[: PLAYBACK_SYMBOLS + 1]
     preview = body if len(body) <= 40 else body[:37] + "..."
+    called = CELLS[s.cell].called
     lines = [
         f"# Made by rnn-stepper --text from {where}. The format is described in docs/lessons.md.",
         f"title: {json.dumps('Your text: ' + preview, ensure_ascii=False)}",
         "summary: >",
-        f"  {'An' if s.cell == 'rnn' else 'A'} {s.cell.upper()} with {s.hidden_size} hidden units learns",
+        f"  {called[0].upper()}{called[1:]} with {s.hidden_size} hidden units learns",
         "  to predict the next character",
         f"  of a text of {len(body):,} characters, {len(vocab)} of them different.",
         f"vocab: [{', '.join(json.dumps(ch, ensure_ascii=False) for ch in vocab)}]",
