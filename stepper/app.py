@@ -33,7 +33,7 @@ from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
 from stepper.slices import Opening, Saving
 from stepper.state import ViewState
-from stepper.theme import ZOOM_STEPS, Theme
+from stepper.theme import Theme
 from stepper.trace import Trace
 from stepper.train import training
 from stepper.update import Context, Effects, Start
@@ -353,14 +353,13 @@ class App:
             return
         if self.headless:
             return
+        problem = ""
         try:
             self.presenter = Presenter()
-            note = "presenter window open: notes, next caption and time there; the projector stays clean"
         except pygame.error as exc:
-            note = f"presenter window not available: {exc}"
-        if self.state is not None:  # the notes move off the projector
-            overlay = "" if self.state.overlay == "notes" else self.state.overlay
-            self.set_state(replace(self.state, message=note, overlay=overlay))
+            problem = str(exc)
+        if self.state is not None:
+            self.set_state(update.presenter_opened(self.state, problem))
 
     def close_presenter(self) -> None:
         if self.presenter is not None:
@@ -653,10 +652,10 @@ class App:
 
     def fit_zoom(self) -> None:
         """After the window shrank: the largest zoom step that still fits."""
-        if self.theme.zoom <= self.zoom_limit():
+        zoom = update.zoom_to_fit(self.theme.zoom, self.zoom_limit())
+        if zoom is None:
             return
-        fitting = [z for z in ZOOM_STEPS if z <= self.zoom_limit()] or [ZOOM_STEPS[0]]
-        self.theme = self.theme.zoomed(fitting[-1])
+        self.theme = self.theme.zoomed(zoom)
         if self.state is not None:
             self.set_state(
                 replace(self.state, zoom=self.theme.zoom, message=f"zoom {self.theme.zoom:.0%} to fit")

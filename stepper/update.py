@@ -418,6 +418,22 @@ def zoomed(state: ViewState, command: Command, context: Context) -> tuple[ViewSt
     return replace(state, zoom=zoom, message=f"zoom {zoom:.0%}"), (Zoom(zoom),)
 
 
+def zoom_to_fit(zoom: float, limit: float) -> float | None:
+    """After the window shrank: the largest zoom step it still holds (None: `zoom` fits)."""
+    if zoom <= limit:
+        return None
+    fitting = [z for z in ZOOM_STEPS if z <= limit] or [ZOOM_STEPS[0]]
+    return fitting[-1]
+
+
+def presenter_opened(state: ViewState, problem: str = "") -> ViewState:
+    """Ctrl P done: the notes move off the projector (`problem`: why the window did not open)."""
+    note = "presenter window open: notes, next caption and time there; the projector stays clean"
+    if problem:
+        note = f"presenter window not available: {problem}"
+    return replace(state, message=note, overlay="" if state.overlay == "notes" else state.overlay)
+
+
 def scroll_notes(
     state: ViewState, command: Command | None, notes: tuple[int, int], lines: int = 0
 ) -> ViewState:

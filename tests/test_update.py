@@ -533,3 +533,20 @@ def test_the_transition_into_an_op_settles_in_its_time_and_stays_settled():
     assert update.settled(half, 10.0).progress == 1.0
     settled = replace(state, progress=1.0)
     assert update.settled(settled, 0.5) is settled
+
+
+@pytest.mark.parametrize(
+    ("zoom", "limit", "want"),
+    [(1.0, 1.2, None), (2.0, 1.6, 1.5), (1.5, 1.5, None), (1.0, 0.3, 0.5)],
+)
+def test_a_window_that_shrank_takes_the_largest_zoom_step_it_holds(zoom, limit, want):
+    assert update.zoom_to_fit(zoom, limit) == want
+
+
+def test_the_presenter_window_takes_the_notes_off_the_projector():
+    state = replace(opened(context()), overlay="notes")
+    shown = update.presenter_opened(state)
+    assert shown.overlay == "" and shown.message.startswith("presenter window open")
+    refused = update.presenter_opened(replace(state, overlay="help"), "no second display")
+    assert refused.overlay == "help"
+    assert refused.message == "presenter window not available: no second display"
