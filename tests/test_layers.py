@@ -47,6 +47,9 @@ PURE = (
     "stepper.narration",
     "stepper.views.screen",
     "stepper.views.panels",
+    "stepper.update",
+    "stepper.frames",
+    "stepper.slices",
 )
 
 PROBE = """
