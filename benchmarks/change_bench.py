@@ -107,11 +107,11 @@ def edit_to_frame() -> list[dict[str, Any]]:
                 target=f"<= {BIG_EDIT_MS:g} ms",
                 passed=ms <= BIG_EDIT_MS,
                 key="edit_to_frame_ms.weight.lstm64x1000",
-                note="nearly all of it is recording every op of both passes over 1000 steps (the "
-                "listing interpreter, about 50,000 steps, with the update and sample passes); "
-                "drawing the new frame takes a small part (the colour scales are worked out per "
-                "name as read, the layout comes from memory). Recording lazily, only the blocks "
-                "drawn, is not done yet",
+                note="the forward and backward passes are recorded lazily (stepper/lazy.py): an "
+                "edit replays the listings at every step (their own float operations, a step at "
+                "a time only where a value feeds the next), adds up the weight gradients' running "
+                "sums in the listing's order, and records line by line only the blocks the frame "
+                "draws; the update pass (and the gradient's running sums) when first read",
             )
         )
     return rows

@@ -15,7 +15,8 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from stepper.cells import CELLS
-from stepper.trace import BACKWARD, Trace
+from stepper.lazy import forward_values
+from stepper.trace import Trace
 
 R = TypeVar("R")
 _CACHE: WeakKeyDictionary[Trace, dict[str, object]] = WeakKeyDictionary()
@@ -120,12 +121,9 @@ def _contributions(trace: Trace) -> Contributions:
 def _step_back(trace: Trace, k: int, dh: np.ndarray, dc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Gradients on h_k (and c_k) -> gradients on h_(k-1) (and c_(k-1)), row by row,
     with step k's recorded forward values. Rows are outputs, so W.T @ g becomes g @ W."""
-    return CELLS[trace.cell].step_back(_forward_values(trace, k), trace.params, dh, dc)
+    return CELLS[trace.cell].step_back(forward_values(trace, k), trace.params, dh, dc)
 
 
-def _forward_values(trace: Trace, t: int) -> dict[str, np.ndarray]:
-    """Every forward value of step t as recorded: the backward pass starts from them."""
-    return trace.env(trace.timestep_range(BACKWARD, t).start)
 
 
 def trajectory(trace: Trace) -> Projection:

@@ -8,35 +8,35 @@ import math
 import os
 import time
 import traceback
-from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper import changes, places, quiz
+from stepper import frames, places, update
 from stepper.cells import CELLS
-from stepper.commands import KEYMAPS, PANEL_COMMANDS, Command
-from stepper.edits import Edit, edited, value_at
+from stepper.commands import KEYMAPS, Command
+from stepper.edits import edited
 from stepper.files import OutputError, atomic_write, free_name, ready_to_write, save_new
+from stepper.frames import varied_sequence as varied_sequence  # tests import it from here
+from stepper.keys import key_name
 from stepper.lesson import Lesson, LessonError, builtin_lessons, load_lesson
-from stepper.lesson.asks import Posed, pose
 from stepper.live import LIVE, LiveRun, LiveSettings
-from stepper.navigation import Cursor, at_step, corresponding, move, position, same_place, start
 from stepper.params import init_params
-from stepper.passes.sample import SampleSettings
+from stepper.places import StartAt
 from stepper.presenter import Presenter, projector_display
 from stepper.reload import POLL_SECONDS, Stamp, needs_training, stamp
 from stepper.render import Fonts, LayerCache
 from stepper.scene import Cell, Hotspot, Raster, Scene
 from stepper.session import Session
-from stepper.state import Hover, ViewState
-from stepper.symbols import written
-from stepper.theme import ZOOM_STEPS, Theme, zoom_step
-from stepper.trace import FORWARD, Trace
-from stepper.train import TrainResult, training
+from stepper.slices import Opening, Saving
+from stepper.state import ViewState
+from stepper.theme import Theme
+from stepper.trace import Trace
+from stepper.train import training
+from stepper.update import Context, Effects, Start
 from stepper.views.frame import Box, Frame
 from stepper.views.overlays import LessonEntry, notes_view
 from stepper.views.presenter import build_presenter
@@ -47,143 +47,13 @@ from stepper.weights import save_weights as write_weights
 DEFAULT_SIZE = (1920, 1080)
 MIN_SIZE = (640, 360)
 OPEN_AT_ONCE_SECONDS = 0.4  # a lesson that trains faster opens without a progress screen
+GIF_AT_ONCE_PIXELS = 9_000_000  # a GIF this small (its frames' pixels: about half a second) is saved at once
 SLICE_SECONDS = 0.03  # training time per frame while a long lesson trains
 LIVE_SLICE_SECONDS = 0.015  # training time per frame while training live: 30+ frames a second
 DOUBLE_CLICK_SECONDS = 0.4
-KEPT_LIMIT = 9  # checkpoints kept from live training per lesson: memory stays bounded
 HEADLESS_LIVE_ITERATIONS = 20  # per frame off-screen: a count, not a time, so exports repeat
-TRANSITION_SECONDS = 0.2  # values travel along their arrows for this long, eased
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 LESSONS_KEPT = 3  # lessons Backspace can return to, each with its trained session
-NOTES_SCROLL = (
-    Command.NEXT_T,
-    Command.PREV_T,
-    Command.NEXT_OP,
-    Command.PREV_OP,
-    Command.FIRST,
-    Command.LAST,
-)
-NAV = (
-    Command.NEXT_OP,
-    Command.PREV_OP,
-    Command.NEXT_T,
-    Command.PREV_T,
-    Command.FIRST,
-    Command.LAST,
-    Command.NEXT_PASS,
-)
-LIVE_COMMANDS = (
-    Command.TRAIN_LIVE,
-    Command.FRESH_WEIGHTS,
-    Command.NEXT_OPTIMIZER,
-    Command.RATE_UP,
-    Command.RATE_DOWN,
-    Command.KEEP_LIVE,
-)
-#: Commands that change the weights, the sequence or the place in training: live training pauses.
-PAUSING = (
-    Command.TYPE_SEQUENCE,
-    Command.EDIT_WEIGHT,
-    Command.UNDO,
-    Command.RESTORE_WEIGHTS,
-    Command.GO_TO_ITERATION,
-)
-NUDGES = {
-    Command.NUDGE_UP: changes.NUDGES["small"],
-    Command.NUDGE_DOWN: -changes.NUDGES["small"],
-    Command.NUDGE_UP_LARGE: changes.NUDGES["large"],
-    Command.NUDGE_DOWN_LARGE: -changes.NUDGES["large"],
-}
-
-
-def key_name(event: pygame.event.Event) -> str:
-    """The binding table's name for a key press: "right", "shift+left", "ctrl++", "?", "3"."""
-    mod = getattr(event, "mod", 0)
-    ctrl = bool(mod & pygame.KMOD_CTRL)
-    shift = bool(mod & pygame.KMOD_SHIFT)
-    key = event.key
-    plus = key in (pygame.K_PLUS, pygame.K_KP_PLUS) or (key == pygame.K_EQUALS and (shift or ctrl))
-    minus = key in (pygame.K_MINUS, pygame.K_KP_MINUS)
-    if ctrl:
-        if plus:
-            return "ctrl++"
-        if minus:
-            return "ctrl+-"
-        if key in (pygame.K_0, pygame.K_KP0):
-            return "ctrl+0"
-        return "ctrl+" + pygame.key.name(key)
-    if plus:
-        return "+"
-    if minus:
-        return "-"
-    if key == pygame.K_SLASH and shift:
-        return "?"
-    if key == pygame.K_KP_ENTER:
-        return "return"
-    if pygame.K_KP1 <= key <= pygame.K_KP9:
-        return str(key - pygame.K_KP1 + 1)
-    text = getattr(event, "unicode", "")
-    if text in ("?", "[", "]", "+", "-"):
-        return text
-    name = pygame.key.name(key)
-    if shift and name in ("left", "right"):
-        return f"shift+{name}"
-    return name
-
-
-@dataclass(frozen=True)
-class StartAt:
-    """Where the command line asks the first lesson to open (already checked against it)."""
-
-    checkpoint: str | None = None
-    phase: str = FORWARD
-    step: int = 0
-    panels: tuple[str, ...] | None = None
-    sequence: tuple[int, ...] | None = None
-    iteration: int | None = None  # --iteration K
-    sample: SampleSettings | None = None  # --sample, --temperature, --seed, --prime
-    edits: tuple[Edit, ...] = ()  # --edit
-
-    def applied(self, state: ViewState, session: Session) -> ViewState:
-        names = session.checkpoint_names
-        checkpoint = self.checkpoint if self.checkpoint in names else state.checkpoint
-        panels = state.panels if self.panels is None else self.panels
-        note = state.message
-        if self.checkpoint is not None and self.checkpoint not in names:  # diverged before it
-            why = "training stopped" if session.result.divergence else "training did not diverge"
-            note = f"{self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
-        placed = replace(
-            state,
-            checkpoint=checkpoint,
-            sequence=self.sequence,
-            panels=panels,
-            sample=self.sample,
-            edits=self.edits,
-        )
-        if self.iteration is not None:
-            placed = places.go_to_iteration(placed, session, self.iteration)
-        trace = places.trace_of(session, placed)
-        return replace(placed, cursor=at_step(trace, self.phase, self.step), message=note)
-
-
-@dataclass
-class Opening:
-    """A lesson whose training is under way."""
-
-    path: Path
-    lesson: Lesson
-    steps: Generator[int, None, TrainResult]
-    done: int = 0  # iterations trained so far
-
-    def advance(self, budget: float) -> TrainResult | None:
-        """Train for up to `budget` seconds: the result once training is done, else None."""
-        deadline = time.perf_counter() + budget
-        try:
-            while time.perf_counter() < deadline:
-                self.done = next(self.steps)
-        except StopIteration as finished:
-            return finished.value
-        return None
+POINTING = (pygame.TEXTINPUT, pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEWHEEL, pygame.DROPFILE)
 
 
 class App:
@@ -227,6 +97,7 @@ class App:
         self._fullscreen = False
         self._windowed = size
         self.opening: Opening | None = None
+        self.saving: Saving | None = None  # a GIF being drawn between frames (G)
         self.live: LiveRun | None = None  # training in the window (F5), paused or running
         self.live_settings: LiveSettings | None = None
         self._opener_text = ""  # the text of the key that just opened an entry
@@ -319,18 +190,7 @@ class App:
         if session is None or state is None:
             self._train(path, lesson)
         elif needs_training(session.lesson, lesson):
-            same_cell = lesson.model.cell == session.lesson.model.cell
-            same_vocab = lesson.vocab == session.lesson.vocab
-            k, _ = position(state.cursor, self.trace_of(state))
-            self.start_at = StartAt(
-                state.checkpoint,
-                state.cursor.phase,
-                k - 1,
-                state.panels if same_cell else None,
-                state.sequence if same_vocab else None,
-                state.iteration,
-                state.sample if same_vocab else None,
-            )
+            self.start_at = update.retrained_at(state, session, lesson)
             self._train(path, lesson)
         else:
             self._swap_lesson(lesson)
@@ -345,23 +205,12 @@ class App:
     def _swap_lesson(self, lesson: Lesson) -> None:
         """The new version of the lesson over the checkpoints already trained."""
         assert self.session is not None and self.state is not None
-        state, old = self.state, self.session
-        before = self.trace_of(state)
-        same_vocab = lesson.vocab == old.lesson.vocab
-        moved = replace(
-            quiz.close(state) if state.quiz is not None else state,
-            sequence=state.sequence if same_vocab else None,
-            sample=state.sample if same_vocab else None,
-            hover=None,
-            message="lesson reloaded",
-        )
+        old = self.session
         forget_views()
         self.scene = None
         self._compare_session = None
         self.session = Session(lesson, old.result, kept=old.kept)  # checkpoints kept in the window too
-        after = self.trace_of(moved)
-        cursor = same_place(state.cursor, before, after) if state.cursor.phase in after.pass_names else None
-        self.set_state(replace(moved, cursor=cursor or start(after)))
+        self.set_state(update.reloaded(self.state, old, self.session))
         self.dirty = True
 
     def advance_opening(self, budget: float) -> None:
@@ -399,21 +248,19 @@ class App:
         self.live = None
         config = lesson.train_config()
         self.live_settings = LiveSettings(config.optimizer, config.learning_rate)
-        first = session.checkpoint_names[0]
-        trace = session.trace(first)
         self.session = session
         self.message = ""
         self._lesson_clock = 0.0
-        # a lesson that opens side by side and names a second cell opens with that comparison
-        compare = "cells" if lesson.compare_cell and "compare" in lesson.panels else "checkpoints"
-        self.state = ViewState(
-            checkpoint=first, cursor=start(trace), panels=lesson.panels, zoom=self.theme.zoom, compare=compare
-        )
+        self.state = update.first_place(session, self.theme.zoom)
         if self.start_at is not None:  # the command line's place, once
             self.state, self.start_at = self.start_at.applied(self.state, session), None
+        self._select(path)
+        self.dirty = True
+
+    def _select(self, path: Path) -> None:
+        """The lesson list's row: the lesson shown, if it is a built-in one."""
         resolved = path.resolve()
         self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
-        self.dirty = True
 
     def go_back(self) -> None:
         """Backspace: the lesson left most recently, at the place it was left (checkpoint,
@@ -431,22 +278,8 @@ class App:
         config = session.lesson.train_config()
         self.live_settings = LiveSettings(config.optimizer, config.learning_rate)
         self.session, self.message = session, ""
-        self.state = replace(
-            state,
-            training=False,
-            mode="step",
-            entry="",
-            entry_kind="",
-            selected=None,
-            overlay="",
-            zoom=self.theme.zoom,
-            playing=False,
-            hover=None,
-            quit_asked=False,
-            message=f"back to {session.lesson.title}",
-        )
-        resolved = session.lesson.path.resolve()
-        self.selection = next((k for k, p in enumerate(self.lesson_paths) if p.resolve() == resolved), 0)
+        self.state = update.returned(state, session.lesson.title, self.theme.zoom)
+        self._select(session.lesson.path)
         self.watched, self._stamp, self.reload_problems = session.lesson.path, stamp(session.lesson.path), ()
         self.dirty = True
 
@@ -458,59 +291,15 @@ class App:
 
     # ----- frames --------------------------------------------------------------------
     def frame(self, state: ViewState | None = None) -> Frame | None:
+        """What `state` (by default the one shown) shows, for the views."""
         state = state or self.state
         if self.session is None or state is None:
             return None
-        result = self.session.result
-        checkpoint = self.session.checkpoint(state.checkpoint)
-        history = result.loss_history
-        marks = tuple((c.name, c.iteration) for c in result.checkpoints)
-        kept = self.session.kept.get(state.checkpoint)
-        first = self.session.checkpoint_names[0]
-        if kept is not None:  # trained in the window: its own loss curve, from its own start
-            history, marks = kept.history, kept.marks
-            if marks and marks[0][0] in self.session.checkpoint_names:
-                first = marks[0][0]
-        problem = ""
-        if result.divergence is not None:
-            problem = (
-                f"Training stopped: {result.divergence.reason}. Showing the checkpoints before it; "
-                f"'last good' holds the weights just before the fault."
-            )
-        frame = Frame(
-            state,
-            self.session.lesson,
-            self.trace_of(state),
-            checkpoint.iteration if state.iteration is None else state.iteration,
-            self.session.checkpoint_names,
-            problem,
-            loss_history=history,
-            marks=marks,
-            baseline=self.session.trace(first),  # its weights: any sequence
-            errors=self.reload_problems,
-            posed=self._posed(state),
-        )
-        if "compare" in state.panels:
-            partner, label = self._partner(state, frame.trace)
-            frame = replace(frame, label=label, partner=partner)
-        return frame
-
-    def _posed(self, state: ViewState) -> Posed | None:
-        """The open question as posed at its place (None if none is open)."""
-        if state.quiz is None or state.quiz.kind != "ask" or self.session is None:
-            return None
-        lesson, trace = self.session.lesson, self.trace_of(state)
-        if not 0 <= state.quiz.ask < len(lesson.asks) or state.quiz.target >= len(trace.steps):
-            return None
-        checkpoint = quiz.checkpoint_of(state)
-        return pose(lesson.asks[state.quiz.ask], trace, state.quiz.target, checkpoint, self._iteration(state))
-
-    def _iteration(self, state: ViewState) -> int:
-        """The training iteration a state shows: its replayed iteration, else its checkpoint's."""
-        assert self.session is not None
-        if state.iteration is not None:
-            return state.iteration
-        return self.session.checkpoint(state.checkpoint).iteration
+        other = None
+        if "compare" in state.panels and frames.compare_kind(self.session, state) == "cells":
+            other = self._compare_ready()  # starts its training if it has not started yet
+        training = self._compare_progress() if self._compare_opening is not None else ""
+        return frames.frame_of(self.session, state, self.reload_problems, other, training)
 
     def build(
         self, state: ViewState | None = None, size: tuple[int, int] | None = None, theme: Theme | None = None
@@ -564,14 +353,13 @@ class App:
             return
         if self.headless:
             return
+        problem = ""
         try:
             self.presenter = Presenter()
-            note = "presenter window open: notes, next caption and time there; the projector stays clean"
         except pygame.error as exc:
-            note = f"presenter window not available: {exc}"
-        if self.state is not None:  # the notes move off the projector
-            overlay = "" if self.state.overlay == "notes" else self.state.overlay
-            self.set_state(replace(self.state, message=note, overlay=overlay))
+            problem = str(exc)
+        if self.state is not None:
+            self.set_state(update.presenter_opened(self.state, problem))
 
     def close_presenter(self) -> None:
         if self.presenter is not None:
@@ -618,190 +406,98 @@ class App:
             self.state = state
             self.dirty = True
 
+    def context(self) -> Context:
+        """What the pure update reads besides the state (the open lesson, the window's zoom...)."""
+        assert self.session is not None
+        notes = (0, 0)
+        if self.state is not None and self.state.overlay == "notes":
+            w, h = self.surface.get_size()
+            lesson = self.session.lesson
+            shown, room = notes_view(
+                Box(0, 0, w, h), self.theme, self.fonts.measure, lesson.title, lesson.teacher_notes
+            )
+            notes = (len(shown), room)
+        return Context(
+            self.session,
+            lessons=len(self.lesson_paths),
+            selection=self.selection,
+            zoom=self.theme.zoom,
+            zoom_limit=self.zoom_limit(),
+            presenter=self.presenter is not None,
+            live=self.live_settings,
+            live_run=self.live is not None,
+            compare_training=self._compare_opening is not None,
+            saving=self.saving is not None,
+            notes=notes,
+        )
+
     def command(self, command: Command, key: str = "") -> None:
+        """A command: the pure update decides, then its effects are performed."""
         if self.opening is not None:
             if command is Command.BACK:
                 self.cancel_opening()
             return
         if self.state is None or self.session is None:
-            self._start_screen_command(command, key)
+            start = Start(self.selection, self.message, bool(self._left))
+            moved, effects = update.start_screen(start, command, key, len(self.lesson_paths))
+            if moved != start:
+                self.selection, self.message, self.dirty = moved.selection, moved.message, True
+            self.perform(effects)
             return
-        if self._compare_opening is not None and command is Command.BACK:
-            self._close_compare("side by side: training cancelled")
-            return
-        state = self.state
-        if state.overlay == "lessons" and command in (
-            Command.NEXT_T,
-            Command.PREV_T,
-            Command.SELECT,
-            Command.OPEN_LESSON,
-            Command.BACK,
-            Command.LESSONS,
-        ):
-            self._lesson_list_command(command, key)
-            return
-        if state.overlay == "notes" and command in NOTES_SCROLL:
-            self.scroll_notes(command)
-            return
-        if state.training and command in PAUSING:  # a change to weights that keep changing: pause first
-            self._pause_live(state)
-            state = self.state
-        if state.mode == "entry":
-            self._entry_command(command)
-            return
-        if state.mode == "question":
-            self._quiz_command(command, key)
-            return
-        if state.mode == "weight":
-            self._weight_command(command)
-            return
-        if self._change_command(command):
-            return
-        trace = self.trace_of(state)
-        if command in NAV:
-            cursor = move(state.cursor, trace, command)
-            moved_on = command is Command.NEXT_OP and cursor != state.cursor and state.animate
-            state = replace(state, message="", progress=0.0 if moved_on else 1.0)
-            if command is Command.NEXT_OP:
-                self._arrive(state, trace, cursor)
-            else:
-                self.set_state(replace(state, cursor=cursor))
-        elif command is Command.PLAY:
-            self.set_state(replace(state, playing=not state.playing))
+        before = self.state
+        state, effects = update.update(before, command, self.context(), key)
+        if state.playing != before.playing:
             self._play_clock = 0.0
-        elif command in (Command.FASTER, Command.SLOWER):
-            k = SPEEDS.index(state.speed) if state.speed in SPEEDS else 3
-            k = min(len(SPEEDS) - 1, k + 1) if command is Command.FASTER else max(0, k - 1)
-            self.set_state(replace(state, speed=SPEEDS[k], message=f"speed {SPEEDS[k]:g} ops/s"))
-        elif command in (Command.TOGGLE_TRAINED, Command.PREV_CHECKPOINT, Command.NEXT_CHECKPOINT):
-            self._switch_checkpoint(command)
-        elif command is Command.GO_TO_ITERATION:
-            pygame.key.start_text_input()
-            self.set_state(places.open_entry(state, "iteration"))
-        elif command in (Command.COOLER, Command.HOTTER):
-            direction = 1 if command is Command.HOTTER else -1
-            self.set_state(places.temperature_step(state, self.session, direction))
-        elif command is Command.PRESENTER:
-            self.toggle_presenter()
-        elif command is Command.NOTES and self.presenter is not None:
-            self.set_state(replace(state, message="the notes are on the presenter window"))
-        elif command is Command.QUESTIONS:
-            on = not state.questions
-            self.set_state(replace(state, questions=on, message=f"questions {'on' if on else 'off'}"))
-        elif command is Command.COMPUTE:
-            on = not state.compute
-            note = "you compute it: each value is typed before it shows" if on else "you compute it: off"
-            self.set_state(replace(state, compute=on, message=note))
-        elif command is Command.RESEED:
-            self.set_state(places.reseed(state, self.session))
-        elif command is Command.PANEL_COMPARE:
-            self._cycle_compare()
-        elif command in PANEL_COMMANDS:
-            name = PANEL_COMMANDS[command]
-            open_now = name not in state.panels
-            panels = (*state.panels, name) if open_now else tuple(p for p in state.panels if p != name)
-            self.set_state(
-                replace(state, panels=panels, message=f"{name} {'open' if open_now else 'closed'}")
-            )
-        elif command is Command.WEIGHT_CHANGES:
-            self.set_state(replace(state, weight_changes=not state.weight_changes))
-        elif command is Command.NUMBERS:
-            self.set_state(replace(state, numbers=not state.numbers))
-        elif command is Command.ANIMATE:
-            on = not state.animate
-            self.set_state(
-                replace(state, animate=on, progress=1.0, message=f"animations {'on' if on else 'off'}")
-            )
-        elif command in (Command.HELP, Command.NOTES, Command.LESSONS, Command.BIG_NUMBERS):
-            name = {
-                Command.HELP: "help",
-                Command.NOTES: "notes",
-                Command.LESSONS: "lessons",
-                Command.BIG_NUMBERS: "big",
-            }[command]
-            self.set_state(
-                replace(
-                    state,
-                    overlay="" if state.overlay == name else name,
-                    selection=self.selection,
-                    notes_scroll=0,
-                )
-            )
-        elif command is Command.OPEN_LESSON:
-            self._open_number(key)
-        elif command is Command.FULLSCREEN:
-            self.toggle_fullscreen()
-        elif command in (Command.ZOOM_IN, Command.ZOOM_OUT, Command.ZOOM_RESET):
-            direction = {Command.ZOOM_IN: 1, Command.ZOOM_OUT: -1, Command.ZOOM_RESET: 0}[command]
-            wanted = zoom_step(self.theme.zoom, direction)
-            if wanted > self.theme.zoom and wanted > self.zoom_limit():
-                note = f"zoom {wanted:.0%} does not fit this window; make it larger first"
-            else:
-                self.theme = self.theme.zoomed(min(wanted, max(self.zoom_limit(), ZOOM_STEPS[0])))
-                note = f"zoom {self.theme.zoom:.0%}"
-            self.set_state(replace(state, zoom=self.theme.zoom, message=note))
-        elif command is Command.SAVE_PNG:
-            self.save_png()
-        elif command is Command.SAVE_GIF:
-            self.save_gif()
-        elif command is Command.PREVIOUS_LESSON:
-            self.go_back()
-        elif command is Command.BACK:
-            if state.overlay:
-                self.set_state(replace(state, overlay=""))
-            elif state.quit_asked:
-                self.running = False
-            else:  # a stray Esc (or a clicker's) must not end the lesson in front of a class
-                self.set_state(replace(state, quit_asked=True, playing=False))
+        self.set_state(state)
+        self.perform(effects)
 
-    def scroll_notes(self, command: Command | None, lines: int = 0) -> None:
-        """Teacher notes longer than the card: ↑ ↓ by a line, → ← (PgDn PgUp) by a card,
-        Home End to either end; the wheel by `lines`."""
-        assert self.state is not None and self.session is not None
-        w, h = self.surface.get_size()
-        lesson = self.session.lesson
-        shown, room = notes_view(
-            Box(0, 0, w, h), self.theme, self.fonts.measure, lesson.title, lesson.teacher_notes
-        )
-        last = max(0, len(shown) - room)
-        step = {
-            Command.NEXT_T: 1,
-            Command.PREV_T: -1,
-            Command.NEXT_OP: room,
-            Command.PREV_OP: -room,
-            Command.FIRST: -len(shown),
-            Command.LAST: len(shown),
-        }.get(command, lines)
-        scroll = max(0, min(last, min(self.state.notes_scroll, last) + step))
-        self.set_state(replace(self.state, notes_scroll=scroll))
-
-    def compare_kinds(self) -> tuple[str, ...]:
-        """What side by side can set against this lesson: checkpoints, the lesson's second
-        cell if it names one, and a second sequence."""
-        assert self.session is not None
-        cells = ("cells",) if self.session.lesson.compare_cell else ()
-        return ("checkpoints", *cells, "sequences")
-
-    def _cycle_compare(self) -> None:
-        """V: off -> each kind in turn -> off."""
-        assert self.state is not None
-        state, kinds = self.state, self.compare_kinds()
-        if "compare" not in state.panels:
-            self.set_state(
-                replace(
-                    state,
-                    panels=(*state.panels, "compare"),
-                    compare=kinds[0],
-                    message=f"side by side: {kinds[0]}",
-                )
-            )
-            return
-        k = kinds.index(state.compare) if state.compare in kinds else len(kinds) - 1
-        if k + 1 < len(kinds):
-            self.set_state(replace(state, compare=kinds[k + 1], message=f"side by side: {kinds[k + 1]}"))
-        else:
-            panels = tuple(p for p in state.panels if p != "compare")
-            self.set_state(replace(state, panels=panels, compare=kinds[0], message="side by side closed"))
+    def perform(self, effects: Effects) -> None:
+        """What the update asked for, in order: the only place a command touches the world."""
+        for effect in effects:
+            match effect:
+                case update.Quit():
+                    self.running = False
+                case update.OpenLesson(index):
+                    self.open_lesson(self.lesson_paths[index])
+                case update.GoBack():
+                    self.go_back()
+                case update.Select(index):
+                    self.selection = index
+                case update.ToggleFullscreen():
+                    self.toggle_fullscreen()
+                case update.Zoom(zoom):
+                    self.theme = self.theme.zoomed(zoom)
+                case update.TogglePresenter():
+                    self.toggle_presenter()
+                case update.TextInput(on):
+                    if on:
+                        pygame.key.start_text_input()
+                    else:
+                        pygame.key.stop_text_input()
+                case update.SavePng():
+                    self.save_png()
+                case update.SaveGif():
+                    self.save_gif(at_once=False)
+                case update.CancelSave():
+                    self.cancel_saving()
+                case update.SaveWeights():
+                    self.save_weights()
+                case update.CancelCompare():
+                    self._compare_opening = None
+                case update.PauseLive():
+                    self._pause_live()
+                case update.StartLive(new_run):
+                    self._train_live(new_run)
+                case update.KeepLive(name):
+                    self._keep_live(name)
+                case update.FreshWeights(seed):
+                    self._fresh_weights(seed)
+                case update.UseLiveSettings(settings):
+                    self.live_settings, self.live = settings, None  # the next F5 starts a run
+                case update.Then(update.Picked() as again):
+                    self.pick(again)
+                case update.Then(again, again_key):
+                    self.command(again, again_key)
 
     def _compare_ready(self) -> Session | None:
         """The lesson's second cell, trained: at once when headless; in the window, training
@@ -849,177 +545,49 @@ class App:
             panels = tuple(p for p in self.state.panels if p != "compare")
             self.set_state(replace(self.state, panels=panels, message=note))
 
-    def _partner(self, state: ViewState, trace) -> tuple[Frame | None, str]:
-        """The right-hand frame of side by side, and the label of the left one (while the
-        compare cell still trains: no frame, and the label says how far it is)."""
-        assert self.session is not None
-        session, lesson = self.session, self.session.lesson
-        here = f"{state.checkpoint}, iteration {session.checkpoint(state.checkpoint).iteration}"
-        if state.iteration is not None:
-            here = f"iteration {state.iteration} on its own chunk"
-        kind = state.compare if state.compare in self.compare_kinds() else "checkpoints"
-        if kind == "cells":
-            other = self._compare_ready()
-            if other is None:  # the diagram's title says how far it is
-                return None, self._compare_progress()
-            names = other.checkpoint_names
-            name = state.checkpoint if state.checkpoint in names else names[-1]
-            trace_b = other.trace(name, state.sequence, sample=state.sample)
-            left = f"{CELLS[lesson.model.cell].title}  ({here})"
-            iteration = other.checkpoint(name).iteration
-            label = f"{CELLS[other.lesson.model.cell].title}  ({name}, iteration {iteration})"
-        elif kind == "sequences":
-            other, name = session, state.checkpoint
-            played = state.sequence or lesson.playback
-            sequence = varied_sequence(played, len(lesson.vocab))
-            trace_b = session.trace(name, sequence, sample=state.sample)
-            left = "sequence " + ",".join(lesson.vocab[s] for s in played)
-            label = "sequence " + ",".join(lesson.vocab[s] for s in sequence)
-        else:
-            other, names = session, session.checkpoint_names
-            name = names[-1] if state.checkpoint != names[-1] else names[0]
-            trace_b = session.trace(name, state.sequence, sample=state.sample)
-            left = here
-            label = f"{name}, iteration {session.checkpoint(name).iteration}"
-        cursor = corresponding(state.cursor, trace, trace_b)
-        partner_state = replace(
-            state, checkpoint=name, cursor=cursor, hover=None, numbers=False, edits=(), selected=None
-        )
-        iteration = other.checkpoint(name).iteration
-        earlier = kind == "checkpoints" and iteration < session.checkpoint(state.checkpoint).iteration
-        partner = Frame(
-            partner_state,
-            other.lesson,
-            trace_b,
-            iteration,
-            other.checkpoint_names,
-            label=label,
-            partner_first=earlier,
-        )
-        return partner, left
+    # ----- training live (F5): the effects the update asks for -----------------------------------
+    def _train_live(self, new_run: bool) -> None:
+        """F5: training goes on (a new run from the weights shown, or the paused one)."""
+        assert self.state is not None
+        if new_run:
+            self._start_live(self.state)
+        self.set_state(update.live_running(self.state, self.context()))
 
-    def _change_command(self, command: Command) -> bool:
-        """The keys that change what the lesson computes; False if `command` is not one."""
+    def _keep_live(self, name: str) -> None:
+        """Ctrl+K: the live weights kept as a checkpoint of their own, shown."""
         assert self.session is not None and self.state is not None
-        state, session, trace_of = self.state, self.session, places.trace_of
-        if command is Command.TYPE_SEQUENCE:
-            played = state.sequence or session.lesson.playback
-            pygame.key.start_text_input()
-            opened = places.open_entry(state, "sequence", written(played, session.lesson.vocab))
-            self.set_state(opened)
-        elif command is Command.EDIT_WEIGHT:
-            hover = state.hover
-            if hover is None or hover.kind != "cell" or hover.name not in self.trace_of(state).params:
-                self.set_state(replace(state, message="point at a weight or bias cell first, or click one"))
-            else:
-                pygame.key.start_text_input()
-                selected = replace(state, selected=(hover.name, hover.index))
-                self.set_state(places.open_entry(selected, "weight"))
-        elif command is Command.UNDO:
-            self.set_state(changes.undo(state, session, trace_of))
-        elif command is Command.RESTORE_WEIGHTS:
-            self.set_state(changes.restore(state, session, trace_of))
-        elif command in LIVE_COMMANDS:
-            self._live_command(command)
-        elif command is Command.SAVE_WEIGHTS:
-            self.save_weights()
-        else:
-            return False
-        return True
+        state, session = self.state, self.session
+        live = session.kept[LIVE]
+        marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
+        renamed = replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks, next=None)
+        session.keep(renamed)
+        self.set_state(update.live_kept(state, name, self.context()))
 
-    def _weight_command(self, command: Command) -> None:
-        """A selected weight's own table: nudge it, type its value, undo, restore, done."""
-        assert self.session is not None and self.state is not None
-        state = self.state
-        if command in NUDGES:
-            self.set_state(changes.nudge(state, self.session, places.trace_of, NUDGES[command]))
-        elif command is Command.EDIT_WEIGHT:
-            pygame.key.start_text_input()
-            self.set_state(places.open_entry(state, "weight"))
-        elif command is Command.UNDO:
-            self.set_state(changes.undo(state, self.session, places.trace_of))
-        elif command is Command.RESTORE_WEIGHTS:
-            self.set_state(changes.restore(state, self.session, places.trace_of))
-        elif command is Command.WEIGHT_DONE:
-            self.set_state(replace(state, mode="step", selected=None, message=""))
-
-    def _live_command(self, command: Command) -> None:
-        """F5 trains or pauses; before a run, F6 draws fresh weights and F7 F8 F9 set how
-        the next run trains; Ctrl+K keeps what was trained as a checkpoint."""
+    def _fresh_weights(self, seed: int) -> None:
+        """F6: a run from freshly drawn weights, their start a checkpoint of its own."""
         assert self.session is not None and self.state is not None and self.live_settings is not None
         state, session, settings = self.state, self.session, self.live_settings
-        if command is Command.TRAIN_LIVE:
-            if state.training:
-                self._pause_live(state)
-                return
-            if self.live is None or state.checkpoint != LIVE:
-                self._start_live(state)
-            old = self.trace_of(self.state)
-            panels = self.state.panels
-            if "history" not in panels:  # the loss curve is what grows
-                panels = (*panels, "history")
-            running = replace(self.state, training=True, playing=False, panels=panels)
-            cursor = changes.closest_place(running.cursor, old, self.trace_of(running))
-            self.set_state(replace(running, cursor=cursor))
-            return
-        if state.training:
-            self.set_state(replace(state, message="pause the training first (F5)"))
-            return
-        if command is Command.KEEP_LIVE:
-            if state.checkpoint != LIVE:
-                self.set_state(replace(state, message="nothing trained live to keep: F5 trains"))
-                return
-            count = sum(1 for n in session.kept if n.startswith("kept "))
-            if count >= KEPT_LIMIT:
-                self.set_state(replace(state, message=f"{KEPT_LIMIT} checkpoints kept already"))
-                return
-            name = f"kept {count + 1}"
-            live = session.kept[LIVE]
-            marks = (*live.marks[:-1], (name, live.checkpoint.iteration))
-            renamed = replace(live, checkpoint=replace(live.checkpoint, name=name), marks=marks, next=None)
-            session.keep(renamed)
-            note = f"kept as {name!r}: [ ] reach it, Ctrl+S saves its weights"
-            kept = replace(state, checkpoint=name, message=note)
-            cursor = changes.closest_place(state.cursor, self.trace_of(state), self.trace_of(kept))
-            self.set_state(replace(kept, cursor=cursor))
-            return
-        if command is Command.FRESH_WEIGHTS:
-            seed = session.lesson.model.seed if settings.seed is None else settings.seed + 1
-            self.live_settings = settings = replace(settings, seed=seed)
-            m = session.lesson.model
-            start_params = init_params(m.cell, len(session.lesson.vocab), m.hidden_size, m.init_scale, seed)
-            name = f"seed {seed}"  # the run's start, a checkpoint of its own (its curve's 0)
-            config, data = session.lesson.train_config(), session.lesson.data
-            self.live = LiveRun(config, data, start_params, settings, marks=((name, 0),))
-            old = self.trace_of(state)  # before "live" is replaced under it
-            session.keep(replace(self.live.kept(name), marks=((name, 0),)))
-            session.keep(self.live.kept())
-            for other in [n for n in session.kept if n.startswith("seed ") and n != name]:
-                if not any(other == mark for k in session.kept.values() for mark, _ in k.marks[:1]):
-                    session.drop(other)  # an earlier fresh start no run began from
-            moved = self._moved_to_live(state, old)
-            note = f"fresh weights, seed {seed}: F5 trains them ({settings.words()})"
-            self.set_state(replace(moved, message=note))
-            return
-        if command is Command.NEXT_OPTIMIZER:
-            self.live_settings = settings.next_optimizer()
-        else:
-            self.live_settings = settings.rate_step(1 if command is Command.RATE_UP else -1)
-        self.live = None  # the next F5 starts a run with these settings from the shown weights
-        note = f"live training will use {self.live_settings.words()}: F5 starts"
-        self.set_state(replace(state, message=note))
+        m = session.lesson.model
+        start_params = init_params(m.cell, len(session.lesson.vocab), m.hidden_size, m.init_scale, seed)
+        name = f"seed {seed}"  # the run's start, a checkpoint of its own (its curve's 0)
+        config, data = session.lesson.train_config(), session.lesson.data
+        self.live = LiveRun(config, data, start_params, settings, marks=((name, 0),))
+        old = self.trace_of(state)  # before "live" is replaced under it
+        session.keep(replace(self.live.kept(name), marks=((name, 0),)))
+        session.keep(self.live.kept())
+        for other in [n for n in session.kept if n.startswith("seed ") and n != name]:
+            if not any(other == mark for k in session.kept.values() for mark, _ in k.marks[:1]):
+                session.drop(other)  # an earlier fresh start no run began from
+        self.set_state(update.live_fresh(state, old, seed, self.context()))
 
-    def _pause_live(self, state: ViewState) -> None:
-        """Paused on an iteration: the weights it reached, and the iteration it makes next
-        on its own chunk (forward, backward and the update to step through)."""
-        assert self.session is not None
+    def _pause_live(self) -> None:
+        """The run paused: what it trained is kept as the live checkpoint, with its next chunk."""
+        assert self.session is not None and self.state is not None
+        state = self.state
         old = self.trace_of(state)
         if self.live is not None and state.checkpoint == LIVE:
             self.session.keep(self.live.kept(paused=True))
-        paused = replace(state, training=False)
-        cursor = changes.closest_place(state.cursor, old, self.trace_of(paused))
-        note = self._live_words("paused") + "; its next iteration is shown" if self.live else "paused"
-        self.set_state(replace(paused, cursor=cursor, message=note))
+        self.set_state(update.live_paused(state, old, self.live, self.context()))
 
     def _start_live(self, state: ViewState) -> None:
         """A new run from the weights on screen (the checkpoint with its edits)."""
@@ -1045,19 +613,7 @@ class App:
         )
         old = self.trace_of(state)  # before "live" is replaced under it
         session.keep(self.live.kept())
-        self.state = self._moved_to_live(state, old)
-
-    def _moved_to_live(self, state: ViewState, old: Trace) -> ViewState:
-        assert self.session is not None
-        moved = replace(state, checkpoint=LIVE, edits=(), iteration=None, mode="step", selected=None)
-        new = places.trace_of(self.session, moved)
-        return replace(moved, cursor=changes.closest_place(state.cursor, old, new))
-
-    def _live_words(self, doing: str) -> str:
-        assert self.live is not None
-        run = self.live
-        loss = f", loss {run.losses[-1]:.3f}" if run.losses.size else ""
-        return f"{doing}: iteration {run.iteration}{loss} ({run.settings.words()})"
+        self.state = update.moved_to_live(state, old, self.context())
 
     def advance_live(self, seconds: float = LIVE_SLICE_SECONDS) -> None:
         """One frame of live training: a slice of iterations, then the new weights shown."""
@@ -1070,11 +626,7 @@ class App:
         else:
             self.live.run(seconds)
         self.session.keep(self.live.kept())
-        state = replace(self.state, hover=None)  # the number under the pointer has changed
-        if self.live.stopped:
-            self.set_state(replace(state, training=False, message=f"training stopped: {self.live.stopped}"))
-        else:
-            self.set_state(replace(state, message=self._live_words("training live")))
+        self.set_state(update.live_trained(self.state, self.live))
         self.dirty = True  # the weights changed under the same state
 
     def save_weights(self, folder: Path | None = None) -> Path | None:
@@ -1089,89 +641,9 @@ class App:
         self.set_state(replace(self.state, message=note))
         return path
 
-    def _entry_command(self, command: Command) -> None:
-        """The number entry's own table: Backspace, Enter, Esc (digits come as TEXTINPUT)."""
-        assert self.session is not None and self.state is not None
-        if command is Command.ENTRY_DELETE:
-            self.set_state(places.delete_last(self.state))
-            return
-        answer = self.state.entry_kind == "answer"  # a question's number, or Y's value
-        if command is Command.ENTRY_ACCEPT:
-            if answer:
-                state = quiz.check_typed(self.state, self.trace_of(self.state))
-            else:
-                state = places.accept_entry(self.state, self.session)
-        else:
-            state = quiz.skip(self.state) if answer else places.cancel_entry(self.state)
-        if state.mode != "entry":
-            pygame.key.stop_text_input()
-        self.set_state(state)
-
     def go_to_iteration(self, k: int) -> None:
         assert self.session is not None and self.state is not None
         self.set_state(places.go_to_iteration(self.state, self.session, k))
-
-    def _switch_checkpoint(self, command: Command) -> None:
-        assert self.session is not None and self.state is not None
-        if self.state.iteration is not None and command is not Command.TOGGLE_TRAINED:
-            direction = 1 if command is Command.NEXT_CHECKPOINT else -1
-            moved = places.step_checkpoint(self.state, self.session, direction)
-            if moved is not None:
-                self.set_state(moved)
-                return
-        names = self.session.checkpoint_names
-        k = names.index(self.state.checkpoint)
-        if command is Command.TOGGLE_TRAINED:
-            target = names[-1] if k != len(names) - 1 else names[0]
-        else:
-            target = (
-                names[max(0, k - 1)]
-                if command is Command.PREV_CHECKPOINT
-                else names[min(len(names) - 1, k + 1)]
-            )
-        old = self.trace_of(self.state)
-        moved = replace(self.state, checkpoint=target, iteration=None)
-        self.set_state(replace(moved, cursor=same_place(self.state.cursor, old, self.trace_of(moved))))
-
-    def _open_number(self, key: str) -> None:
-        if key.isdigit() and 1 <= int(key) <= len(self.lesson_paths):
-            self.open_lesson(self.lesson_paths[int(key) - 1])
-
-    def _lesson_list_command(self, command: Command, key: str) -> None:
-        count = len(self.lesson_paths)
-        if command is Command.NEXT_T:
-            self.selection = min(count - 1, self.selection + 1)
-        elif command is Command.PREV_T:
-            self.selection = max(0, self.selection - 1)
-        elif command is Command.SELECT and count:
-            self.open_lesson(self.lesson_paths[self.selection])
-            return
-        elif command is Command.OPEN_LESSON:
-            self._open_number(key)
-            return
-        elif command in (Command.BACK, Command.LESSONS) and self.state is not None:
-            self.set_state(replace(self.state, overlay=""))
-            return
-        elif command is Command.BACK:
-            self.running = False
-            return
-        if self.state is not None:
-            self.set_state(replace(self.state, selection=self.selection))
-        self.dirty = True
-
-    def _start_screen_command(self, command: Command, key: str) -> None:
-        if self.message and command is Command.LESSONS:
-            self.message = ""
-            self.dirty = True
-        elif command is Command.FULLSCREEN:
-            self.toggle_fullscreen()
-        elif command is Command.PREVIOUS_LESSON and self._left:
-            self.go_back()
-        elif command in (Command.NEXT_T, Command.PREV_T, Command.SELECT, Command.OPEN_LESSON, Command.BACK):
-            if self.message and command is Command.BACK:
-                self.running = False
-                return
-            self._lesson_list_command(command, key)
 
     def zoom_limit(self) -> float:
         """The largest zoom at which the window still holds a minimum-size screen."""
@@ -1180,10 +652,10 @@ class App:
 
     def fit_zoom(self) -> None:
         """After the window shrank: the largest zoom step that still fits."""
-        if self.theme.zoom <= self.zoom_limit():
+        zoom = update.zoom_to_fit(self.theme.zoom, self.zoom_limit())
+        if zoom is None:
             return
-        fitting = [z for z in ZOOM_STEPS if z <= self.zoom_limit()] or [ZOOM_STEPS[0]]
-        self.theme = self.theme.zoomed(fitting[-1])
+        self.theme = self.theme.zoomed(zoom)
         if self.state is not None:
             self.set_state(
                 replace(self.state, zoom=self.theme.zoom, message=f"zoom {self.theme.zoom:.0%} to fit")
@@ -1225,23 +697,63 @@ class App:
             self.set_state(replace(self.state, message=note))
         return path
 
-    def save_gif(self, folder: Path | None = None) -> Path | None:
-        """The whole current pass as an animated GIF, rendered off-screen."""
-        from stepper.headless import ExportError, pass_gif
+    def save_gif(self, folder: Path | None = None, at_once: bool = True) -> Path | None:
+        """The whole current pass as an animated GIF, drawn off-screen. In the window (G) a
+        GIF larger than GIF_AT_ONCE_PIXELS is drawn in slices between frames (tick), its
+        progress in the status bar; Esc cancels it. The path once it is written, else None."""
+        from stepper.headless import ExportError, gif_drawing, gif_size, pass_ops
 
         assert self.state is not None and self.session is not None
-        trace = self.trace_of(self.state)
+        state = self.state
+        trace, phase = self.trace_of(state), state.cursor.phase
         try:
             target = ready_to_write(free_name(save_folder(folder), "rnn-stepper", ".gif"))
-            self.set_state(replace(self.state, message=f"saving {target.name}..."))
-            self.render()  # say so before the window is busy for a few seconds
-            data, count = pass_gif(self, self.state, trace, self.state.cursor.phase)
-            path = save_new(target.parent, "rnn-stepper", ".gif", lambda p: atomic_write(p, data_to(data)))
+            drawing = gif_drawing(self, state, trace, phase)
+        except (OutputError, ExportError) as exc:
+            self.set_state(replace(state, message=str(exc)))
+            return None
+        total = len(pass_ops(trace, phase))
+        w, h = gif_size(self.surface.get_size())
+        self.saving = Saving(target, drawing, total)
+        if at_once or self.headless or total * w * h <= GIF_AT_ONCE_PIXELS:
+            self.set_state(replace(state, message=f"saving {target.name}..."))
+            self.render()  # say so before the window is busy
+            return self.advance_saving(math.inf)
+        self.set_state(replace(state, message=self._saving_words()))
+        return None
+
+    def _saving_words(self) -> str:
+        saving = self.saving
+        assert saving is not None
+        doing = f"frame {saving.done} of {saving.total}" if saving.done < saving.total else "compressing"
+        return f"saving {saving.target.name}: {doing} (Esc cancels)"
+
+    def advance_saving(self, budget: float) -> Path | None:
+        """Draw the GIF for up to `budget` seconds; once every frame is drawn, write it."""
+        from stepper.headless import ExportError
+
+        saving = self.saving
+        assert saving is not None and self.state is not None
+        try:
+            result = saving.advance(budget)
+            if result is None:
+                self.set_state(replace(self.state, message=self._saving_words()))
+                return None
+            self.saving = None
+            (data, count), folder = result, saving.target.parent
+            path = save_new(folder, "rnn-stepper", ".gif", lambda p: atomic_write(p, data_to(data)))
             note = f"saved {path.name} ({count} frames)"
         except (OutputError, ExportError) as exc:
+            self.saving = None
             path, note = None, str(exc)
         self.set_state(replace(self.state, message=note))
         return path
+
+    def cancel_saving(self) -> None:
+        """Esc while the GIF is drawn: nothing is written."""
+        if self.saving is not None:
+            self.saving.steps.close()
+            self.saving = None
 
     # ----- events --------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
@@ -1260,6 +772,8 @@ class App:
             self.running = False
         elif event.type == pygame.WINDOWCLOSE and presenter is not None:
             self.running = False  # the projector's close button, with the presenter open
+        elif self.saving is not None and event.type in POINTING:
+            return  # what the GIF draws must not change under it (Esc cancels it)
         elif event.type == pygame.TEXTINPUT:
             opener, self._opener_text = self._opener_text, ""
             if event.text != opener:
@@ -1269,17 +783,15 @@ class App:
             mode = self.state.mode if self.state is not None else "step"
             command = KEYMAPS[mode].get(key)
             self._opener_text = ""
-            if self.state is not None and self.state.quit_asked and command is not Command.BACK:
-                self.set_state(replace(self.state, quit_asked=False))  # any other key: not quitting
+            if command is None and self.state is not None:
+                self.set_state(update.not_quitting(self.state))
             if command is not None:
                 self.command(command, key)
                 if mode != "entry" and self.state is not None and self.state.mode == "entry":
                     # The key that opened the entry (K, E, =) arrives as text right after: not typed.
                     self._opener_text = getattr(event, "unicode", "")
-        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.mode == "weight":
-            amount = changes.NUDGES["small"] * int(getattr(event, "y", 0))
-            if amount and self.session is not None:
-                self.set_state(changes.nudge(self.state, self.session, places.trace_of, amount))
+        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.session is not None:
+            self.set_state(update.wheeled(self.state, int(getattr(event, "y", 0)), self.context()))
         elif event.type == pygame.VIDEORESIZE and not self.headless:
             w, h = max(MIN_SIZE[0], event.w), max(MIN_SIZE[1], event.h)
             self.surface = pygame.display.get_surface() or pygame.display.set_mode((w, h), pygame.RESIZABLE)
@@ -1287,8 +799,6 @@ class App:
             self.repaint()
         elif event.type in (pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
             self.repaint()
-        elif event.type == pygame.MOUSEWHEEL and self.state is not None and self.state.overlay == "notes":
-            self.scroll_notes(None, -3 * int(getattr(event, "y", 0)))
         elif event.type == pygame.DROPFILE:
             self.open_dropped(str(getattr(event, "file", "")))
         elif event.type == pygame.MOUSEMOTION:
@@ -1302,8 +812,8 @@ class App:
 
     def _text(self, text: str) -> None:
         """TEXTINPUT, from either window, into whatever entry is open."""
-        if self.state is not None and self.state.mode == "entry":
-            self.set_state(places.typed(self.state, text))
+        if self.state is not None:
+            self.set_state(update.typed(self.state, text))
 
     def open_dropped(self, name: str) -> None:
         """A file dropped on the window: a .yaml lesson, or a .txt text to learn from."""
@@ -1332,78 +842,39 @@ class App:
         self.open_lesson(lesson.path, lesson, watch=False)
 
     def pointer(self, pos: tuple[int, int]) -> None:
-        if self.scene is None or self.state is None or self.state.overlay:
-            return
-        hit = self.scene.hit(*pos)
-        hover = None
-        if isinstance(hit, Cell) and hit.value is not None:
-            hover = Hover("cell", hit.name, hit.index, pos, hit.value)
-        elif isinstance(hit, Raster):
-            index = hit.index_at(*pos)
-            hover = Hover("cell", hit.name, index, pos, hit.value_at(index))
-        elif isinstance(hit, Hotspot) and hit.kind == "token":
-            hover = Hover("token", hit.key)
-        if hover != self.state.hover:
-            self.set_state(replace(self.state, hover=hover))
+        if self.scene is not None and self.state is not None:
+            self.set_state(update.pointed(self.state, self.scene.hit(*pos), pos))
 
     def click(self, pos: tuple[int, int]) -> None:
         if self.scene is None:
             return
         hit = self.scene.hit(*pos)
-        if isinstance(hit, Cell | Raster):
-            self.select_weight(hit, pos)
-            return
-        if not isinstance(hit, Hotspot):
-            return
-        if hit.kind == "lesson":
+        if isinstance(hit, Hotspot) and hit.kind == "lesson":
             self.selection = int(hit.key)
             self.open_lesson(self.lesson_paths[self.selection])
-        elif hit.kind == "timestep" and self.state is not None and self.session is not None:
-            if self.state.overlay or self.state.mode != "step":  # under an overlay or a question
-                return
-            trace = self.trace_of(self.state)
-            t = int(hit.key)
-            cursor = Cursor(self.state.cursor.phase, trace.timestep_range(self.state.cursor.phase, t).start)
-            self.set_state(replace(self.state, cursor=cursor))
-        elif hit.kind == "iteration" and self.state is not None and not self.state.overlay:
-            self.scrub(hit, pos)
+        elif self.state is None or self.session is None:
+            return
+        elif isinstance(hit, Cell | Raster):
+            cell = update.weight_cell(self.state, hit, pos, self.context())
+            if cell is not None:
+                now, (then, before) = time.monotonic(), self._last_click
+                self._last_click = (now, cell)
+                self.pick(update.Picked(cell, before == cell and now - then < DOUBLE_CLICK_SECONDS))
+        elif isinstance(hit, Hotspot):
+            self.set_state(update.clicked(self.state, hit, pos, self.context()))
 
-    def select_weight(self, hit: Cell | Raster, pos: tuple[int, int]) -> None:
-        """A click on a weight or bias cell selects it (the arrows and the wheel nudge it); a
-        second click on it soon after (a double-click) opens its value entry."""
-        state = self.state
-        if state is None or self.session is None or state.overlay or state.mode in ("entry", "question"):
-            return  # an entry, or a question (its value stays hidden until it is answered)
-        index = hit.index if isinstance(hit, Cell) else hit.index_at(*pos)
-        if hit.name not in self.trace_of(state).params or index is None:
-            return
-        cell = (hit.name, tuple(index))
-        now = time.monotonic()
-        then, before = self._last_click
-        double = before == cell and now - then < DOUBLE_CLICK_SECONDS
-        self._last_click = (now, cell)
-        if state.training:  # weights that keep changing cannot be edited: pause first
-            self._pause_live(state)
-            state = self.state
-        selected = replace(state, mode="weight", selected=cell, playing=False)
-        if double:
-            pygame.key.start_text_input()
-            self.set_state(places.open_entry(selected, "weight"))
-            return
-        value = value_at(self.session.params(state.checkpoint), state.edits, *cell)
-        where = f"{cell[0]}[{','.join(map(str, cell[1]))}] = {value:.4g}"
-        note = f"{where}: ↑ ↓ or the wheel nudge it, = types a value, Esc done"
-        self.set_state(replace(selected, message=note))
-
-    def scrub(self, hit: Hotspot, pos: tuple[int, int]) -> None:
-        """The history panel's scrubber: the iteration under the pointer, replayed."""
-        if self.state is not None and self.state.mode != "step":  # a question or an entry is open
-            return
-        x0, x1, last = (int(v) for v in hit.key.split(":"))
-        self.go_to_iteration(round((pos[0] - x0) / max(1, x1 - x0) * last))
+    def pick(self, picked: update.Picked) -> None:
+        assert self.state is not None
+        state, effects = update.picked(self.state, picked, self.context())
+        self.set_state(state)
+        self.perform(effects)
 
     def tick(self, seconds: float) -> None:
-        """Advance training, the transition and playback; playback stops by itself at the end."""
+        """Advance training, the transition and playback; playback stops by itself at the end.
+        While a GIF is drawn, only it advances (what it draws must not change under it)."""
+        if self.saving is not None:
+            self.advance_saving(SLICE_SECONDS)
+            return
         self._poll_clock += seconds
         if self._poll_clock >= POLL_SECONDS:
             self._poll_clock = 0.0
@@ -1418,7 +889,7 @@ class App:
                 self.advance_compare(SLICE_SECONDS)
         if self._drag is not None and self.state is not None:
             (hit, pos), self._drag = self._drag, None
-            self.scrub(hit, pos)
+            self.set_state(update.scrubbed(self.state, hit, pos[0], self.context()))
         state = self.state
         if state is None or self.session is None:
             return
@@ -1429,49 +900,19 @@ class App:
         if state.training:
             self.advance_live()
             state = self.state
-        if state.progress < 1.0:
-            state = replace(state, progress=min(1.0, state.progress + seconds / TRANSITION_SECONDS))
-            self.set_state(state)
+        state = update.settled(state, seconds)
+        self.set_state(state)
         if not state.playing:
             return
         self._play_clock += seconds
-        interval = 1.0 / state.speed
-        cursor = state.cursor
-        trace = self.trace_of(state)
+        interval, ops = 1.0 / state.speed, 0
         while self._play_clock >= interval:
             self._play_clock -= interval
-            nxt = move(cursor, trace, Command.NEXT_OP)
-            if nxt == cursor:
-                self.set_state(replace(state, cursor=cursor, playing=False))
-                return
-            if self._arrive(replace(state, cursor=cursor), trace, nxt):
-                return  # a question stops the playback
-            cursor = nxt
-        if cursor != state.cursor:
-            self.set_state(replace(state, cursor=cursor, progress=0.0 if state.animate else 1.0))
-
-    # ----- predict before you see --------------------------------------------------------
-    def _arrive(self, state: ViewState, trace: Trace, cursor: Cursor) -> bool:
-        """Step onto `cursor`, unless a question (or a value to compute) opens there first;
-        True if one did."""
-        assert self.session is not None
-        arrived = quiz.arrive(state, self.session.lesson, trace, self._iteration(state), cursor)
-        if arrived.mode == "entry":
-            pygame.key.start_text_input()
-        self.set_state(arrived)
-        return arrived.quiz is not None
-
-    def _quiz_command(self, command: Command, key: str) -> None:
-        """The question's own table: hands counted, reveal, skip."""
-        assert self.state is not None
-        state = self.state
-        if command is Command.VOTE:
-            state = quiz.vote(state, key)
-        elif command is Command.REVEAL:
-            state = quiz.reveal(state)
-        elif command is Command.SKIP:
-            state = quiz.skip(state)
-        self.set_state(state)
+            ops += 1
+        if ops:
+            state, effects = update.played(state, ops, self.context())
+            self.set_state(state)
+            self.perform(effects)
 
     def run(self) -> int:
         clock = pygame.time.Clock()
@@ -1483,12 +924,6 @@ class App:
             clock.tick(60)
         pygame.quit()
         return 0
-
-
-def varied_sequence(sequence: tuple[int, ...], vocab_size: int) -> tuple[int, ...]:
-    """The playback with its first symbol changed: same start state, one different input,
-    so side by side shows where (and whether) the two runs part."""
-    return ((sequence[0] + 1) % vocab_size, *sequence[1:])
 
 
 def save_folder(folder: Path | None) -> Path:

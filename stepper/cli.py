@@ -687,8 +687,8 @@ def _check_text(text: str, name: str) -> str:
 
 def _start_at(args: argparse.Namespace, lesson: Lesson):
     """Where --checkpoint, --pass, --step, --panels and --sequence put the first frame."""
-    from stepper.app import StartAt
     from stepper.headless import parse_panels
+    from stepper.places import StartAt
 
     panels = parse_panels(args.panels) if args.panels is not None else None
     sequence = parse_sequence(args.sequence, lesson) if args.sequence is not None else None

@@ -8,6 +8,8 @@ import os
 import re
 import stat
 import sys
+import threading
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +20,7 @@ from stepper.lesson.errors import one_line
 from stepper.lesson.model import PANEL_NAMES
 
 if TYPE_CHECKING:
-    from stepper.app import StartAt
+    from stepper.places import StartAt
 
 
 class ExportError(Exception):
@@ -281,6 +283,7 @@ GIF_MAX_FRAMES = 200
 FORGET_EVERY = 100
 GIF_FRAME_MS = 600
 GIF_MAX_WIDTH = 1280
+COMPRESS_WAIT = 0.01  # seconds a GIF being compressed is waited for before the window goes on
 
 
 def pass_frames(app, base, trace, phase: str, ops: list[int] | None = None, size=None, theme=None):
@@ -293,20 +296,25 @@ def pass_frames(app, base, trace, phase: str, ops: list[int] | None = None, size
     from stepper.render import LayerCache
     from stepper.views.screen import forget as forget_views
 
-    span = trace.phase_range(phase)
-    if ops is None:
-        ops = list(range(len(span)))
-        if len(ops) > GIF_MAX_FRAMES:
-            ends = sorted({trace.block_range(trace.block_of(i)).stop - 1 - span.start for i in span})
-            ops = ends if len(ends) <= GIF_MAX_FRAMES else ends[:: -(-len(ends) // GIF_MAX_FRAMES)]
     surface = pygame.Surface(size or app.surface.get_size())
     cache = LayerCache()
-    for n, k in enumerate(ops, 1):
+    for n, k in enumerate(pass_ops(trace, phase) if ops is None else ops, 1):
         state = replace(base.exported(), cursor=at_step(trace, phase, k), hover=None)
         cache.draw(app.build(state, surface.get_size(), theme), surface, app.fonts)
         yield k, surface
         if n % FORGET_EVERY == 0:  # a pass is drawn once, in order: the views' memos only grow
             forget_views()
+
+
+def pass_ops(trace, phase: str) -> list[int]:
+    """The ops a pass's GIF shows: all of a short pass; of a long one each timestep's last
+    op, at most GIF_MAX_FRAMES."""
+    span = trace.phase_range(phase)
+    ops = list(range(len(span)))
+    if len(ops) > GIF_MAX_FRAMES:
+        ends = sorted({trace.block_range(trace.block_of(i)).stop - 1 - span.start for i in span})
+        ops = ends if len(ends) <= GIF_MAX_FRAMES else ends[:: -(-len(ends) // GIF_MAX_FRAMES)]
+    return ops
 
 
 def gif_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -317,25 +325,58 @@ def gif_size(size: tuple[int, int]) -> tuple[int, int]:
 
 
 def pass_gif(app, base, trace, phase: str) -> tuple[bytes, int]:
-    """Each frame is drawn at the GIF's own size (zoom at least 100%, so no text is under
-    16 px) and reduced to a 255-colour palette as soon as it is drawn (a byte a pixel, so a
-    long pass fits in memory), then Pillow writes the GIF."""
-    import pygame
+    """The pass's GIF at once (the command line's --export-gif)."""
+    drawing = gif_drawing(app, base, trace, phase)
+    while True:
+        try:
+            next(drawing)
+        except StopIteration as done:
+            return done.value
 
+
+def gif_drawing(app, base, trace, phase: str) -> Generator[int, None, tuple[bytes, int]]:
+    """The pass's GIF a frame at a time (the window draws it between its own frames): yields
+    the frames drawn so far, returns the GIF's bytes and its frame count. Its size and zoom
+    are the window's when asked (a resize while it is drawn changes neither). Each frame is
+    drawn at the GIF's own size (zoom at least 100%, so no text is under 16 px)."""
     image = _pillow()
-    frames = []
     size = gif_size(app.surface.get_size())
     from stepper.app import MIN_SIZE
 
     fits = min(size[0] / MIN_SIZE[0], size[1] / MIN_SIZE[1])  # the largest zoom the GIF's size holds
     theme = app.theme.zoomed(min(max(1.0, app.theme.zoom), max(1.0, fits)))
-    for _, surface in pass_frames(app, base, trace, phase, size=size, theme=theme):
+    return _gif_frames(image, pass_frames(app, base, trace, phase, size=size, theme=theme))
+
+
+def _gif_frames(image, drawn) -> Generator[int, None, tuple[bytes, int]]:
+    """Each frame reduced to a 255-colour palette as soon as it is drawn (a byte a pixel, so
+    a long pass fits in memory), then Pillow compresses them all in one call (seconds for a
+    long pass): on a thread of its own, waited for in slices, so a window goes on answering
+    (and dropping the result writes nothing)."""
+    import pygame
+
+    frames = []
+    for _, surface in drawn:
         rgb = image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
         frames.append(rgb.quantize(colors=255, method=image.Quantize.FASTOCTREE))
-    buffer = io.BytesIO()
-    frames[0].save(
-        buffer, format="GIF", save_all=True, append_images=frames[1:], duration=GIF_FRAME_MS, loop=0
-    )
+        yield len(frames)
+    buffer, failed = io.BytesIO(), []
+
+    def compress() -> None:
+        try:
+            frames[0].save(
+                buffer, format="GIF", save_all=True, append_images=frames[1:], duration=GIF_FRAME_MS, loop=0
+            )
+        except Exception as exc:  # raised again below, on the thread that asked
+            failed.append(exc)
+
+    worker = threading.Thread(target=compress, name="gif", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(COMPRESS_WAIT)
+        yield len(frames)
+    if failed:
+        raise failed[0]
     return buffer.getvalue(), len(frames)
 
 

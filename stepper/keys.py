@@ -38,6 +38,41 @@ _SPECIAL = {
 }
 
 
+def key_name(event: pygame.event.Event) -> str:
+    """The binding table's name for a key press: "right", "shift+left", "ctrl++", "?", "3"."""
+    mod = getattr(event, "mod", 0)
+    ctrl = bool(mod & pygame.KMOD_CTRL)
+    shift = bool(mod & pygame.KMOD_SHIFT)
+    key = event.key
+    plus = key in (pygame.K_PLUS, pygame.K_KP_PLUS) or (key == pygame.K_EQUALS and (shift or ctrl))
+    minus = key in (pygame.K_MINUS, pygame.K_KP_MINUS)
+    if ctrl:
+        if plus:
+            return "ctrl++"
+        if minus:
+            return "ctrl+-"
+        if key in (pygame.K_0, pygame.K_KP0):
+            return "ctrl+0"
+        return "ctrl+" + pygame.key.name(key)
+    if plus:
+        return "+"
+    if minus:
+        return "-"
+    if key == pygame.K_SLASH and shift:
+        return "?"
+    if key == pygame.K_KP_ENTER:
+        return "return"
+    if pygame.K_KP1 <= key <= pygame.K_KP9:
+        return str(key - pygame.K_KP1 + 1)
+    text = getattr(event, "unicode", "")
+    if text in ("?", "[", "]", "+", "-"):
+        return text
+    name = pygame.key.name(key)
+    if shift and name in ("left", "right"):
+        return f"shift+{name}"
+    return name
+
+
 class KeysError(ValueError):
     """A --keys token that names nothing: one line saying which and why."""
 

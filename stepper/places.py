@@ -3,15 +3,16 @@ the entry a number is typed into. Pure: a state and the session in, a new state 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from stepper import changes
+from stepper.edits import Edit
 from stepper.entries import ENTRIES
-from stepper.navigation import Cursor, same_place, start
-from stepper.passes.sample import TEMPERATURES
+from stepper.navigation import Cursor, at_step, same_place, start
+from stepper.passes.sample import TEMPERATURES, SampleSettings
 from stepper.session import Session
 from stepper.state import ViewState
-from stepper.trace import SAMPLE
+from stepper.trace import FORWARD, SAMPLE
 
 
 def trace_of(session: Session, state: ViewState):
@@ -124,3 +125,38 @@ def temperature_step(state: ViewState, session: Session, direction: int) -> View
 
 def reseed(state: ViewState, session: Session) -> ViewState:
     return resample(state, session, seed=(state.sample or session.sample_settings()).seed + 1)
+
+
+@dataclass(frozen=True)
+class StartAt:
+    """Where the command line asks the first lesson to open (already checked against it)."""
+
+    checkpoint: str | None = None
+    phase: str = FORWARD
+    step: int = 0
+    panels: tuple[str, ...] | None = None
+    sequence: tuple[int, ...] | None = None
+    iteration: int | None = None  # --iteration K
+    sample: SampleSettings | None = None  # --sample, --temperature, --seed, --prime
+    edits: tuple[Edit, ...] = ()  # --edit
+
+    def applied(self, state: ViewState, session: Session) -> ViewState:
+        names = session.checkpoint_names
+        checkpoint = self.checkpoint if self.checkpoint in names else state.checkpoint
+        panels = state.panels if self.panels is None else self.panels
+        note = state.message
+        if self.checkpoint is not None and self.checkpoint not in names:  # diverged before it
+            why = "training stopped" if session.result.divergence else "training did not diverge"
+            note = f"{self.checkpoint!r} was never reached ({why}); showing {checkpoint}"
+        placed = replace(
+            state,
+            checkpoint=checkpoint,
+            sequence=self.sequence,
+            panels=panels,
+            sample=self.sample,
+            edits=self.edits,
+        )
+        if self.iteration is not None:
+            placed = go_to_iteration(placed, session, self.iteration)
+        trace = trace_of(session, placed)
+        return replace(placed, cursor=at_step(trace, self.phase, self.step), message=note)

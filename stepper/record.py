@@ -1,43 +1,58 @@
 """Run a cell's listings line by line over one sequence and keep every value.
 
-Every pass is recorded the same way (`Recorder.block`): a base env, the listing's loop
-body run line by line, each line's inputs and output kept. A new pass is a listing and a
-function that feeds it blocks; see stepper/passes/.
+Every pass is recorded the same way (`run_block`): a base env, the listing's loop body
+run line by line, each line's inputs and output kept. The forward and backward passes
+run a block when it is first read, from bases a replay of the listings works out at
+once (stepper/lazy.py); the passes after them are recorded as they are appended
+(`Recorder.block`). A new pass is a listing and a function that feeds it blocks; see
+stepper/passes/.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from stepper.cells import CELLS
+from stepper.lazy import (
+    Blocks,
+    Later,
+    Layout,
+    Sums,
+    Tops,
+    joined,
+    largest_per_step,
+    lazy_bases,
+    lazy_steps,
+    running_sums,
+)
 from stepper.listing import FUNCTIONS, Listing, run_line
 from stepper.params import Params
 from stepper.trace import BACKWARD, FORWARD, Pass, Step, Trace, frozen_array, frozen_mapping
 
 
 class Recorder:
-    """Collects the steps, block bases and passes of a trace; can continue an existing one."""
+    """Collects the steps, block bases and passes of a trace; can continue an existing one
+    (whose own steps and bases stay as they are: recorded lazily, they stay lazy)."""
 
     def __init__(self, trace: Trace | None = None) -> None:
-        self.steps: list[Step] = list(trace.steps) if trace else []
-        self.bases: list[Mapping[str, np.ndarray]] = list(trace.bases) if trace else []
+        self.offset = len(trace.steps) if trace else 0
+        self.steps: list[Step] = []  # recorded here, after the trace's own
+        self.bases: list[Mapping[str, np.ndarray]] = []
         self.starts: list[int] = list(trace.block_starts) if trace else []
+        self.ts: list[int] = list(trace.block_ts) if trace else []
         self.passes: list[Pass] = list(trace.passes) if trace else []
         self._open: tuple[str, str, Listing, int] | None = None
-        self._frozen = len(self.bases)  # a trace's bases are read-only already
 
     def begin(self, name: str, title: str, listing: Listing) -> None:
-        self._open = (name, title, listing, len(self.bases))
+        self._open = (name, title, listing, len(self.starts))
 
     def end(self) -> None:
         assert self._open is not None
         name, title, listing, first = self._open
-        self.passes.append(Pass(name, title, listing, range(first, len(self.bases))))
+        self.passes.append(Pass(name, title, listing, range(first, len(self.starts))))
         self._open = None
 
     def block(
@@ -47,35 +62,74 @@ class Recorder:
         assert self._open is not None
         phase, _, listing, _ = self._open
         self.bases.append(known)
-        self.starts.append(len(self.steps))
-        env: dict[str, object] = {**context, **known, "t": t}
-        for line in listing.ops:
-            # What the line reads, taken before it runs: `dW += ...` reads the old dW.
-            inputs = tuple(
-                (name, value if isinstance(value, np.ndarray) else frozen_array(value))
-                for name in line.reads
-                for value in (env[name],)
-            )
-            output = run_line(line, env)
-            self.steps.append(
-                Step(len(self.steps), phase, t, line.op, line.number, inputs, output, line.comment)
-            )
+        self.starts.append(self.offset + len(self.steps))
+        self.ts.append(t)
+        steps, env = run_block(phase, listing, t, known, context, self.offset + len(self.steps))
+        self.steps += steps
         return env
 
-    def frozen_bases(self) -> tuple[Mapping[str, np.ndarray], ...]:
-        new = (b if _all_frozen(b) else frozen_mapping(b) for b in self.bases[self._frozen :])
-        return (*self.bases[: self._frozen], *new)
+    def new_bases(self) -> tuple[Mapping[str, np.ndarray], ...]:
+        """The bases of the blocks recorded here, read-only."""
+        return tuple(b if _all_frozen(b) else frozen_mapping(b) for b in self.bases)
 
     def continued(self, trace: Trace, **records: object) -> Trace:
         """`trace` with the passes recorded here after it, and the passes' own records."""
         return replace(
             trace,
-            steps=tuple(self.steps),
+            steps=joined(trace.steps, tuple(self.steps)),
             passes=tuple(self.passes),
-            bases=self.frozen_bases(),
+            bases=joined(trace.bases, self.new_bases()),
             block_starts=tuple(self.starts),
+            block_ts=tuple(self.ts),
             **records,
         )
+
+
+def appended_later(
+    trace: Trace,
+    phase: str,
+    title: str,
+    listing: Listing,
+    count: int,
+    run: Callable[[], Recorder],
+    **records: object,
+) -> Trace:
+    """`trace` with a pass of `count` blocks (t = 0, 1, ...) after it, recorded when first
+    read: `run` records it with a Recorder continuing `trace` (and is called once)."""
+    size, offset, first = len(listing.ops), len(trace.steps), len(trace.block_starts)
+    return replace(
+        trace,
+        steps=joined(trace.steps, Later(count * size, lambda: run().steps)),
+        passes=(*trace.passes, Pass(phase, title, listing, range(first, first + count))),
+        bases=joined(trace.bases, Later(count, lambda: run().new_bases())),
+        block_starts=(*trace.block_starts, *(offset + k * size for k in range(count))),
+        block_ts=(*trace.block_ts, *range(count)),
+        **records,
+    )
+
+
+def run_block(
+    phase: str,
+    listing: Listing,
+    t: int,
+    known: Mapping[str, np.ndarray],
+    context: Mapping[str, object],
+    first: int,
+) -> tuple[list[Step], dict[str, object]]:
+    """The listing's loop body run once from `known`, line by line: its steps (numbered
+    from `first`) and the env it left."""
+    env: dict[str, object] = {**context, **known, "t": t}
+    steps = []
+    for line in listing.ops:
+        # What the line reads, taken before it runs: `dW += ...` reads the old dW.
+        inputs = tuple(
+            (name, value if isinstance(value, np.ndarray) else frozen_array(value))
+            for name in line.reads
+            for value in (env[name],)
+        )
+        output = run_line(line, env)
+        steps.append(Step(first + len(steps), phase, t, line.op, line.number, inputs, output, line.comment))
+    return steps, env
 
 
 def record(
@@ -85,28 +139,15 @@ def record(
     targets: Sequence[int],
     h0: tuple[np.ndarray, ...] | None = None,
 ) -> Trace:
-    """Forward over every timestep, then BPTT from the last back to the first.
+    """Forward over every timestep, then BPTT from the last back to the first, each block
+    recorded when first read (stepper.lazy).
 
     The start state is zeros unless `h0` gives it (a training iteration's carried state).
     NaN and inf are recorded as they come (the screen marks them), without numpy's
     warnings on the console.
     """
-    with np.errstate(all="ignore"), _collector_paused():
+    with np.errstate(all="ignore"):
         return _record(params, vocab, inputs, targets, h0)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A long recording makes tens of thousands of steps that all stay alive and hold no
-    cycles: the cyclic collector would rescan them again and again as they are made (a
-    quarter of an LSTM's 1000-step recording) and free nothing."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _record(
@@ -125,46 +166,66 @@ def _record(
     weights = params if not params.flat.flags.writeable else params.frozen()
     named = {name: weights[name] for name in weights}
     context = {**FUNCTIONS, "inputs": tuple(inputs), "V": size_v, "H": size_h}
-    rec = Recorder()
-    start = h0 if h0 is not None else tuple(np.zeros(size_h) for _ in cell.state)
-    state = {f"{s}_prev": frozen_array(v) for s, v in zip(cell.state, start, strict=True)}
-    forward_values: list[dict[str, np.ndarray]] = []
+    start = tuple(frozen_array(v) for v in (h0 if h0 is not None else (np.zeros(size_h) for _ in cell.state)))
     carried = h0 is not None and any(np.any(v) for v in h0)
-    rec.begin(FORWARD, "forward", _carried_start(cell.forward, cell.state) if carried else cell.forward)
-    for t, target in enumerate(targets):
-        known = {**named, **state, "target": _frozen_index(target)}
-        env = rec.block(t, known, context)
-        forward_values.append({k: env[k] for k in known} | {op.op: env[op.op] for op in cell.forward.ops})
-        state = {f"{s}_prev": env[s] for s in cell.state}
-    rec.end()
+    forward = _carried_start(cell.forward, cell.state) if carried else cell.forward
+    fwd, back = cell.replay(named, inputs, targets, start)
+    steps = len(targets)
+    prev = {
+        f"{s}_prev": np.concatenate([v[None], fwd[s]])[:steps] for s, v in zip(cell.state, start, strict=True)
+    }
+    for value in (*fwd.values(), *back.values(), *prev.values()):
+        value.setflags(write=False)
+    shapes = {f"d{name}": value.shape for name, value in named.items()}
+    sums = Sums(running_sums(cell.backward, tuple(shapes)), shapes, {**fwd, **prev, **back})
+    zeros = {name: frozen_array(np.zeros(shape)) for name, shape in shapes.items()}
+    carried_zeros = {name: frozen_array(np.zeros(size_h)) for name in cell.carried_grads}
 
-    grads = {f"d{name}": frozen_array(np.zeros(value.shape)) for name, value in named.items()}
-    carried = {name: frozen_array(np.zeros(size_h)) for name in cell.carried_grads}
-    rec.begin(BACKWARD, "backward (BPTT)", cell.backward)
-    for t in reversed(range(len(targets))):
-        env = rec.block(t, {**forward_values[t], **grads, **carried}, context)
-        grads = {k: env[k] for k in grads}
-        carried = {k: env[k] for k in carried}
-    rec.end()
+    def forward_base(t: int) -> dict[str, np.ndarray]:
+        return {**named, **{name: v[t] for name, v in prev.items()}, "target": _frozen_index(targets[t])}
 
-    grad_params = Params(
-        params.cell, size_v, size_h, np.concatenate([grads[f"d{n}"].ravel() for n in named])
-    ).frozen()
-    trace_steps = tuple(rec.steps)
-    summary = _summarise(cell.state, cell.gates, forward_values, trace_steps, size_h)
+    def forward_values(t: int) -> dict[str, np.ndarray]:
+        return forward_base(t) | {line.op: fwd[line.op][t, ...] for line in cell.forward.ops}
+
+    def base(block: int) -> dict[str, np.ndarray]:
+        if block < steps:
+            return forward_base(block)
+        done, t = block - steps, 2 * steps - 1 - block
+        values = forward_values(t) | (sums.start_of(done) if done else zeros)
+        return values | ({name: back[name][t + 1] for name in carried_zeros} if done else carried_zeros)
+
+    def run(block: int, known: Mapping[str, np.ndarray], first: int) -> list[Step]:
+        t = layout.t_of(block)
+        phase, listing = (FORWARD, forward) if block < steps else (BACKWARD, cell.backward)
+        with np.errstate(all="ignore"):
+            return run_block(phase, listing, t, known, context, first)[0]
+
+    def tops() -> Tops:
+        stacked = {**fwd, **back}
+        names = [line.op for line in (*cell.forward.ops, *cell.backward.ops)] if steps else []
+        added = {s.name for s in sums.sums}
+        return Tops(names, lambda op: sums.tops[op] if op in added else largest_per_step(stacked[op]))
+
+    layout = Layout(steps, len(cell.forward.ops), len(cell.backward.ops))
+    blocks = Blocks(layout, base, run, tops, forward_values, back)
+    summary = _summarise(cell.state, cell.gates, fwd, back["dh"])
     return Trace(
         cell=params.cell,
         vocab=tuple(vocab),
         params=weights,
         inputs=tuple(int(i) for i in inputs),
         targets=tuple(int(i) for i in targets),
-        steps=trace_steps,
-        passes=tuple(rec.passes),
-        bases=rec.frozen_bases(),
-        block_starts=tuple(rec.starts),
+        steps=lazy_steps(blocks),
+        passes=(
+            Pass(FORWARD, "forward", forward, range(steps)),
+            Pass(BACKWARD, "backward (BPTT)", cell.backward, range(steps, 2 * steps)),
+        ),
+        bases=lazy_bases(blocks),
+        block_starts=tuple(layout.start(b) for b in range(2 * steps)),
+        block_ts=tuple(layout.t_of(b) for b in range(2 * steps)),
         summary=summary,
-        grads=grad_params,
-        loss=float(summary["loss"].sum()) if len(targets) else 0.0,
+        gradient=lambda: Params(params.cell, size_v, size_h, sums.final).frozen(),
+        loss=float(summary["loss"].sum()) if steps else 0.0,
     )
 
 
@@ -190,35 +251,9 @@ def _all_frozen(values: Mapping[str, np.ndarray]) -> bool:
 
 
 def _summarise(
-    state: tuple[str, ...],
-    gates: tuple[str, ...],
-    forward_values: list[dict[str, np.ndarray]],
-    steps: tuple[Step, ...],
-    size_h: int,
+    state: tuple[str, ...], gates: tuple[str, ...], fwd: Mapping[str, np.ndarray], dh: np.ndarray
 ) -> Mapping[str, np.ndarray]:
     """Per-timestep arrays (T, ...) that the timeline and the panels read."""
-    steps_count = len(forward_values)
-
-    def stack(name: str, shape: tuple[int, ...]) -> np.ndarray:
-        if not forward_values:
-            return np.zeros((0, *shape))
-        return np.stack([fv[name] for fv in forward_values])
-
-    vocab = forward_values[0]["p"].shape if forward_values else (0,)
-    out: dict[str, np.ndarray] = {
-        "h": stack("h", (size_h,)),
-        "y": stack("y", vocab),
-        "p": stack("p", vocab),
-        "loss": stack("loss_t", ()),
-    }
-    for s in state:
-        out[s] = stack(s, (size_h,))
-    for g in gates:
-        out[g] = stack(g, (size_h,))
-    dh = np.zeros((steps_count, size_h))
-    for step in steps:
-        if step.phase == BACKWARD and step.op == "dh":
-            dh[step.t] = step.output
-    out["dh"] = dh
-    out["dh_norm"] = np.linalg.norm(dh, axis=1) if steps_count else np.zeros(0)
-    return frozen_mapping(out)
+    out = {"h": fwd["h"], "y": fwd["y"], "p": fwd["p"], "loss": fwd["loss_t"]}
+    out |= {name: fwd[name] for name in (*state, *gates)}
+    return frozen_mapping(out | {"dh": dh, "dh_norm": np.linalg.norm(dh, axis=1)})

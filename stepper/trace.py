@@ -7,8 +7,8 @@ block is the listing's loop body run once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
@@ -50,17 +50,35 @@ class Pass:
 
 @dataclass(frozen=True)
 class UpdateRecord:
-    """What the update pass did, for the views and exports: per parameter name."""
+    """What the update pass did, for the views and exports: per parameter name. The pass
+    is recorded when first read, and with it the gradient it starts from."""
 
     optimizer: str
     before: Params
-    grad: Params  # the gradient the update pass starts from
-    after: Params
     state_before: Mapping[str, Params]  # optimizer state ("mem", "m", "v") before the step
-    state_after: Mapping[str, Params]
     step_number: int  # n: this is the optimizer's n-th step
     loss_before: float  # this sequence's summed loss with the weights before, and after
-    loss_after: float
+    #: works out the gradient the pass starts from, the weights and the state after it
+    run: Callable[[], tuple[Params, Params, Mapping[str, Params]]] = field(repr=False, compare=False)
+    rerun: Callable[[], float] = field(repr=False, compare=False)  # works out loss_after
+
+    @property
+    def grad(self) -> Params:
+        return self.run()[0]
+
+    @property
+    def after(self) -> Params:
+        return self.run()[1]
+
+    @property
+    def state_after(self) -> Mapping[str, Params]:
+        return self.run()[2]
+
+    @cached_property
+    def loss_after(self) -> float:
+        """Run again with the weights after when first read (the update pass shows it):
+        an edit to a long sequence's weights need not wait for it."""
+        return self.rerun()
 
 
 @dataclass(frozen=True)
@@ -97,16 +115,23 @@ class Trace:
     params: Params
     inputs: tuple[int, ...]
     targets: tuple[int, ...]
-    steps: tuple[Step, ...]
+    steps: Sequence[Step]  # the forward and backward passes' recorded when read (stepper.lazy)
     passes: tuple[Pass, ...]
-    bases: tuple[Mapping[str, np.ndarray], ...]  # env before each block
+    bases: Sequence[Mapping[str, np.ndarray]]  # env before each block
     block_starts: tuple[int, ...]  # first step index of each block, same order as bases
+    block_ts: tuple[int, ...]  # each block's t (timestep, parameter group, written symbol)
     summary: Mapping[str, np.ndarray]  # per-timestep arrays: h, c, y, p, loss, dh, gates...
-    grads: Params
+    gradient: Callable[[], Params] = field(repr=False)  # works out grads
     loss: float
     update: UpdateRecord | None = None
     sample: SampleRecord | None = None
     chunk: Chunk | None = None
+
+    @cached_property
+    def grads(self) -> Params:
+        """The gradient of the loss: the backward listing's running sums at its end, added
+        up when first read (a frame of the forward pass does not wait for them)."""
+        return self.gradient()
 
     @property
     def length(self) -> int:
@@ -167,9 +192,8 @@ class Trace:
         found = {}
         for p in self.passes:
             for block in p.blocks:
-                start = self.block_starts[block]
-                if start < len(self.steps):
-                    found.setdefault((p.name, self.steps[start].t), block)
+                if self.block_starts[block] < len(self.steps):
+                    found.setdefault((p.name, self.block_ts[block]), block)
         return found
 
     def env(self, index: int) -> dict[str, np.ndarray]:

@@ -27,6 +27,7 @@ ENGINE = (
     "stepper.cells.gru",
     "stepper.cells.lstm",
     "stepper.record",
+    "stepper.lazy",
     "stepper.optim",
     "stepper.train",
     "stepper.weights",
@@ -46,6 +47,9 @@ PURE = (
     "stepper.narration",
     "stepper.views.screen",
     "stepper.views.panels",
+    "stepper.update",
+    "stepper.frames",
+    "stepper.slices",
 )
 
 PROBE = """

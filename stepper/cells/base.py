@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stepper.listing import Listing
-from stepper.numerics import one_hot_rows
+from stepper.numerics import log_softmax, one_hot, one_hot_rows, softmax
 
 if TYPE_CHECKING:  # params looks its layouts up here, so the cells name Params only in hints
     from stepper.params import Params
@@ -52,6 +52,18 @@ def gated_stacks(gates: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], .
         (stacked, tuple(f"{prefix}{g}" for g in gates))
         for stacked, prefix in zip(GATED_TORCH_NAMES, ("W_i", "W_h", "b_i", "b_h"), strict=True)
     )
+
+
+#: (weights by name, inputs, targets, start state) -> every forward op's value and every
+#: backward op's but the running sums (dW += ...), at every step, stacked (T, ...). The
+#: listings' own float operations in their own order, so a block the recorder runs later
+#: from these values is bit for bit the block a run from the start records: a step at a
+#: time only where a value feeds the next step, all steps at once where each element is
+#: one correctly rounded operation (+, -, *) or the same elementwise function.
+Replay = Callable[
+    [Mapping[str, np.ndarray], Sequence[int], Sequence[int], tuple[np.ndarray, ...]],
+    tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+]
 
 
 #: Where the diagram draws an array: (names drawn side by side as one block, column, row).
@@ -97,6 +109,7 @@ class Cell:
     carried_grads: tuple[str, ...]  # backward values handed to step t-1
     loss_and_grads: LossAndGrads
     step_back: StepBack
+    replay: Replay
     parameters: tuple[Declared, ...]  # the cell's own, in buffer order (OUTPUT_PARAMETERS follow)
     #: The arrays torch names weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0. One named
     #: twice is the sum of torch's two (the RNN's bh is bias_ih_l0 + bias_hh_l0).
@@ -145,3 +158,52 @@ def weight_grads(
     w_in, w_mem = names
     grads[w_in][...] = d_in.T.dot(one_hot_rows(inputs, grads[w_in].shape[1]))
     grads[w_mem][...] = d_mem.T.dot(h_prev)
+
+
+def per_symbol(inputs: Sequence[int], size: int, part: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """`part(one_hot(s, size))` at every step (T, ...), worked out once per symbol: a
+    listing's input part (`W_ir @ x + b_ir`) depends on nothing but the step's symbol."""
+    known = {s: part(one_hot(s, size)) for s in dict.fromkeys(inputs)}
+    first = next(iter(known.values()), part(one_hot(0, size)))
+    out = np.empty((len(inputs), *np.shape(first)))
+    for t, s in enumerate(inputs):
+        out[t] = known[s]
+    return out
+
+
+def replay_inputs(
+    w: Mapping[str, np.ndarray], inputs: Sequence[int], gates: str
+) -> dict[str, np.ndarray]:
+    """x and each gate's input part (`W_ir @ x + b_ir`) at every step."""
+    size_v = w["Why"].shape[0]
+    found = {"x": per_symbol(inputs, size_v, lambda x: x)}
+    for g in gates:
+        found[f"{g}_x"] = per_symbol(inputs, size_v, lambda x, g=g: w[f"W_i{g}"] @ x + w[f"b_i{g}"])
+    return found
+
+
+def replay_outputs(
+    w: Mapping[str, np.ndarray], hs: np.ndarray, targets: Sequence[int]
+) -> dict[str, np.ndarray]:
+    """The output lines every forward listing ends with (hy, y, p, loss_t), at every step."""
+    Why = w["Why"]
+    hy = np.empty((len(hs), Why.shape[0]))
+    for t, h in enumerate(hs):
+        hy[t] = Why @ h  # one matrix-vector product per step, as the listing runs it
+    y = hy + w["by"]
+    rows = np.arange(len(targets))
+    loss = -log_softmax(y)[rows, np.asarray(targets, dtype=np.intp)]
+    return {"hy": hy, "y": y, "p": softmax(y), "loss_t": loss}
+
+
+def replay_output_grads(
+    w: Mapping[str, np.ndarray], p: np.ndarray, targets: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """dy = p - one_hot(target, V) at every step, and Why.T @ dy (the part of dh that does
+    not wait for the step after)."""
+    dy = p - one_hot_rows(targets, p.shape[1])
+    Why = w["Why"]
+    back = np.empty((len(p), Why.shape[1]))
+    for t, row in enumerate(dy):
+        back[t] = Why.T @ row
+    return dy, back

@@ -14,6 +14,9 @@ from stepper.cells.base import (
     gated_slots,
     gated_stacks,
     output_layer,
+    replay_inputs,
+    replay_output_grads,
+    replay_outputs,
     weight_grads,
 )
 from stepper.listing import parse_listing
@@ -120,6 +123,53 @@ def loss_and_grads(
     return loss, (hs[-1].copy(),)
 
 
+def replay(
+    w: Mapping[str, np.ndarray], inputs: Sequence[int], targets: Sequence[int], start: tuple[np.ndarray, ...]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The listings at every step (stepper.cells.base.Replay)."""
+    steps, hidden = len(inputs), w["W_hr"].shape[0]
+    fwd = replay_inputs(w, inputs, "rzn")
+    W_hr, W_hz, W_hn = (w[f"W_h{g}"] for g in "rzn")
+    b_hr, b_hz, b_hn = (w[f"b_h{g}"] for g in "rzn")
+    out = {name: np.empty((steps, hidden)) for name in ("r_h", "r", "z_h", "z", "n_h", "n", "h")}
+    r_x, z_x, n_x = fwd["r_x"], fwd["z_x"], fwd["n_x"]
+    (h_prev,) = start
+    for t in range(steps):
+        r_h = W_hr @ h_prev + b_hr
+        r = sigmoid(r_x[t] + r_h)
+        z_h = W_hz @ h_prev + b_hz
+        z = sigmoid(z_x[t] + z_h)
+        n_h = W_hn @ h_prev + b_hn
+        n = np.tanh(n_x[t] + r * n_h)
+        h = (1 - z) * n + z * h_prev
+        for name, value in (("r_h", r_h), ("r", r), ("z_h", z_h), ("z", z), ("n_h", n_h), ("n", n), ("h", h)):
+            out[name][t] = value
+        h_prev = h
+    fwd |= {**out, **replay_outputs(w, out["h"], targets)}
+
+    r, z, n, n_h = out["r"], out["z"], out["n"], out["n_h"]
+    h_prev_all = np.concatenate([np.asarray(start[0])[None], out["h"][:-1]])
+    dy, out_back = replay_output_grads(w, fwd["p"], targets)
+    one_minus_z, tanh_gain, h_minus_n = 1 - z, 1 - n * n, h_prev_all - n
+    one_minus_r = 1 - r
+    names = ("dh", "dn", "dz", "dn_a", "dr", "dn_h", "dz_a", "dr_a", "dh_next")
+    back = {name: np.empty((steps, hidden)) for name in names}
+    dh_next = np.zeros(hidden)
+    for t in range(steps - 1, -1, -1):
+        dh = out_back[t] + dh_next
+        dn = dh * one_minus_z[t]
+        dz = dh * h_minus_n[t]
+        dn_a = dn * tanh_gain[t]
+        dr = dn_a * n_h[t]
+        dn_h = dn_a * r[t]
+        dz_a = dz * z[t] * one_minus_z[t]
+        dr_a = dr * r[t] * one_minus_r[t]
+        dh_next = dh * z[t] + W_hr.T @ dr_a + W_hz.T @ dz_a + W_hn.T @ dn_h
+        for name, value in zip(names, (dh, dn, dz, dn_a, dr, dn_h, dz_a, dr_a, dh_next), strict=True):
+            back[name][t] = value
+    return fwd, {"dy": dy, **back}
+
+
 def step_back(
     v: Mapping[str, np.ndarray], w: Params, dh: np.ndarray, dc: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -143,6 +193,7 @@ CELL = Cell(
     carried_grads=("dh_next",),
     loss_and_grads=loss_and_grads,
     step_back=step_back,
+    replay=replay,
     parameters=gated_parameters(GATES),
     torch_names=GATED_TORCH_NAMES,
     symbol_seconds=22e-6,  # idle 10.5 us

@@ -14,6 +14,9 @@ from stepper.cells.base import (
     gated_slots,
     gated_stacks,
     output_layer,
+    replay_inputs,
+    replay_output_grads,
+    replay_outputs,
     weight_grads,
 )
 from stepper.listing import parse_listing
@@ -136,6 +139,74 @@ def loss_and_grads(
     return loss, (hs[-1].copy(), cs[-1].copy())
 
 
+def replay(
+    w: Mapping[str, np.ndarray], inputs: Sequence[int], targets: Sequence[int], start: tuple[np.ndarray, ...]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The listings at every step (stepper.cells.base.Replay); gates side by side as (T, 4, H)."""
+    steps, hidden = len(inputs), w["W_hi"].shape[0]
+    fwd = replay_inputs(w, inputs, "ifgo")
+    parts_x = np.stack([fwd[f"{g}_x"] for g in "ifgo"], axis=1)  # (T, 4, H)
+    mem_w = [w[f"W_h{g}"] for g in "ifgo"]
+    mem_b = np.stack([w[f"b_h{g}"] for g in "ifgo"])
+    parts_h = np.empty((steps, 4, hidden))
+    gates = np.empty((steps, 4, hidden))  # i, f, g, o
+    cs, hs = np.empty((steps, hidden)), np.empty((steps, hidden))
+    h_prev, c_prev = start
+    for t in range(steps):  # in place, but each element the listing's operations in its order
+        part, act = parts_h[t], gates[t]
+        for k in range(4):
+            np.matmul(mem_w[k], h_prev, out=part[k])
+        part += mem_b  # W_hi @ h_prev + b_hi ...
+        a = parts_x[t] + part  # i_x + i_h ...
+        np.multiply(a, 0.5, out=act)  # sigmoid(a) = 0.5 * (tanh(0.5 * a) + 1.0), stepper.numerics
+        np.tanh(act, out=act)
+        act += 1.0
+        act *= 0.5
+        np.tanh(a[2], out=act[2])  # g = tanh(g_x + g_h)
+        i, f, g, o = act
+        c = np.multiply(f, c_prev, out=cs[t])
+        c += i * g
+        h = np.tanh(c, out=hs[t])
+        h *= o
+        h_prev, c_prev = h, c
+    for k, g in enumerate("ifgo"):
+        fwd[f"{g}_h"], fwd[g] = parts_h[:, k], gates[:, k]
+    fwd |= {"c": cs, "h": hs, **replay_outputs(w, hs, targets)}
+
+    i, f, g, o = (gates[:, k] for k in range(4))
+    c_prev_all = np.concatenate([np.asarray(start[1])[None], cs])[:steps]
+    dy, out_back = replay_output_grads(w, fwd["p"], targets)
+    tanh_c = np.tanh(cs)
+    c_gain = 1 - tanh_c**2
+    names = ("dh", "do", "dc", "di", "df", "dg", "di_a", "df_a", "dg_a", "do_a", "dc_next", "dh_next")
+    back = {name: np.empty((steps, hidden)) for name in names}
+    DH, DO, DC, DI, DF, DG, DI_A, DF_A, DG_A, DO_A, DC_NEXT, DH_NEXT = back.values()
+    minus_i, minus_f, minus_g, minus_o = 1 - i, 1 - f, 1 - g * g, 1 - o
+    W_hi, W_hf, W_hg, W_ho = mem_w
+    dh_next, dc_next = np.zeros(hidden), np.zeros(hidden)
+    for t in range(steps - 1, -1, -1):
+        dh = np.add(out_back[t], dh_next, out=DH[t])  # Why.T @ dy + dh_next
+        do = np.multiply(dh, tanh_c[t], out=DO[t])
+        dc = np.multiply(dh, o[t], out=DC[t])  # dh * o * (1 - tanh(c) ** 2) + dc_next
+        dc *= c_gain[t]
+        dc += dc_next
+        di = np.multiply(dc, g[t], out=DI[t])
+        df = np.multiply(dc, c_prev_all[t], out=DF[t])
+        dg = np.multiply(dc, i[t], out=DG[t])
+        di_a = np.multiply(di, i[t], out=DI_A[t])
+        di_a *= minus_i[t]
+        df_a = np.multiply(df, f[t], out=DF_A[t])
+        df_a *= minus_f[t]
+        dg_a = np.multiply(dg, minus_g[t], out=DG_A[t])
+        do_a = np.multiply(do, o[t], out=DO_A[t])
+        do_a *= minus_o[t]
+        dc_next = np.multiply(dc, f[t], out=DC_NEXT[t])
+        dh_next = np.add(W_hi.T @ di_a, W_hf.T @ df_a, out=DH_NEXT[t])
+        dh_next += W_hg.T @ dg_a
+        dh_next += W_ho.T @ do_a
+    return fwd, {"dy": dy, **back}
+
+
 def step_back(
     v: Mapping[str, np.ndarray], w: Params, dh: np.ndarray, dc: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -162,6 +233,7 @@ CELL = Cell(
     carried_grads=("dh_next", "dc_next"),
     loss_and_grads=loss_and_grads,
     step_back=step_back,
+    replay=replay,
     parameters=gated_parameters(GATES),
     torch_names=GATED_TORCH_NAMES,
     symbol_seconds=24e-6,  # idle 11.4 us

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from stepper.cells.base import Cell, output_layer, output_slots, weight_grads
+from stepper.cells.base import (
+    Cell,
+    output_layer,
+    output_slots,
+    per_symbol,
+    replay_output_grads,
+    replay_outputs,
+    weight_grads,
+)
 from stepper.listing import parse_listing
 
 if TYPE_CHECKING:
@@ -69,6 +77,35 @@ def loss_and_grads(
     return loss, (hs[-1].copy(),)
 
 
+def replay(
+    w: Mapping[str, np.ndarray], inputs: Sequence[int], targets: Sequence[int], start: tuple[np.ndarray, ...]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The listings at every step (stepper.cells.base.Replay)."""
+    steps, size_v, hidden = len(inputs), w["Why"].shape[0], w["Whh"].shape[0]
+    Whh, bh = w["Whh"], w["bh"]
+    x = per_symbol(inputs, size_v, lambda x: x)
+    xh = per_symbol(inputs, size_v, lambda x: w["Wxh"] @ x)
+    hh, a, hs = np.empty((steps, hidden)), np.empty((steps, hidden)), np.empty((steps, hidden))
+    (h_prev,) = start
+    for t in range(steps):
+        hh[t] = Whh @ h_prev
+        a[t] = xh[t] + hh[t] + bh
+        hs[t] = np.tanh(a[t])
+        h_prev = hs[t]
+    fwd = {"x": x, "xh": xh, "hh": hh, "a": a, "h": hs, **replay_outputs(w, hs, targets)}
+
+    dy, out_back = replay_output_grads(w, fwd["p"], targets)
+    gain = 1 - hs * hs
+    back = {name: np.empty((steps, hidden)) for name in ("dh", "da", "dh_next")}
+    dh_next = np.zeros(hidden)
+    for t in range(steps - 1, -1, -1):
+        dh = out_back[t] + dh_next
+        da = gain[t] * dh
+        dh_next = Whh.T @ da
+        back["dh"][t], back["da"][t], back["dh_next"][t] = dh, da, dh_next
+    return fwd, {"dy": dy, **back}
+
+
 def step_back(
     v: Mapping[str, np.ndarray], w: Params, dh: np.ndarray, dc: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +125,7 @@ CELL = Cell(
     carried_grads=("dh_next",),
     loss_and_grads=loss_and_grads,
     step_back=step_back,
+    replay=replay,
     parameters=(("Wxh", ("H", "V")), ("Whh", ("H", "H")), ("bh", ("H",))),
     torch_names=("Wxh", "Whh", "bh", "bh"),  # torch's two biases add up to the one bh
     symbol_seconds=6e-6,  # idle 2.7 us

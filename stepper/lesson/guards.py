@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from stepper.cells import CELLS
+from stepper.lazy import backward_outputs
 from stepper.lesson.claims import (
     ClaimError,
     claim_values,
@@ -28,7 +29,7 @@ from stepper.lesson.claims import (
     parse_expression,
     value_shapes,
 )
-from stepper.trace import BACKWARD, Trace
+from stepper.trace import Trace
 
 _SLICE = re.compile(r"\s*(-?\d{1,4})?\s*:\s*(-?\d{1,4})?\s*(?::\s*(-?\d{1,4})?\s*)?")
 
@@ -87,13 +88,7 @@ def _sequence_values(trace: Trace) -> Mapping[str, np.ndarray]:
     del values["train_loss"]
     values["inputs"] = np.asarray(trace.inputs, dtype=np.int64)
     values["targets"] = np.asarray(trace.targets, dtype=np.int64)
-    carried = CELLS[trace.cell].carried_grads
-    for name in carried:
-        values[name] = np.zeros((trace.length, trace.hidden_size))
-    backward = trace.phase_range(BACKWARD)
-    for step in trace.steps[backward.start : backward.stop]:
-        if step.op in carried:
-            values[step.op][step.t] = step.output
+    values.update(backward_outputs(trace, CELLS[trace.cell].carried_grads))
     return values
 
 

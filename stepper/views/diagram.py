@@ -23,6 +23,7 @@ import numpy as np
 
 from stepper.cells import CELLS
 from stepper.cells.base import Slot
+from stepper.lazy import op_tops
 from stepper.listing import Listing
 from stepper.scene import Cell, Line, Primitive, Raster, Rect, Text
 from stepper.state import Hover
@@ -58,16 +59,14 @@ class Scales(Mapping[str, float]):
         self._params = trace.params
         flat = trace.params.flat
         self._weights = float(np.max(np.abs(flat))) if flat.size else 1.0
-        self._outputs: dict[str, list[np.ndarray]] = {}
-        for step in trace.steps[: trace.phase_range(BACKWARD).stop]:  # the sequence's own passes
-            self._outputs.setdefault(step.op, []).append(step.output)
+        self._outputs = op_tops(trace.steps, trace.phase_range(BACKWARD).stop)  # the sequence's own passes
         self._raw: dict[str, float | None] = {}
         self._done: dict[str, float] = {}
 
     def _raw_top(self, name: str) -> float | None:
         """The largest finite |value| of a weight or an op; None when it has none."""
         if name not in self._raw:
-            top = _largest_output(self._outputs[name]) if name in self._outputs else None
+            top = self._outputs.get(name)
             if name in self._params:
                 top = self._weights if top is None else max(self._weights, top)
             self._raw[name] = top
@@ -103,22 +102,6 @@ class Scales(Mapping[str, float]):
 
     def __len__(self) -> int:
         return len(self._names())
-
-
-def _largest_output(values: list[np.ndarray]) -> float | None:
-    """An op's largest |output| over its steps, skipping a step whose largest is not finite
-    (None when none is): one array per shape, as a long trace has tens of thousands of steps."""
-    shapes: dict[tuple[int, ...], list[np.ndarray]] = {}
-    for value in values:
-        shapes.setdefault(value.shape, []).append(value)
-    top = None
-    for same in shapes.values():
-        stacked = np.abs(np.stack(same)).reshape(len(same), -1)
-        per_step = stacked.max(axis=1) if stacked.shape[1] else np.zeros(len(same))
-        finite = per_step[np.isfinite(per_step)]
-        if finite.size:
-            top = max(top if top is not None else 0.0, float(finite.max()))
-    return top
 
 
 def grad_name(cell: str, name: str, trace: Trace) -> str | None:
@@ -1111,7 +1094,8 @@ def _reference_shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
     if trace in _SHAPES:
         return _SHAPES[trace]
     shapes: dict[str, tuple[int, ...]] = {name: trace.params[name].shape for name in trace.params}
-    for step in trace.steps[: len(trace.steps)]:
+    firsts = (trace.block_range(p.blocks.start) for p in trace.passes if len(p.blocks))
+    for step in (trace.steps[i] for span in firsts for i in span):  # every block runs every line
         shapes.setdefault(step.op, step.output.shape)
         if len(shapes) > 200:
             break

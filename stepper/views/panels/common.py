@@ -37,11 +37,13 @@ def op_steps(trace: Trace, phase: str, op: str) -> np.ndarray:
     found = table.get((phase, op))
     if found is None:
         found = np.full(trace.length, -1, dtype=np.int64)
-        for t in range(trace.length):
-            for i in trace.timestep_range(phase, t):
-                if trace.steps[i].op == op:
-                    found[t] = i
-                    break
+        ops = [line.op for line in trace.listing(phase).ops]  # every block runs them in order
+        if op in ops:
+            k = ops.index(op)
+            for t in range(trace.length):
+                span = trace.timestep_range(phase, t)
+                if k < len(span):
+                    found[t] = span[k]
         table[(phase, op)] = found
     return found
 
