@@ -297,3 +297,17 @@ def test_a_double_click_on_a_weight_opens_its_value_entry(app):
     press(app, "return")
     assert [(e.name, e.index, e.value) for e in app.state.edits] == [("Why", (1, 2), 0.0)]
     assert app.state.mode == "weight"  # still selected: the arrows nudge it
+
+
+@pytest.mark.parametrize("typed", ["1e308", "nan"])
+def test_a_refused_value_says_why_in_the_status_bar_while_the_weight_stays_selected(app, typed):
+    """1e308 is refused at Enter, the n of nan as it is typed: either way the status bar
+    shows the reason whole, not cut off behind the selected weight's own keys."""
+    press(app, "t")
+    click(app, weight_cell(app, "Whh", (0, 1)))
+    press(app, "=")
+    type_text(app, typed)
+    press(app, "return")
+    assert app.state.message and app.state.edits == ()
+    status = next(t.text for t in app.scene.of(Text) if t.tag == "status-text")
+    assert app.state.message in status
