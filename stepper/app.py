@@ -62,17 +62,19 @@ class App:
     def __init__(
         self,
         lesson_path: Path | None = None,
-        size: tuple[int, int] = DEFAULT_SIZE,
+        size: tuple[int, int] | None = None,
         headless: bool = False,
         start_at: StartAt | None = None,
         lesson: Lesson | None = None,
         presenter: bool = False,
         watch: bool = True,
     ) -> None:
-        """`lesson`, if given, is the lesson at `lesson_path` already read (or made by --text)."""
+        """`lesson`, if given, is the lesson at `lesson_path` already read (or made by --text);
+        no `size`: DEFAULT_SIZE, or the screen's size when it is smaller (a 1366x768 projector)."""
         pygame.display.init()  # not pygame.init(): no audio, no joystick, faster start
         pygame.font.init()
         self.headless = headless
+        size = size or (DEFAULT_SIZE if headless else fitting_window(DEFAULT_SIZE))
         self.size = size
         if headless:
             self.surface = pygame.Surface(size)
@@ -952,9 +954,18 @@ def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -
     return atomic_write(path, write, overwrite)
 
 
+def fitting_window(size: tuple[int, int]) -> tuple[int, int]:
+    """`size`, no larger than the first screen: a window larger than the screen opens with its
+    top, its status bar or its right side off the screen."""
+    screens = pygame.display.get_desktop_sizes()
+    if not screens:
+        return size
+    return min(size[0], screens[0][0]), min(size[1], screens[0][1])
+
+
 def run_app(
     lesson_path: Path | None = None,
-    size: tuple[int, int] = DEFAULT_SIZE,
+    size: tuple[int, int] | None = None,
     start_at: StartAt | None = None,
     lesson: Lesson | None = None,
     presenter: bool = False,

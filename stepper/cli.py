@@ -199,7 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="change one weight of the checkpoint, e.g. Whh[0,1]=0.5 or by[2]=-1 (repeatable), "
         "for the window and every export",
     )
-    p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
+    p.add_argument(
+        "--size",
+        metavar="WxH",
+        help=f"window or image size (default: {DEFAULT_SIZE}; a window no larger than the screen)",
+    )
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
     p.add_argument(
         "--presenter",
@@ -611,12 +615,13 @@ def run(args: argparse.Namespace) -> int:
         from stepper.headless import export_scene
 
         return export_scene(args, lesson, _start_at(args, lesson))
-    size = parse_size(args.size or DEFAULT_SIZE)
     if action != "window":
         from stepper.headless import export_images
 
         return export_images(args, lesson, _start_at(args, lesson))
     from stepper.app import run_app
+
+    size = parse_size(args.size) if args.size else None  # None: the default, or the screen's if smaller
 
     if lesson is None:
         return run_app(size=size, presenter=args.presenter)
