@@ -131,3 +131,29 @@ def test_the_lit_line_is_the_line_that_ran(name, phase, k):
         context |= {"temperature": frame.trace.sample.temperature, "uniform": lambda: frame.env["u"]}
     out = run_line(line, {**context, **dict(frame.step.inputs)})
     assert np.array_equal(out, frame.step.output)
+
+
+def _band_overlap(box, band) -> float:
+    (x1, y1, w1, h1), (x2, y2, w2, h2) = box, band
+    return min(min(x1 + w1, x2 + w2) - max(x1, x2), min(y1 + h1, y2 + h2) - max(y1, y2))
+
+
+@pytest.mark.parametrize("name,phase,k", PLACES)
+def test_no_outline_crosses_a_title(name, phase, k):
+    """An operand's or result's ring is drawn outside its cells: it must not cover the
+    bottom of the title above them (the underscore of z_x read as 'z x')."""
+    frame = frame_at(name, phase, k, panels=session(name).lesson.panels)
+    scene = build_screen(frame, 1280, 720, THEME, measure)
+    (diagram,) = [layer for layer in scene.layers if layer.name == "diagram"]
+    texts = [text_box(i) for i in diagram.items if isinstance(i, Text) and i.text]
+    rings = [i for i in diagram.items if isinstance(i, Rect) and i.fill is None and i.outline is not None]
+    for ring in rings:
+        t = ring.width
+        bands = (
+            (ring.x, ring.y, ring.w, t),  # top, bottom, left, right strokes
+            (ring.x, ring.y + ring.h - t, ring.w, t),
+            (ring.x, ring.y, t, ring.h),
+            (ring.x + ring.w - t, ring.y, t, ring.h),
+        )
+        for box in texts:
+            assert all(_band_overlap(box, band) <= 0.5 for band in bands), (ring, box)
