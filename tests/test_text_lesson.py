@@ -90,6 +90,26 @@ def test_dropping_a_text_or_a_lesson_opens_it(tmp_path):
         pygame.display.quit()
 
 
+@pytest.mark.parametrize("name,content", [("broken.yaml", "title: [unclosed\n"), ("gone.yaml", None)])
+def test_a_dropped_lesson_that_cannot_open_leaves_the_lesson_shown(tmp_path, name, content):
+    """A file dropped by mistake (broken, or gone before it was read) does not close the
+    lesson the class is watching: it stays at its place and the status bar says why."""
+    dropped = tmp_path / name
+    if content is not None:
+        dropped.write_text(content, encoding="utf-8")
+    app = App(LESSONS / "hello.yaml", size=(1280, 720), headless=True)
+    try:
+        app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0, unicode="", scancode=0))
+        session, cursor = app.session, app.state.cursor
+        app.handle(pygame.event.Event(pygame.DROPFILE, file=str(dropped)))
+        while app.opening is not None:
+            app.tick(0.03)
+        assert app.session is session and app.state.cursor == cursor
+        assert name in app.state.message
+    finally:
+        pygame.display.quit()
+
+
 def test_a_32_symbol_lesson_shows_the_current_ops_numbers_at_1280x720(tmp_path):
     """With 32 symbols the diagram may have room only for colours: the caption then carries
     every number of the op on screen, readable from the back of the room."""
