@@ -444,7 +444,9 @@ def validate(args: argparse.Namespace) -> str:
     )
     out = getattr(args, action) if action in files else None
     if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
-        raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
+        such = {"screenshot": "out.png", "export_gif": "out.gif", "export_weights": "out.npz"}.get(action)
+        such = such or ("out.yaml" if action in ("save_lesson", "new_lesson") else "out.json")
+        raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as {such}")
     if action == "export_frames" and not args.export_frames.strip():
         raise UsageError("--export-frames: an empty folder name; give one such as frames")
     for source in (args.lesson, args.weights):
