@@ -157,3 +157,20 @@ def test_no_outline_crosses_a_title(name, phase, k):
         )
         for box in texts:
             assert all(_band_overlap(box, band) <= 0.5 for band in bands), (ring, box)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1366, 768)])
+@pytest.mark.parametrize("name", LESSONS)
+def test_the_last_update_line_says_the_whole_loss_sentence(name, size):
+    """After the last line, what the step bought is said whole (at 1024x768 its third line
+    was dropped mid-parenthesis) and the change is not written -0.0000 when it is not 0."""
+    s = session(name)
+    n = len(s.trace(s.checkpoint_names[-1]).phase_range(UPDATE))
+    frame = frame_at(name, UPDATE, n - 1, panels=s.lesson.panels)
+    scene = build_screen(frame, size[0], size[1], THEME, measure)
+    said = " ".join(t.text for t in scene.of(Text) if t.tag == "update-loss")
+    record = frame.trace.update
+    assert f"{record.loss_before:.4f}" in said and f"{record.loss_after:.4f}" in said
+    assert said.endswith("computed by running it again).")
+    change = float(said.split("after (")[1].split(",")[0])
+    assert change == pytest.approx(record.loss_after - record.loss_before, rel=0.06, abs=5e-9)
