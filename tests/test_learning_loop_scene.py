@@ -174,3 +174,24 @@ def test_the_last_update_line_says_the_whole_loss_sentence(name, size):
     assert said.endswith("computed by running it again).")
     change = float(said.split("after (")[1].split(",")[0])
     assert change == pytest.approx(record.loss_after - record.loss_before, rel=0.06, abs=5e-9)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_bar_label_of_p_is_whole_and_apart(name, size):
+    """Under p's bars each symbol's probability is written whole, and two labels never run
+    together (ten symbols at 1024x768 read 'a 0…b 0…', then 'b 0.0011 0.000')."""
+    s = session(name)
+    span = s.trace(s.checkpoint_names[-1]).phase_range(SAMPLE)
+    frame = frame_at(name, SAMPLE, len(span) - 1)
+    scene = build_screen(frame, size[0], size[1], THEME, measure)
+    labels = sorted((t for t in scene.of(Text) if t.tag.startswith("pbar-label:")), key=lambda t: t.tag)
+    p = np.asarray(frame.env["p"])
+    vocab = frame.trace.vocab
+    assert [t.text for t in labels] == [f"{vocab[i]} {p[i]:.3f}" for i in range(len(p))]
+    boxes = [text_box(t) for t in labels]
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            (x1, y1, w1, h1), (x2, y2, w2, h2) = boxes[a], boxes[b]
+            apart = x1 + w1 + 4 <= x2 or x2 + w2 + 4 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
+            assert apart, (labels[a].text, labels[b].text)

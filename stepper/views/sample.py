@@ -111,9 +111,15 @@ def _bars(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primit
     items: list[Primitive] = []
     strip_h = int(size * 1.6)
     bar_top = box.y + int(size * 1.4)
-    bar_bottom = box.bottom - strip_h - int(size * 2.6)
     n = len(p)
     col = box.w / max(n, 1)
+    labels = [f"{vocab[i]} {value:.3f}" for i, value in enumerate(p)]
+    gap = theme.px(8)  # between two labels: "b 0.001" and "1 0.000" must not read as "0.0011"
+    for label_size, rows in ((size, 1), (theme.size("small"), 1), (theme.size("small"), 2)):
+        if all(measure(text, label_size, "sans", False) + gap <= rows * col for text in labels):
+            break  # smaller, then on two staggered rows, before any label loses its digits
+    row_h = int(label_size * 1.25)
+    bar_bottom = box.bottom - strip_h - int(size * 2.6) - (rows - 1) * row_h
     chosen = int(env["s"]) if "s" in env else None
     items.append(
         Text(
@@ -134,9 +140,9 @@ def _bars(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primit
         items.append(
             Text(
                 x + w // 2,
-                bar_bottom + 2,
-                fit(f"{vocab[i]} {value:.3f}", round(col), size, measure),
-                size,
+                bar_bottom + 2 + (i % rows) * row_h,
+                fit(labels[i], round(rows * col) - gap, label_size, measure),
+                label_size,
                 theme.text,
                 anchor="midtop",
                 tag=f"pbar-label:{i}",
