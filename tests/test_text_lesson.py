@@ -151,3 +151,33 @@ def test_a_fifo_named_as_text_is_refused_not_waited_on(tmp_path, capsys):
     os.mkfifo(fifo)
     assert main(["--text", str(fifo), "--save-lesson", str(tmp_path / "out.yaml")]) == 1
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_space_is_written_as_a_visible_symbol_in_the_rows_of_symbols():
+    """A text's spaces are symbols like any other: the timeline's input and target rows (and
+    the sample pass's) write them as ␣ rather than leave their column looking empty."""
+    from dataclasses import replace as replaced
+
+    from stepper.navigation import Cursor
+    from stepper.scene import Text
+    from stepper.trace import SAMPLE
+
+    lesson, _ = text_lesson("ab ab ba ab")
+    app = App(lesson.path, size=(1280, 720), headless=True, lesson=lesson)
+    try:
+        app.render()
+        trace = app.trace_of(app.state)
+        space = lesson.vocab.index(" ")
+        rows = {t.tag: t.text for t in app.scene.of(Text) if t.tag.startswith("symbol:")}
+        for t, symbol in enumerate(trace.inputs):
+            if f"symbol:0:{t}" in rows:
+                assert rows[f"symbol:0:{t}"] == ("\u2423" if symbol == space else lesson.vocab[symbol])
+        assert "\u2423" in rows.values()
+        span = trace.phase_range(SAMPLE)
+        app.set_state(replaced(app.state, cursor=Cursor(SAMPLE, span.stop - 1)))
+        app.render()
+        written = [t.text for t in app.scene.of(Text) if t.tag.startswith("written:")]
+        wrote_space = space in app.trace_of(app.state).sample.symbols[-len(written) :]
+        assert written and " " not in written and ("\u2423" in written) == wrote_space
+    finally:
+        pygame.display.quit()

@@ -10,7 +10,7 @@ from stepper.commands import MODES, QUIT_QUESTION, STATUS_HINTS, Command, bindin
 from stepper.entries import ENTRIES
 from stepper.navigation import position
 from stepper.scene import Hotspot, Primitive, Rect, Text
-from stepper.symbols import read_sequence
+from stepper.symbols import read_sequence, visible
 from stepper.theme import RGB, Theme, ink_on, mix
 from stepper.trace import BACKWARD, FORWARD, SAMPLE, UPDATE
 from stepper.views.frame import Box, Frame, Measure
@@ -158,7 +158,8 @@ def build_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> li
         items.append(Hotspot(x, box.y, w, box.h, "timestep", str(t)))
         cx = x + w // 2
         if t % every == 0:
-            for r, text in enumerate((trace.vocab[trace.inputs[t]], trace.vocab[trace.targets[t]])):
+            for r, symbol in enumerate((trace.inputs[t], trace.targets[t])):
+                text = visible(trace.vocab[symbol], trace.vocab)
                 items.append(
                     Text(
                         cx,

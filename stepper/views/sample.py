@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from stepper.scene import Hotspot, Line, Primitive, Rect, Text
+from stepper.symbols import visible
 from stepper.theme import Theme
 from stepper.views.arrays import Shown, draw_arrays, panels_waiting
 from stepper.views.frame import Box, Frame, Measure
@@ -47,7 +48,7 @@ def build_sample(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     shown = symbols[-max(1, (box.w - 2 * pad - label) // max(1, measure("M ", size, "mono", True))) :]
     offset = len(symbols) - len(shown)
     for k, s in enumerate(shown):
-        text = trace.vocab[s]
+        text = visible(trace.vocab[s], trace.vocab)
         color = (
             theme.result
             if k + offset == newest
@@ -113,7 +114,7 @@ def _bars(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primit
     bar_top = box.y + int(size * 1.4)
     n = len(p)
     col = box.w / max(n, 1)
-    labels = [f"{vocab[i]} {value:.3f}" for i, value in enumerate(p)]
+    labels = [f"{visible(vocab[i], vocab)} {value:.3f}" for i, value in enumerate(p)]
     gap = theme.px(8)  # between two labels: "b 0.001" and "1 0.000" must not read as "0.0011"
     for label_size, rows in ((size, 1), (theme.size("small"), 1), (theme.size("small"), 2)):
         if all(measure(text, label_size, "sans", False) + gap <= rows * col for text in labels):
@@ -156,12 +157,12 @@ def _bars(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primit
         x1 = round(box.x + box.w * min(1.0, edges[i + 1]))
         fill = theme.result if i == chosen else theme.blank if i % 2 else theme.border
         items.append(Rect(x0, y, max(1, x1 - x0), strip_h, fill, theme.panel, 1, tag=f"cumsum:{i}"))
-        if x1 - x0 >= measure(vocab[i], size, "mono", False) + 4:
+        if x1 - x0 >= measure(visible(vocab[i], vocab), size, "mono", False) + 4:
             items.append(
                 Text(
                     (x0 + x1) // 2,
                     y + strip_h // 2,
-                    vocab[i],
+                    visible(vocab[i], vocab),
                     size,
                     theme.text,
                     font="mono",
@@ -220,7 +221,8 @@ def build_sample_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure
             )
         if k < len(symbols):
             color = theme.result if k == newest else theme.dim if prime else theme.text
-            text = fit(frame.trace.vocab[symbols[k]], w, size, measure, "mono")
+            vocab = frame.trace.vocab
+            text = fit(visible(vocab[symbols[k]], vocab), w, size, measure, "mono")
             items.append(
                 Text(
                     x + w // 2,
