@@ -179,5 +179,8 @@ def test_a_space_is_written_as_a_visible_symbol_in_the_rows_of_symbols():
         written = [t.text for t in app.scene.of(Text) if t.tag.startswith("written:")]
         wrote_space = space in app.trace_of(app.state).sample.symbols[-len(written) :]
         assert written and " " not in written and ("\u2423" in written) == wrote_space
+        sample = app.trace_of(app.state).sample
+        cut = any(t.tag == "written-cut" for t in app.scene.of(Text))
+        assert cut == (len(written) < len(sample.prime) + len(sample.symbols))  # none dropped unsaid
     finally:
         pygame.display.quit()

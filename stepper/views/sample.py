@@ -45,8 +45,12 @@ def build_sample(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     label = measure("wrote: ", theme.size("text"), "sans", False)
     items.append(Text(x, y + (size - theme.size("text")) // 2, "wrote:", theme.size("text"), theme.dim))
     x += label
-    shown = symbols[-max(1, (box.w - 2 * pad - label) // max(1, measure("M ", size, "mono", True))) :]
+    room = max(2, (box.w - 2 * pad - label) // max(1, measure("M ", size, "mono", True)))
+    shown = symbols if len(symbols) <= room else symbols[-(room - 1) :]
     offset = len(symbols) - len(shown)
+    if offset:  # the first ones give way, and say so
+        items.append(Text(x, y, "…", size, theme.dim, font="mono", tag="written-cut"))
+        x += measure("… ", size, "mono", True)
     for k, s in enumerate(shown):
         text = visible(trace.vocab[s], trace.vocab)
         color = (
