@@ -623,9 +623,10 @@ def _arrange(
         row_y[r] = y
         y += row_h[r] + row_gap if row_h[r] else 0
     height = y - row_gap + theme.px(8) - box.y
-    if x > box.right and widened:
+    right = x - gap + theme.px(8)  # a margin as at the bottom
+    if right > box.right and widened:
         return _arrange(frame, slots, slot_names, looks, box, theme, measure, partial, context, header, False)
-    if x > box.right or box.y + height > box.bottom:
+    if right > box.right or box.y + height > box.bottom:
         return None
     return Plan(
         slots,
