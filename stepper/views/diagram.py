@@ -555,6 +555,7 @@ def _arrange(
     cols = 1 + max(c for _, c, _ in LAYOUTS[frame.trace.cell])
     rows = 1 + max(r for _, _, r in LAYOUTS[frame.trace.cell])
     col_w, row_h, label_h = [0] * cols, [0] * rows, [0] * rows
+    label_w = [0] * cols  # the widest name over each column
     for names, c, r in slots:
         arrays, look = slot_names[names], looks[names]
         if arrays == ("p",):
@@ -608,6 +609,7 @@ def _arrange(
         label_lines[names] = lines
         widened = widened or (size > small and need - gap + theme.px(6) > w)
         col_w[c] = max(col_w[c], w, need - gap + theme.px(6))
+        label_w[c] = max(label_w[c], need)
         row_h[r] = max(row_h[r], h)
         label_h[r] = max(label_h[r], len(lines) * round(size * 1.2) + theme.px(LABEL_LIFT + 1))
     if header is None:
@@ -623,7 +625,9 @@ def _arrange(
         row_y[r] = y
         y += row_h[r] + row_gap if row_h[r] else 0
     height = y - row_gap + theme.px(8) - box.y
-    right = x - gap + theme.px(8)  # a margin as at the bottom
+    # a margin as at the bottom, past the numbers and the names
+    ends = [col_x[c] + max(col_w[c] + theme.px(8), label_w[c]) for c in range(cols) if col_w[c]]
+    right = max(ends, default=x)
     if right > box.right and widened:
         return _arrange(frame, slots, slot_names, looks, box, theme, measure, partial, context, header, False)
     if right > box.right or box.y + height > box.bottom:
