@@ -327,16 +327,28 @@ def _plan(
     return _PLANS[key]
 
 
+ROOM_CELL = 2  # px: a box that holds the network with its context this small has its room
+
+
 def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> bool:
-    """Whether the diagram in this box shows the whole network with the current op's
-    numbers at full size: when it does not, the panels, then the words, give way."""
+    """Whether the diagram in this box shows the current op's numbers at full size with room
+    for the whole network (where its context would be thinner than CONDENSED_LEAST, that
+    part is left out under the note, not drawn as slivers): when it does not, the panels,
+    then the words, give way."""
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
     plan = _plan(frame, slot_names, box, theme, measure, floor)
-    if not isinstance(plan, Plan) or plan.partial:
+    if not isinstance(plan, Plan):
         return False
     top = max(floor, theme.px(FOCUS_PX))
     focus = focus_names(frame)
-    return all(look.size >= top for name, look in plan.array_looks.items() if name in focus)
+    if not all(look.size >= top for name, look in plan.array_looks.items() if name in focus):
+        return False
+    if not plan.partial:
+        return True
+    layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
+    room = Look(0, ROOM_CELL)
+    looks = {s[0]: Look(top) if focus & set(slot_names[s[0]]) else room for s in layout}
+    return _arrange(frame, layout, slot_names, looks, box, theme, measure, False, room) is not None
 
 
 def spare_height(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> int:
