@@ -213,7 +213,11 @@ class Look:
     """How a block is drawn: numbered cells at a font size, or condensed (colour only)."""
 
     size: int  # px of its numbers; 0: condensed
-    cell: int = 0  # side of a condensed cell, px
+    cell: int = 0  # side of a condensed cell, px (0 with size 0: left out of its block)
+
+
+CONDENSED_LEAST = 6  # px: a condensed cell's least side, to see its colour and point at it
+LEFT_OUT = Look(0, 0)  # an array the op does not touch, left out of its block (the note says so)
 
 
 @dataclass(frozen=True)
@@ -323,16 +327,28 @@ def _plan(
     return _PLANS[key]
 
 
+ROOM_CELL = 2  # px: a box that holds the network with its context this small has its room
+
+
 def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> bool:
-    """Whether the diagram in this box shows the whole network with the current op's
-    numbers at full size: when it does not, the panels, then the words, give way."""
+    """Whether the diagram in this box shows the current op's numbers at full size with room
+    for the whole network (where its context would be thinner than CONDENSED_LEAST, that
+    part is left out under the note, not drawn as slivers): when it does not, the panels,
+    then the words, give way."""
     slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
     plan = _plan(frame, slot_names, box, theme, measure, floor)
-    if not isinstance(plan, Plan) or plan.partial:
+    if not isinstance(plan, Plan):
         return False
     top = max(floor, theme.px(FOCUS_PX))
     focus = focus_names(frame)
-    return all(look.size >= top for name, look in plan.array_looks.items() if name in focus)
+    if not all(look.size >= top for name, look in plan.array_looks.items() if name in focus):
+        return False
+    if not plan.partial:
+        return True
+    layout = tuple(slot for slot in LAYOUTS[frame.trace.cell] if slot_names[slot[0]])
+    room = Look(0, ROOM_CELL)
+    looks = {s[0]: Look(top) if focus & set(slot_names[s[0]]) else room for s in layout}
+    return _arrange(frame, layout, slot_names, looks, box, theme, measure, False, room) is not None
 
 
 def spare_height(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> int:
@@ -407,7 +423,8 @@ def _solve_plan(
     small = theme.size("small")
     top = max(floor, theme.px(FOCUS_PX))
     sizes = sorted({s for s in range(top, floor - 1, -2)} | {floor}, reverse=True)
-    condensed = [Look(0, c) for c in sorted({theme.px(14), theme.px(10), 6, 4, 3, 2}, reverse=True)]
+    condensed = [Look(0, c) for c in sorted({theme.px(14), theme.px(10), CONDENSED_LEAST}, reverse=True)]
+    beside = (Look(0, CONDENSED_LEAST), LEFT_OUT)  # a focus block's other array: small, else left out
     columns = [c for names, c, _ in layout if names in core]
     near = {s[0] for s in layout if columns and min(columns) - 1 <= s[1] <= max(columns) + 1}
     everything = {s[0] for s in layout}
@@ -420,13 +437,13 @@ def _solve_plan(
         tries += [(focus_set, Look(top), look, everything) for look in condensed]
     tries += [(core, Look(s), look, everything) for s in sizes[1:] for look in condensed[1:]]
     tries += [(core, Look(s), look, near) for s in sizes for look in condensed[1:]]
-    tries += [(core, Look(s), Look(0, 2), set(core)) for s in sizes]
+    tries += [(core, Look(s), look, set(core)) for s in sizes for look in beside]
     focus_at = len(tries)  # then the op as a worked equation, the network condensed under it
     below = range(floor - 2, min(12, floor) - 1, -2)  # last resort: smaller numbers, never none
-    tries += [(core, Look(s), Look(0, 2), set(core)) for s in below]
+    tries += [(core, Look(s), look, set(core)) for s in below for look in beside]
     worked_below = len(tries)  # then the op as an equation with smaller numbers: still all of them
     for scope in (everything, near, set(core)):
-        tries += [(frozenset(), Look(0, 1), look, scope) for look in [*condensed, Look(0, 1)]]
+        tries += [(frozenset(), LEFT_OUT, look, scope) for look in condensed]
     for k, (focus_set, focus_look, context, scope) in enumerate(tries):
         if k in (focus_at, worked_below):
             least = floor if k == focus_at else min(12, floor)
@@ -531,10 +548,12 @@ def _arrange(
     partial: bool = False,
     context: Look | None = None,
     header: int | None = None,
+    large_names: bool = True,
 ) -> Plan | None:
     """Place the slots, each drawn as `looks` says; in a focus block, the arrays the op
-    does not touch (h beside dh) are drawn as the `context`. With `header`, the rows start
-    that far down the box (no title of their own)."""
+    does not touch (h beside dh) are drawn as the `context`; an array the `context` leaves
+    out is not drawn. With `header`, the rows start that far down the box (no title of their
+    own). Large names that widen their block give way first where the box is too narrow."""
     shapes = _reference_shapes(frame.trace)
     focus = focus_names(frame)
     array_looks: dict[str, Look] = {}
@@ -544,9 +563,11 @@ def _arrange(
     slot_size: dict[tuple[str, ...], tuple[int, int]] = {}
     label_size: dict[tuple[str, ...], int] = {}
     label_lines: dict[tuple[str, ...], tuple[str, ...]] = {}
+    widened = False  # a large name made its column wider than its numbers
     cols = 1 + max(c for _, c, _ in LAYOUTS[frame.trace.cell])
     rows = 1 + max(r for _, _, r in LAYOUTS[frame.trace.cell])
     col_w, row_h, label_h = [0] * cols, [0] * rows, [0] * rows
+    label_w = [0] * cols  # the widest name over each column
     for names, c, r in slots:
         arrays, look = slot_names[names], looks[names]
         if arrays == ("p",):
@@ -567,6 +588,9 @@ def _arrange(
             for a in arrays:
                 n_rows, n_cols = _shape(None, shapes.get(a, shapes.get(names[0], (1,))))
                 own = context if context is not None and touched and a not in touched else look
+                if own == LEFT_OUT:
+                    partial = True
+                    continue
                 array_looks[a] = own
                 if own.size:
                     sample = "8" if a == "x" else widest_text(_number_scale(frame, a), _exponent(frame, a))
@@ -579,14 +603,14 @@ def _arrange(
                 h = max(h, n_rows * ch)
         slot_size[names] = (w, h)
         numbered = {a for a in arrays if a in array_looks and array_looks[a].size}
-        text = _label_text(frame, names, slot_names[names], numbered)
+        text = _label_text(frame, names, tuple(a for a in arrays if a in array_looks), numbered)
         parts = tuple(p.strip() for p in text.split("|"))
         # one line, else a line per array (each with its own scale factor)
         options = [(text,), parts]
         room = w + gap - theme.px(6)
         big = look.size and look.size >= theme.px(FOCUS_PX)
         small = theme.size("small")
-        tries = [(options[0], theme.size("text"))] if big else []  # a large name only on one line
+        tries = [(options[0], theme.size("text"))] if big and large_names else []  # on one line
         # a numbered block's column may widen this far for a line less; a condensed one wraps
         wide = max(room, theme.px(LABEL_WIDENS)) if look.size else room
         for lines, size in [*tries, *((lines, small) for lines in options)]:
@@ -595,7 +619,9 @@ def _arrange(
                 break
         label_size[names] = size
         label_lines[names] = lines
+        widened = widened or (size > small and need - gap + theme.px(6) > w)
         col_w[c] = max(col_w[c], w, need - gap + theme.px(6))
+        label_w[c] = max(label_w[c], need)
         row_h[r] = max(row_h[r], h)
         label_h[r] = max(label_h[r], len(lines) * round(size * 1.2) + theme.px(LABEL_LIFT + 1))
     if header is None:
@@ -611,7 +637,12 @@ def _arrange(
         row_y[r] = y
         y += row_h[r] + row_gap if row_h[r] else 0
     height = y - row_gap + theme.px(8) - box.y
-    if x > box.right or box.y + height > box.bottom:
+    # a margin as at the bottom, past the numbers and the names
+    ends = [col_x[c] + max(col_w[c] + theme.px(8), label_w[c]) for c in range(cols) if col_w[c]]
+    right = max(ends, default=x)
+    if right > box.right and widened:
+        return _arrange(frame, slots, slot_names, looks, box, theme, measure, partial, context, header, False)
+    if right > box.right or box.y + height > box.bottom:
         return None
     return Plan(
         slots,
@@ -742,7 +773,7 @@ def _blocks(
             placed["p"] = Placed("p", x0, y0, n, 1, bar_w, bar_h)
             continue
         x = x0
-        for a in arrays:
+        for a in (a for a in arrays if a in plan.geometry):  # none left out
             n_rows, n_cols, cw, ch = plan.geometry[a]
             at = Placed(a, x, y0, n_rows, n_cols, cw, ch)
             x += at.w + sep
@@ -865,7 +896,7 @@ def _focus_plan(
     grid = _CellGrid(frame)
     result = Operand(name, step.output)
     gap, top = theme.px(16), max(floor, theme.px(FOCUS_PX))
-    sizes = sorted({theme.px(14), theme.px(10), 6, 4}, reverse=True)
+    sizes = sorted({theme.px(14), theme.px(10), CONDENSED_LEAST}, reverse=True)
     for with_context in (True, False) if context else (False,):
         header = _header(frame, box, theme, measure, with_context, not with_context)[0]
         area = Box(box.x + gap, box.y + header, box.w - 2 * gap, box.bottom - box.y - header - theme.px(8))
