@@ -15,7 +15,6 @@ from window_support import LESSONS, THEME, fonts, frame_at, measure, session
 from stepper.app import App
 from stepper.scene import Line, Text
 from stepper.views.screen import build_screen
-from stepper.views.text import format_array
 
 LESSON_NAMES = (
     "alternating.yaml",
@@ -36,8 +35,24 @@ def places(name: str, checkpoint: str):
             yield phase, index - span.start
 
 
-def expected_text(name: str, value: float) -> str:
-    return str(int(value)) if name == "target" else format_array(value)
+def factor_of(label: str, name: str) -> int:
+    """The power of ten on a name's label (`dWhy ×1e-3` -> -3, `h` -> 0), read back from
+    the text drawn."""
+    rest = label.removeprefix(name).strip()
+    if rest.startswith("["):  # a run of columns: `Wxh[:, 0:5] ×1e-3`
+        rest = rest[rest.index("]") + 1 :].strip()
+    if not rest:
+        return 0
+    assert rest.startswith("×1e"), label
+    return int(rest.removeprefix("×1e"))
+
+
+def shows(text: str, exponent: int, value: float) -> bool:
+    """The number drawn equals the true value to the digits it shows (two decimals, or an
+    exact integer) once multiplied by its block's factor."""
+    if not np.isfinite(value):
+        return text == ("NaN" if value != value else "∞" if value > 0 else "-∞")
+    return abs(float(text) * 10.0**exponent - value) <= 0.005 * 10.0**exponent * (1 + 1e-9)
 
 
 def box(item: Text) -> tuple[int, int, int, int]:
@@ -67,12 +82,21 @@ def check(frame, size=(1280, 720), smallest=24):
     assert not any(t.startswith(("big-shape", "big-cut")) for t in tags), "every number shown"
     arrays = [(name, value, name) for name, value in step.inputs] + [(step.op, step.output, "result")]
     for name, value, key in arrays:
-        assert any(i.text == name for i in tags.get(f"big-name:{key}", [])), f"{name} is named"
-        value = np.asarray(value)
+        names = tags.get(f"big-name:{key}", [])
+        labels = [i.text for i in names if i.text.split(" ")[0].split("[")[0] == name]
+        assert labels, f"{name} is named"
+        (exponent,) = {factor_of(label, name) for label in labels}  # one factor per array
+        value = np.asarray(value, dtype=float)
+        drawn = []
         for index in np.ndindex(value.shape):
             tag = f"big-value:{key}:{','.join(map(str, index))}"
-            shown = {i.text for i in tags.get(tag, [])}
-            assert expected_text(name, value[index]) in shown, (name, index, shown)
+            shown = [i.text for i in tags.get(tag, [])]
+            assert any(shows(text, exponent, value[index]) for text in shown), (name, index, shown, exponent)
+            drawn += shown
+        finite = np.abs(value[np.isfinite(value)])
+        if name.startswith("d") and finite.size and finite.max() > 0:
+            # a gradient's factor follows its size at this op: its largest number keeps digits
+            assert any(t not in ("0", "0.00") for t in drawn), (name, value, drawn)
     for item in texts:
         assert item.size >= smallest, (item.text, item.size)
     boxes = [box(i) for i in texts]
@@ -96,6 +120,19 @@ def test_every_op_shows_every_operand_and_the_result_whole(name, checkpoint):
         check(frame_at(name, phase, k, checkpoint=checkpoint))
         count += 1
     assert count > 15
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in LESSONS.glob("*.yaml")))
+def test_tiny_gradients_keep_their_digits_with_the_diagrams_factor(name):
+    """Backward pass, sampled ops: each array's numbers are drawn with the factor the diagram
+    puts on its name, and read back to the trace's values."""
+    span = frame_at(name, "backward").trace.phase_range("backward")
+    scaled = 0
+    for k in range(0, len(span), max(1, len(span) // 24)):
+        frame = frame_at(name, "backward", k)
+        texts = check(frame)
+        scaled += any("×1e" in t.text for t in texts if t.tag.startswith("big-name"))
+    assert scaled or name != "lstm-gates.yaml"  # the lesson the bug was found in does scale
 
 
 def test_text_is_large_when_the_equation_is_short():

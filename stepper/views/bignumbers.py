@@ -4,6 +4,7 @@ from the back of a room. A long equation wraps onto more rows before its text sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -13,7 +14,7 @@ from stepper.scene import Line, Primitive, Rect, Text
 from stepper.theme import Theme
 from stepper.views.code import Operand, equation
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.text import format_array
+from stepper.views.numbers import factor_text, number_text
 
 #: Text px at 1280x720, scaled with the window: the largest size that fits is used.
 LARGEST_PX = 40
@@ -87,15 +88,16 @@ class Grid(Protocol):
     ) -> list[Primitive]: ...
 
 
-def _cells(operand: Operand) -> list[list[str]]:
-    """Each number as the rest of the app writes it, in rows (a vector is one row)."""
+def _cells(operand: Operand, exponent: int) -> list[list[str]]:
+    """Each number as the rest of the app writes it (divided by 10**exponent, the factor
+    on the array's name), in rows (a vector is one row)."""
     value = np.asarray(operand.value)
     if value.ndim == 0:
         if operand.name == "target":  # an index into the vocabulary, not a measurement
             return [[str(int(value))]]
-        return [[format_array(value)]]
+        return [[number_text(float(value), exponent)]]
     grid = value.reshape(1, -1) if value.ndim == 1 else value.reshape(value.shape[0], -1)
-    return [[format_array(v) for v in row] for row in grid]
+    return [[number_text(float(v), exponent) for v in row] for row in grid]
 
 
 def columns(value: np.ndarray) -> int:
@@ -112,16 +114,20 @@ def grid_index(value: np.ndarray, i: int, j: int) -> tuple[int, ...]:
 
 class TextGrid:
     """The big-numbers view's arrays: bracketed numbers, columns right-aligned so the
-    decimal points line up."""
+    decimal points line up. `exponent` gives each array's scale factor (its name's power of
+    ten), the diagram's own, so a tiny gradient keeps readable digits here too."""
 
     uprights = (False,)
+
+    def __init__(self, exponent: Callable[[Operand], int]) -> None:
+        self.exponent = exponent
 
     def shape(self, operand: Operand, style: _Style) -> tuple[int, int]:
         shape = np.shape(operand.value)
         return (shape[0] if len(shape) > 1 else 1), columns(operand.value)
 
     def _texts(self, operand: Operand, cols: range | None, style: _Style):
-        cells = _cells(operand)
+        cells = _cells(operand, self.exponent(operand))
         if cols is not None:
             cells = [row[cols.start : cols.stop] for row in cells]
         widths = [max(style.text_w(row[j]) for row in cells) for j in range(len(cells[0]))]
@@ -133,7 +139,7 @@ class TextGrid:
         return w, style.line * len(cells)
 
     def factor(self, operand: Operand) -> str:
-        return ""
+        return factor_text(self.exponent(operand))
 
     def draw(
         self, operand: Operand, cols: range | None, x: int, top: int, style: _Style, theme: Theme, role: str
@@ -390,7 +396,9 @@ def build_big_numbers(frame: Frame, box: Box, theme: Theme, measure: Measure) ->
     items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.panel, None, tag="big-numbers")]
     area = Box(box.x + pad, box.y + pad, box.w - 2 * pad, box.h - 2 * pad)
     name, parts = equation(frame)
-    grid = TextGrid()
+    from stepper.views.diagram import shown_exponent  # the diagram lays out with this module
+
+    grid = TextGrid(lambda operand: shown_exponent(frame, operand))
     layout = lay_out(name, parts, Operand(name, step.output), area, largest, smallest, measure, grid)
     assert layout is not None
     drawn, whole = draw_layout(layout, area, grid, theme, "big")

@@ -286,6 +286,19 @@ def _exponent(frame: Frame, name: str) -> int:
     return block_exponent(_number_scale(frame, name))
 
 
+def shown_exponent(frame: Frame, operand: Operand) -> int:
+    """The power of ten an operand's numbers are shown divided by, in the diagram's worked
+    equation and in big numbers (Z) alike. A gradient's follows the numbers drawn (`dby`
+    before `dby = dby + dy` can be far smaller than after); x and target are never scaled."""
+    if operand.name in ("x", "target"):
+        return 0
+    value = np.asarray(operand.value, dtype=float)
+    finite = np.abs(value[np.isfinite(value)])
+    if operand.name.startswith("d") and finite.size and finite.max() > 0:
+        return block_exponent(float(finite.max()))
+    return _exponent(frame, operand.name)
+
+
 def _numbers_key(frame: Frame, slot_names: dict) -> tuple:
     """What the layout's widths and labels depend on in the numbers: each block's factor
     and widest number."""
@@ -848,7 +861,7 @@ class _CellGrid:
         return (n if cols is None else len(cols)) * cw, rows * ch
 
     def factor(self, operand: Operand) -> str:
-        return "" if operand.name in ("x", "target") else factor_text(_exponent(self.frame, operand.name))
+        return factor_text(shown_exponent(self.frame, operand))
 
     def draw(
         self, operand: Operand, cols: range | None, x: int, top: int, style, theme: Theme, role: str
@@ -859,7 +872,7 @@ class _CellGrid:
         grid = value.reshape(rows, n)
         cols = cols if cols is not None else range(n)
         scale = value_scales(self.frame.trace).get(name, 1.0)
-        exponent = 0 if name in ("x", "target") else _exponent(self.frame, name)
+        exponent = shown_exponent(self.frame, operand)
         items: list[Primitive] = []
         for i in range(grid.shape[0]):
             for k, j in enumerate(cols):
