@@ -13,6 +13,7 @@ import numpy as np
 from stepper.scene import Cell, Primitive, Rect, Text
 from stepper.theme import Theme, ink_on
 from stepper.views.frame import Box, Measure
+from stepper.views.numbers import block_exponent, factor_text, number_text
 
 #: (size of the current op's numbers, size of the others) tried in turn, at zoom 1.
 SIZES = ((30, 20), (26, 20), (24, 18), (24, 16))
@@ -28,14 +29,9 @@ class Shown:
     role: str = ""  # "operand" | "result" | "" (context)
 
 
-def fine_number(value: float) -> str:
-    """Three decimals, or a short exponent for what three decimals would hide: an update
-    changes a weight in its third decimal, and a gradient or Adam's v can be far smaller."""
-    if value != value:
-        return "NaN"
-    if value == 0 or 0.001 <= abs(value) < 1e4:
-        return f"{value:.3f}"
-    return f"{value:.1e}".replace("e-0", "e-").replace("e+0", "e+")  # 9.9e-5: narrow columns
+#: Decimals in these views' cells: an update changes a weight in its third decimal, and
+#: sampling compares u with sums of p to three.
+DIGITS = 3
 
 
 def _cells(value: np.ndarray | None, shape: tuple[int, ...]) -> tuple[int, int]:
@@ -54,7 +50,7 @@ def _layout(arrays, width, theme, measure, big, small):
         cw = max(measure(text, size, "sans", False) for text in a.widest) + theme.px(10)
         ch = max(int(size * 1.2), size + 3)
         title_h = int(theme.size("small") * 1.25) + theme.px(3)  # and the ring drawn round the cells
-        w = max(cols * cw, measure(a.title, theme.size("small"), "sans", True))
+        w = max(cols * cw, measure(a.label, theme.size("small"), "sans", True))
         h = title_h + rows * ch
         if x and x + w > width:
             x, y, row_h = 0, y + row_h + gap, 0
@@ -76,13 +72,27 @@ class _Entry:
     shape: tuple[int, ...]
 
     @cached_property
+    def exponent(self) -> int:
+        """One scale factor for the whole array, the diagram's rule: tiny ones (a gradient,
+        Adam's v) read as `dW ×1e-4` over readable digits, never two formats side by side."""
+        if self.value is None or np.asarray(self.value).dtype.kind in "iu":
+            return 0
+        value = np.abs(np.asarray(self.value, dtype=np.float64))
+        finite = value[np.isfinite(value)]
+        return block_exponent(float(finite.max())) if finite.size else 0
+
+    @property
+    def label(self) -> str:
+        """The title as drawn: with the array's scale factor, when it has one."""
+        return f"{self.title} {factor_text(self.exponent)}".strip()
+
+    @cached_property
     def widest(self) -> tuple[str, ...]:
         """The labels that may be the widest, measured instead of all: their forms with every
         digit an 8 (the font's digits share one width), the longest few."""
         if self.value is None:
             return ("-8.888",)
-        whole = np.asarray(self.value).dtype.kind in "iu"
-        labels = {str(int(v)) if whole else fine_number(float(v)) for v in np.ravel(self.value)}
+        labels = {number_text(float(v), self.exponent, DIGITS) for v in np.ravel(self.value)}
         forms = {text.translate(_EIGHTS) for text in labels}
         longest = max(len(text) for text in forms)
         return tuple(text for text in forms if len(text) >= longest - 1)
@@ -91,7 +101,7 @@ class _Entry:
 def _within(placed, entries, width: int, measure: Measure) -> bool:
     """Every array ends inside the width (one wider than the box fits at no height)."""
     return all(
-        x + max(_cells(None, e.shape)[1] * cw, measure(e.title, size, "sans", True)) <= width
+        x + max(_cells(None, e.shape)[1] * cw, measure(e.label, size, "sans", True)) <= width
         for (x, _, cw, _, size, _), e in zip(placed, entries, strict=True)
     )
 
@@ -134,16 +144,15 @@ def draw_arrays(
     for e, (x, y, cw, ch, size, title_h) in zip(entries, placed, strict=True):
         x, y = box.x + x, box.y + y
         color = theme.result if e.role == "result" else theme.text
-        items.append(Text(x, y, e.title, theme.size("small"), color, bold=True, tag=f"array-title:{e.name}"))
+        items.append(Text(x, y, e.label, theme.size("small"), color, bold=True, tag=f"array-title:{e.name}"))
         rows, cols = _cells(e.value, e.shape)
         grid = None if e.value is None else np.asarray(e.value, dtype=np.float64).reshape(rows, cols)
-        whole = e.value is not None and np.asarray(e.value).dtype.kind in "iu"  # a symbol's index
         top = y + title_h
         for r in range(rows):
             for c in range(cols):
                 v = None if grid is None else float(grid[r, c])
                 fill = theme.blank if v is None else theme.diverging(v, scale)
-                label = "" if v is None else str(int(v)) if whole else fine_number(v)
+                label = "" if v is None else number_text(v, e.exponent, DIGITS)  # an index exactly
                 index = (r, c) if len(e.shape) == 2 else (c,)
                 items.append(
                     Cell(

@@ -24,8 +24,8 @@ def scaled(value: float, exponent: int) -> float:
     return value * 10.0 ** (-half) * 10.0 ** (half - exponent)
 
 
-def number_text(value: float, exponent: int = 0) -> str:
-    """The one format: `value / 10**exponent` with two decimals; integers exactly."""
+def number_text(value: float, exponent: int = 0, digits: int = 2) -> str:
+    """The one format: `value / 10**exponent` with two decimals (or `digits`); integers exactly."""
     if value != value:
         return "NaN"
     if math.isinf(value):
@@ -35,8 +35,8 @@ def number_text(value: float, exponent: int = 0) -> str:
         return "∞" if v > 0 else "-∞"
     if v == int(v) and abs(v) < 1e6:
         return str(int(v))
-    text = f"{v:.2f}"
-    return "0.00" if text == "-0.00" else text
+    text = f"{v:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def factor_text(exponent: int) -> str:

@@ -40,7 +40,7 @@ def build_update(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     waiting_line: list[Words] = []
     if last:
         change = record.loss_after - record.loss_before
-        tiny = f"{change:+.1e}".replace("e-0", "e-")  # as the arrays write it, not -0.0000
+        tiny = f"{change:+.1e}".replace("e-0", "e-")  # not -0.0000
         delta = f"{change:+.4f}" if change == 0 or abs(change) >= 5e-5 else tiny
         text = (
             f"What this step bought: the loss of this sequence was {record.loss_before:.4f} with the weights "
