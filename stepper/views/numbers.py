@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 TINY = 0.05  # a block whose largest |value| is below this gets a factor: 0.003 reads as 3.00 ×1e-3
 HUGE = 1000.0  # ... and so does one at or above this
 
@@ -15,6 +17,13 @@ def block_exponent(scale: float) -> int:
     if not math.isfinite(scale) or scale <= 0 or TINY <= scale < HUGE:
         return 0
     return math.floor(math.log10(scale))
+
+
+def largest(value: object) -> float:
+    """The largest finite |number| of an array (0.0 when none): what its factor follows."""
+    flat = np.abs(np.asarray(value, dtype=np.float64))
+    finite = flat[np.isfinite(flat)]
+    return float(finite.max()) if finite.size else 0.0
 
 
 def scaled(value: float, exponent: int) -> float:
