@@ -659,7 +659,8 @@ def _arrange(
     # a margin as at the bottom, past the numbers and the names
     ends = [col_x[c] + max(col_w[c] + theme.px(8), label_w[c]) for c in range(cols) if col_w[c]]
     right = max(ends, default=x)
-    if right > box.right and widened:
+    big_names = any(size > theme.size("small") for size in label_size.values())
+    if large_names and (right > box.right and widened or box.y + height > box.bottom and big_names):
         return _arrange(frame, slots, slot_names, looks, box, theme, measure, partial, context, header, False)
     if right > box.right or box.y + height > box.bottom:
         return None
