@@ -62,17 +62,19 @@ class App:
     def __init__(
         self,
         lesson_path: Path | None = None,
-        size: tuple[int, int] = DEFAULT_SIZE,
+        size: tuple[int, int] | None = None,
         headless: bool = False,
         start_at: StartAt | None = None,
         lesson: Lesson | None = None,
         presenter: bool = False,
         watch: bool = True,
     ) -> None:
-        """`lesson`, if given, is the lesson at `lesson_path` already read (or made by --text)."""
+        """`lesson`, if given, is the lesson at `lesson_path` already read (or made by --text);
+        no `size`: DEFAULT_SIZE, or the screen's size when it is smaller (a 1366x768 projector)."""
         pygame.display.init()  # not pygame.init(): no audio, no joystick, faster start
         pygame.font.init()
         self.headless = headless
+        size = size or (DEFAULT_SIZE if headless else fitting_window(DEFAULT_SIZE))
         self.size = size
         if headless:
             self.surface = pygame.Surface(size)
@@ -816,30 +818,34 @@ class App:
             self.set_state(update.typed(self.state, text))
 
     def open_dropped(self, name: str) -> None:
-        """A file dropped on the window: a .yaml lesson, or a .txt text to learn from."""
+        """A file dropped on the window: a .yaml lesson, or a .txt text to learn from. One that
+        cannot open leaves the lesson shown as it was, and the status bar says why."""
         from stepper.lesson.text import text_lesson
 
         suffix = Path(name).suffix.lower()
         if suffix not in (".yaml", ".yml", ".txt"):
-            note = f"{Path(name).name}: drop a lesson (.yaml) or a text (.txt)"
-            if self.state is not None:
-                self.set_state(replace(self.state, message=note))
-            else:
-                self.message, self.dirty = note, True
+            self._refused_drop(f"{Path(name).name}: drop a lesson (.yaml) or a text (.txt)")
             return
-        if suffix != ".txt":
+        if suffix != ".txt" and self.state is None:  # nothing to keep: the card shows every problem
             self.open_lesson(name)
             return
         try:
-            lesson, _ = text_lesson(name)
+            lesson = text_lesson(name)[0] if suffix == ".txt" else load_lesson(Path(name))
         except LessonError as exc:
-            if self.state is not None:
-                self.set_state(replace(self.state, message=str(exc.problems[0])))
-            else:
-                self.message, self.dirty = str(exc.problems[0]), True
+            self._refused_drop(str(exc.problems[0]))
             return
-        self.start_at = StartAt(lesson.checkpoint_names[-1])  # a text opens trained
-        self.open_lesson(lesson.path, lesson, watch=False)
+        except Exception as exc:  # the app never dies on a lesson
+            self._refused_drop(f"{name}: could not open ({type(exc).__name__}: {exc})")
+            return
+        if suffix == ".txt":
+            self.start_at = StartAt(lesson.checkpoint_names[-1])  # a text opens trained
+        self.open_lesson(lesson.path, lesson, watch=suffix != ".txt")
+
+    def _refused_drop(self, note: str) -> None:
+        if self.state is not None:
+            self.set_state(replace(self.state, message=note))
+        else:
+            self.message, self.dirty = note, True
 
     def pointer(self, pos: tuple[int, int]) -> None:
         if self.scene is not None and self.state is not None:
@@ -952,9 +958,18 @@ def save_surface(surface: pygame.Surface, path: Path, overwrite: bool = False) -
     return atomic_write(path, write, overwrite)
 
 
+def fitting_window(size: tuple[int, int]) -> tuple[int, int]:
+    """`size`, no larger than the first screen: a window larger than the screen opens with its
+    top, its status bar or its right side off the screen."""
+    screens = pygame.display.get_desktop_sizes()
+    if not screens:
+        return size
+    return min(size[0], screens[0][0]), min(size[1], screens[0][1])
+
+
 def run_app(
     lesson_path: Path | None = None,
-    size: tuple[int, int] = DEFAULT_SIZE,
+    size: tuple[int, int] | None = None,
     start_at: StartAt | None = None,
     lesson: Lesson | None = None,
     presenter: bool = False,

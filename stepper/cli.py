@@ -199,7 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="change one weight of the checkpoint, e.g. Whh[0,1]=0.5 or by[2]=-1 (repeatable), "
         "for the window and every export",
     )
-    p.add_argument("--size", metavar="WxH", help=f"window or image size (default: {DEFAULT_SIZE})")
+    p.add_argument(
+        "--size",
+        metavar="WxH",
+        help=f"window or image size (default: {DEFAULT_SIZE}; a window no larger than the screen)",
+    )
     p.add_argument("--panels", metavar="NAME,...", help="panels to open")
     p.add_argument(
         "--presenter",
@@ -440,7 +444,9 @@ def validate(args: argparse.Namespace) -> str:
     )
     out = getattr(args, action) if action in files else None
     if out is not None and (not out.strip() or out.endswith(("/", os.sep))):
-        raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as out.json")
+        such = {"screenshot": "out.png", "export_gif": "out.gif", "export_weights": "out.npz"}.get(action)
+        such = such or ("out.yaml" if action in ("save_lesson", "new_lesson") else "out.json")
+        raise UsageError(f"{ACTIONS[action][0]}: {out!r} is not a file name; give one such as {such}")
     if action == "export_frames" and not args.export_frames.strip():
         raise UsageError("--export-frames: an empty folder name; give one such as frames")
     for source in (args.lesson, args.weights):
@@ -611,12 +617,13 @@ def run(args: argparse.Namespace) -> int:
         from stepper.headless import export_scene
 
         return export_scene(args, lesson, _start_at(args, lesson))
-    size = parse_size(args.size or DEFAULT_SIZE)
     if action != "window":
         from stepper.headless import export_images
 
         return export_images(args, lesson, _start_at(args, lesson))
     from stepper.app import run_app
+
+    size = parse_size(args.size) if args.size else None  # None: the default, or the screen's if smaller
 
     if lesson is None:
         return run_app(size=size, presenter=args.presenter)

@@ -22,12 +22,18 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from stepper.commands import KEYMAPS
+from stepper.commands import KEYMAPS, Command
 from stepper.scene import Cell, Raster
 
 MAX_TOKENS = 10_000
 MAX_REPEAT = 1000
 MAX_FRAMES = 100_000
+#: Keys that save a file of their own in the window: a run with --keys writes only its export.
+WRITING = {
+    Command.SAVE_PNG: "--screenshot",
+    Command.SAVE_GIF: "--export-gif",
+    Command.SAVE_WEIGHTS: "--export-weights",
+}
 FRAME_SECONDS = 1 / 60
 _CELL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:,\d+)?)\]$")
 #: Keys a binding names with a character rather than pygame's name for the key.
@@ -154,6 +160,10 @@ def replay(app, tokens: tuple[Token, ...]) -> None:
     for token in tokens:
         events: list[pygame.event.Event] = []
         if token.kind == "key":
+            mode = app.state.mode if app.state is not None else "step"
+            command = KEYMAPS[mode].get(token.value)
+            if command in WRITING:  # in an entry the same key types a letter
+                raise KeysError(f"{token.value!r} ({command.value}) writes a file: use {WRITING[command]}")
             code, mod, typed = key_event(token.value)
             events.append(pygame.event.Event(pygame.KEYDOWN, key=code, mod=mod, unicode=typed, scancode=0))
             if typed and typed.isprintable():

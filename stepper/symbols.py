@@ -50,3 +50,9 @@ def written(sequence: tuple[int, ...], vocab: tuple[str, ...]) -> str:
     """A sequence as the entry shows it: together, or comma-separated."""
     together = all(len(s) == 1 for s in vocab)
     return ("" if together else ",").join(vocab[s] for s in sequence)
+
+
+def visible(symbol: str, vocab: tuple[str, ...]) -> str:
+    """A symbol as a row of symbols writes it: a space as ␣ (else its column looks empty),
+    unless the vocabulary holds ␣ itself."""
+    return "\u2423" if symbol == " " and "\u2423" not in vocab else symbol

@@ -382,6 +382,9 @@ def switch_checkpoint(state: ViewState, command: Command, context: Context) -> V
         target = names[max(0, k - 1)]
     else:
         target = names[min(len(names) - 1, k + 1)]
+    if target == state.checkpoint and state.iteration is None and command is not Command.TOGGLE_TRAINED:
+        end = "first" if command is Command.PREV_CHECKPOINT else "last"
+        return replace(state, message=f"{target} is the {end} checkpoint")  # rather than nothing at all
     moved = replace(state, checkpoint=target, iteration=None)
     return replace(moved, cursor=same_place(state.cursor, trace_of(state, context), trace_of(moved, context)))
 

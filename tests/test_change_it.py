@@ -4,6 +4,7 @@ weight, undo and restore give back the exact frame, live training is train()."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -297,3 +298,43 @@ def test_a_double_click_on_a_weight_opens_its_value_entry(app):
     press(app, "return")
     assert [(e.name, e.index, e.value) for e in app.state.edits] == [("Why", (1, 2), 0.0)]
     assert app.state.mode == "weight"  # still selected: the arrows nudge it
+
+
+@pytest.mark.parametrize("typed", ["1e308", "nan"])
+def test_a_refused_value_says_why_in_the_status_bar_while_the_weight_stays_selected(app, typed):
+    """1e308 is refused at Enter, the n of nan as it is typed: either way the status bar
+    shows the reason whole, not cut off behind the selected weight's own keys."""
+    press(app, "t")
+    click(app, weight_cell(app, "Whh", (0, 1)))
+    press(app, "=")
+    type_text(app, typed)
+    press(app, "return")
+    assert app.state.message and app.state.edits == ()
+    status = next(t.text for t in app.scene.of(Text) if t.tag == "status-text")
+    assert app.state.message in status
+
+
+@pytest.mark.parametrize("keys", ["s", "right g", "ctrl+s"])
+def test_keys_that_save_a_file_are_refused_and_nothing_is_written(keys, tmp_path, monkeypatch, capsys):
+    """In the window S, G and Ctrl+S save under fresh names in the current folder; a run with
+    --keys writes only the export it names (it wrote rnn-stepper-001.png beside it)."""
+    from stepper.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "shot.png"
+    assert main([str(LESSONS / "hello.yaml"), "--keys", keys, "--screenshot", str(out)]) in (1, 2)
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--keys" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_s_typed_into_an_entry_is_a_letter(tmp_path, monkeypatch):
+    from stepper.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "t.json"
+    made = ["--text", "sass as", "--iterations", "5"]
+    assert main([*made, "--keys", "e backspace*7 s a s return", "--export-trace", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json"]
+    trace = json.loads(out.read_text(encoding="utf-8"))
+    assert [trace["vocab"][i] for i in trace["inputs"]] == ["s", "a"]

@@ -415,3 +415,13 @@ def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path, capsys):
     assert "a\\nb.json" in line and target.read_text() == "mine"
     assert main([str(lesson), "--export-trace", str(tmp_path / "c\nd.json")]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "option,example",
+    [("--screenshot", "out.png"), ("--export-gif", "out.gif"), ("--export-weights", "out.npz"),
+     ("--export-trace", "out.json"), ("--save-lesson", "out.yaml")],
+)
+def test_an_empty_file_name_is_refused_with_an_example_of_the_right_kind(capsys, option, example):
+    line = refused(capsys, [HELLO, option, ""])
+    assert option in line and example in line

@@ -90,6 +90,26 @@ def test_dropping_a_text_or_a_lesson_opens_it(tmp_path):
         pygame.display.quit()
 
 
+@pytest.mark.parametrize("name,content", [("broken.yaml", "title: [unclosed\n"), ("gone.yaml", None)])
+def test_a_dropped_lesson_that_cannot_open_leaves_the_lesson_shown(tmp_path, name, content):
+    """A file dropped by mistake (broken, or gone before it was read) does not close the
+    lesson the class is watching: it stays at its place and the status bar says why."""
+    dropped = tmp_path / name
+    if content is not None:
+        dropped.write_text(content, encoding="utf-8")
+    app = App(LESSONS / "hello.yaml", size=(1280, 720), headless=True)
+    try:
+        app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0, unicode="", scancode=0))
+        session, cursor = app.session, app.state.cursor
+        app.handle(pygame.event.Event(pygame.DROPFILE, file=str(dropped)))
+        while app.opening is not None:
+            app.tick(0.03)
+        assert app.session is session and app.state.cursor == cursor
+        assert name in app.state.message
+    finally:
+        pygame.display.quit()
+
+
 def test_a_32_symbol_lesson_shows_the_current_ops_numbers_at_1280x720(tmp_path):
     """With 32 symbols the diagram may have room only for colours: the caption then carries
     every number of the op on screen, readable from the back of the room."""
@@ -131,3 +151,36 @@ def test_a_fifo_named_as_text_is_refused_not_waited_on(tmp_path, capsys):
     os.mkfifo(fifo)
     assert main(["--text", str(fifo), "--save-lesson", str(tmp_path / "out.yaml")]) == 1
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_space_is_written_as_a_visible_symbol_in_the_rows_of_symbols():
+    """A text's spaces are symbols like any other: the timeline's input and target rows (and
+    the sample pass's) write them as ␣ rather than leave their column looking empty."""
+    from dataclasses import replace as replaced
+
+    from stepper.navigation import Cursor
+    from stepper.scene import Text
+    from stepper.trace import SAMPLE
+
+    lesson, _ = text_lesson("ab ab ba ab")
+    app = App(lesson.path, size=(1280, 720), headless=True, lesson=lesson)
+    try:
+        app.render()
+        trace = app.trace_of(app.state)
+        space = lesson.vocab.index(" ")
+        rows = {t.tag: t.text for t in app.scene.of(Text) if t.tag.startswith("symbol:")}
+        for t, symbol in enumerate(trace.inputs):
+            if f"symbol:0:{t}" in rows:
+                assert rows[f"symbol:0:{t}"] == ("\u2423" if symbol == space else lesson.vocab[symbol])
+        assert "\u2423" in rows.values()
+        span = trace.phase_range(SAMPLE)
+        app.set_state(replaced(app.state, cursor=Cursor(SAMPLE, span.stop - 1)))
+        app.render()
+        written = [t.text for t in app.scene.of(Text) if t.tag.startswith("written:")]
+        wrote_space = space in app.trace_of(app.state).sample.symbols[-len(written) :]
+        assert written and " " not in written and ("\u2423" in written) == wrote_space
+        sample = app.trace_of(app.state).sample
+        cut = any(t.tag == "written-cut" for t in app.scene.of(Text))
+        assert cut == (len(written) < len(sample.prime) + len(sample.symbols))  # none dropped unsaid
+    finally:
+        pygame.display.quit()

@@ -160,6 +160,9 @@ def test_brackets_walk_the_checkpoints_and_clamp(app):
         assert app.state.checkpoint == names[k]
     press(app, "]")
     assert app.state.checkpoint == names[-1]
+    assert names[-1] in app.state.message  # at the end, a word rather than nothing
+    press(app, "home", *["["] * len(names))
+    assert app.state.checkpoint == names[0] and names[0] in app.state.message
 
 
 def test_play_advances_and_speed_keys_change_the_rate(app):

@@ -64,3 +64,19 @@ def test_screenshot_plays_the_given_sequence(tmp_path):
         == 0
     )
     assert out.exists()
+
+
+def test_without_size_the_window_fits_the_screen(monkeypatch):
+    """A 1366x768 projector (here the dummy driver's one screen): the window opens no larger
+    than it, rather than 1920x1080 with its top and its status bar off the screen; --size
+    still opens what it says."""
+    opened = []
+    monkeypatch.setattr(App, "run", lambda self: opened.append(self.surface.get_size()) or 0)
+    pygame.display.init()
+    screen = pygame.display.get_desktop_sizes()[0]
+    assert main([str(LESSONS / "hello.yaml")]) == 0
+    assert main([str(LESSONS / "hello.yaml"), "--size", "800x600"]) == 0
+    pygame.display.quit()
+    (w, h), asked = opened
+    assert w <= screen[0] and h <= screen[1] and (w, h) != (0, 0)
+    assert asked == (800, 600)

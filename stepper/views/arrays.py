@@ -53,7 +53,7 @@ def _layout(arrays, width, theme, measure, big, small):
         rows, cols = _cells(None, shape)
         cw = max(measure(text, size, "sans", False) for text in a.widest) + theme.px(10)
         ch = max(int(size * 1.2), size + 3)
-        title_h = int(theme.size("small") * 1.25)
+        title_h = int(theme.size("small") * 1.25) + theme.px(3)  # and the ring drawn round the cells
         w = max(cols * cw, measure(a.title, theme.size("small"), "sans", True))
         h = title_h + rows * ch
         if x and x + w > width:

@@ -10,7 +10,7 @@ from stepper.commands import MODES, QUIT_QUESTION, STATUS_HINTS, Command, bindin
 from stepper.entries import ENTRIES
 from stepper.navigation import position
 from stepper.scene import Hotspot, Primitive, Rect, Text
-from stepper.symbols import read_sequence
+from stepper.symbols import read_sequence, visible
 from stepper.theme import RGB, Theme, ink_on, mix
 from stepper.trace import BACKWARD, FORWARD, SAMPLE, UPDATE
 from stepper.views.frame import Box, Frame, Measure
@@ -158,7 +158,8 @@ def build_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> li
         items.append(Hotspot(x, box.y, w, box.h, "timestep", str(t)))
         cx = x + w // 2
         if t % every == 0:
-            for r, text in enumerate((trace.vocab[trace.inputs[t]], trace.vocab[trace.targets[t]])):
+            for r, symbol in enumerate((trace.inputs[t], trace.targets[t])):
+                text = visible(trace.vocab[symbol], trace.vocab)
                 items.append(
                     Text(
                         cx,
@@ -269,13 +270,13 @@ def _cell_name(cell: tuple[str, tuple[int, ...]]) -> str:
     return f"{cell[0]}[{','.join(map(str, cell[1]))}]"
 
 
-def _mode_prompt(frame: Frame) -> str:
+def _mode_prompt(frame: Frame) -> tuple[str, str]:
     """What the open entry (or the selected weight) is for, and its own keys."""
     state = frame.state
     keys = "  ".join(f"{b.label} {b.command.value}" for b in MODES[state.mode])
     if state.mode == "weight" and state.selected is not None:
         value = float(frame.trace.params[state.selected[0]][state.selected[1]])
-        return f"{_cell_name(state.selected)} = {value:.4g} selected   {keys}"
+        return f"{_cell_name(state.selected)} = {value:.4g} selected", keys
     prompt, shown = ENTRIES[state.entry_kind].prompt, state.entry
     if state.entry_kind == "sequence" and len(shown) > 40:
         shown = "…" + shown[-39:]
@@ -284,7 +285,7 @@ def _mode_prompt(frame: Frame) -> str:
         prompt = f"{_cell_name(state.selected)} (now {value:.4g})"
     if state.entry_kind == "iteration" and frame.marks:
         prompt += f" (0..{frame.marks[-1][1] - 1})"
-    return f"{prompt}: {shown}_   {keys}"
+    return f"{prompt}: {shown}_", keys
 
 
 def _sequence_entry(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
@@ -355,8 +356,10 @@ def build_status(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     hint_w = measure(hints, size, "sans", False)
     if frame.state.message:  # what just happened comes first, so a narrow window never cuts it
         parts = [frame.state.message, *parts[1:], parts[0]]
-    if frame.state.mode in ("entry", "weight"):  # before it: what the keys do now
-        parts.insert(0, _mode_prompt(frame))
+    if frame.state.mode in ("entry", "weight"):  # before it: what is typed or selected; the keys
+        prompt, keys = _mode_prompt(frame)  # after the message, which a refusal must not lose
+        told = frame.state.message
+        parts = [prompt, parts[0], keys, *parts[1:]] if told else [f"{prompt}   {keys}", *parts]
     left = "   |   ".join(parts)
     room = box.w - hint_w - theme.px(40)
     x = box.x + theme.px(12)

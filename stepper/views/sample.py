@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from stepper.scene import Hotspot, Line, Primitive, Rect, Text
+from stepper.symbols import visible
 from stepper.theme import Theme
 from stepper.views.arrays import Shown, draw_arrays, panels_waiting
 from stepper.views.frame import Box, Frame, Measure
@@ -44,10 +45,14 @@ def build_sample(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     label = measure("wrote: ", theme.size("text"), "sans", False)
     items.append(Text(x, y + (size - theme.size("text")) // 2, "wrote:", theme.size("text"), theme.dim))
     x += label
-    shown = symbols[-max(1, (box.w - 2 * pad - label) // max(1, measure("M ", size, "mono", True))) :]
+    room = max(2, (box.w - 2 * pad - label) // max(1, measure("M ", size, "mono", True)))
+    shown = symbols if len(symbols) <= room else symbols[-(room - 1) :]
     offset = len(symbols) - len(shown)
+    if offset:  # the first ones give way, and say so
+        items.append(Text(x, y, "…", size, theme.dim, font="mono", tag="written-cut"))
+        x += measure("… ", size, "mono", True)
     for k, s in enumerate(shown):
-        text = trace.vocab[s]
+        text = visible(trace.vocab[s], trace.vocab)
         color = (
             theme.result
             if k + offset == newest
@@ -111,9 +116,15 @@ def _bars(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primit
     items: list[Primitive] = []
     strip_h = int(size * 1.6)
     bar_top = box.y + int(size * 1.4)
-    bar_bottom = box.bottom - strip_h - int(size * 2.6)
     n = len(p)
     col = box.w / max(n, 1)
+    labels = [f"{visible(vocab[i], vocab)} {value:.3f}" for i, value in enumerate(p)]
+    gap = theme.px(8)  # between two labels: "b 0.001" and "1 0.000" must not read as "0.0011"
+    for label_size, rows in ((size, 1), (theme.size("small"), 1), (theme.size("small"), 2)):
+        if all(measure(text, label_size, "sans", False) + gap <= rows * col for text in labels):
+            break  # smaller, then on two staggered rows, before any label loses its digits
+    row_h = int(label_size * 1.25)
+    bar_bottom = box.bottom - strip_h - int(size * 2.6) - (rows - 1) * row_h
     chosen = int(env["s"]) if "s" in env else None
     items.append(
         Text(
@@ -134,9 +145,9 @@ def _bars(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primit
         items.append(
             Text(
                 x + w // 2,
-                bar_bottom + 2,
-                fit(f"{vocab[i]} {value:.3f}", round(col), size, measure),
-                size,
+                bar_bottom + 2 + (i % rows) * row_h,
+                fit(labels[i], round(rows * col) - gap, label_size, measure),
+                label_size,
                 theme.text,
                 anchor="midtop",
                 tag=f"pbar-label:{i}",
@@ -150,12 +161,12 @@ def _bars(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list[Primit
         x1 = round(box.x + box.w * min(1.0, edges[i + 1]))
         fill = theme.result if i == chosen else theme.blank if i % 2 else theme.border
         items.append(Rect(x0, y, max(1, x1 - x0), strip_h, fill, theme.panel, 1, tag=f"cumsum:{i}"))
-        if x1 - x0 >= measure(vocab[i], size, "mono", False) + 4:
+        if x1 - x0 >= measure(visible(vocab[i], vocab), size, "mono", False) + 4:
             items.append(
                 Text(
                     (x0 + x1) // 2,
                     y + strip_h // 2,
-                    vocab[i],
+                    visible(vocab[i], vocab),
                     size,
                     theme.text,
                     font="mono",
@@ -214,7 +225,8 @@ def build_sample_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure
             )
         if k < len(symbols):
             color = theme.result if k == newest else theme.dim if prime else theme.text
-            text = fit(frame.trace.vocab[symbols[k]], w, size, measure, "mono")
+            vocab = frame.trace.vocab
+            text = fit(visible(vocab[symbols[k]], vocab), w, size, measure, "mono")
             items.append(
                 Text(
                     x + w // 2,

@@ -40,11 +40,13 @@ def build_update(frame: Frame, box: Box, theme: Theme, measure: Measure) -> list
     waiting_line: list[Words] = []
     if last:
         change = record.loss_after - record.loss_before
+        tiny = f"{change:+.1e}".replace("e-0", "e-")  # as the arrays write it, not -0.0000
+        delta = f"{change:+.4f}" if change == 0 or abs(change) >= 5e-5 else tiny
         text = (
             f"What this step bought: the loss of this sequence was {record.loss_before:.4f} with the weights "
-            f"before and is {record.loss_after:.4f} after ({change:+.4f}, computed by running it again)."
+            f"before and is {record.loss_after:.4f} after ({delta}, computed by running it again)."
         )
-        footer += [(line, size, theme.text, "update-loss") for line in wrap(text, width, size, measure)[:2]]
+        footer += [(line, size, theme.text, "update-loss") for line in wrap(text, width, size, measure)]
     else:
         text = "After the last group's last line: this sequence's loss before and after the update."
         hint.append((fit(text, width, small, measure), small, theme.dim, "update-loss"))
