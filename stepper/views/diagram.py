@@ -659,8 +659,9 @@ def _arrange(
     # a margin as at the bottom, past the numbers and the names
     ends = [col_x[c] + max(col_w[c] + theme.px(8), label_w[c]) for c in range(cols) if col_w[c]]
     right = max(ends, default=x)
-    big_names = any(size > theme.size("small") for size in label_size.values())
-    if large_names and (right > box.right and widened or box.y + height > box.bottom and big_names):
+    too_wide = right > box.right and widened
+    too_tall = box.y + height > box.bottom and any(s > theme.size("small") for s in label_size.values())
+    if large_names and (too_wide or too_tall):
         return _arrange(frame, slots, slot_names, looks, box, theme, measure, partial, context, header, False)
     if right > box.right or box.y + height > box.bottom:
         return None
