@@ -51,13 +51,14 @@ def test_each_blocks_largest_value_keeps_its_digits(lesson, size):
             for k in range(PLACES):
                 blocks: dict[tuple[str, str], list[dict]] = {}
                 for o in objects_at(app, checkpoint, phase, k, size):
-                    if o["kind"] == "cell" and o["text"] and o["value"] not in (None, 0) and o["name"]:
-                        if math.isfinite(o["value"]) and o["name"] not in ("x", "target"):
-                            blocks.setdefault((o["panel"], o["name"]), []).append(o)
+                    numbered = o["kind"] == "cell" and o["text"] and o["name"] not in (None, "x", "target")
+                    if numbered and o["value"] not in (None, 0) and math.isfinite(o["value"]):
+                        blocks.setdefault((o["panel"], o["name"]), []).append(o)
                 for (panel, name), cells in blocks.items():
                     if not panel.startswith("diagram"):
                         continue
                     top = max(cells, key=lambda o: abs(o["value"]))
                     if not shown_with_its_digits(top["value"], top["text"]):
-                        problems.append(f"{checkpoint} {phase} {k}: {name}{top['index']} = {top['value']:.3g} shown {top['text']!r}")
+                        where = f"{checkpoint} {phase} {k}: {name}{top['index']}"
+                        problems.append(f"{where} = {top['value']:.3g} shown {top['text']!r}")
     assert not problems, "\n".join(dict.fromkeys(problems[:20]))
