@@ -72,6 +72,11 @@ class Scales(Mapping[str, float]):
             self._raw[name] = top
         return self._raw[name]
 
+    def largest(self, name: str) -> float | None:
+        """The largest finite |value| a name takes over the trace, without the colour
+        scale's floor (h_prev and c_prev as h and c): what its numbers' factor follows."""
+        return self._raw_top(name[0] if name in ("h_prev", "c_prev") else name)
+
     def _names(self) -> dict[str, None]:
         found = dict.fromkeys(n for n in (*self._params, *self._outputs) if self._raw_top(n) is not None)
         return found | dict.fromkeys(("h_prev", "c_prev", *("d" + n for n in self._params)))
@@ -273,14 +278,21 @@ def _scale_of(frame: Frame, name: str) -> float:
 
 def _number_scale(frame: Frame, name: str) -> float:
     """The largest |number| a block shows: a gradient's at this op (it grows as the pass
-    accumulates, so its factor follows it and its digits stay readable), else over the trace."""
+    accumulates, so its factor follows it and its digits stay readable), else over the trace.
+    An activation's colours span at least the tanh range, but its numbers follow its own
+    values: an untrained h of 0.004 reads 4.46 ×1e-3, never 0.00."""
     value = frame.env.get(name) if name.startswith("d") else None
     if value is not None and value.size:
         finite = np.abs(value[np.isfinite(value)])
         top = float(finite.max()) if finite.size else 0.0
         if top > 0:
             return top
-    return _scale_of(frame, name)
+    scale = _scale_of(frame, name)
+    if name in frame.trace.params or name.startswith("d") or frame.state.weight_changes:
+        return scale
+    own = value_scales(frame.trace)
+    largest = own.largest(name) if isinstance(own, Scales) else None
+    return largest if largest else scale
 
 
 def _exponent(frame: Frame, name: str) -> int:
