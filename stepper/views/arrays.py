@@ -13,7 +13,7 @@ import numpy as np
 from stepper.scene import Cell, Primitive, Rect, Text
 from stepper.theme import Theme, ink_on
 from stepper.views.frame import Box, Measure
-from stepper.views.numbers import block_exponent, factor_text, largest, number_text
+from stepper.views.numbers import block_exponent, factor_text, number_text, top_magnitude
 
 #: (size of the current op's numbers, size of the others) tried in turn, at zoom 1.
 SIZES = ((30, 20), (26, 20), (24, 18), (24, 16))
@@ -77,7 +77,7 @@ class _Entry:
         Adam's v) read as `dW ×1e-4` over readable digits, never two formats side by side."""
         if self.value is None or np.asarray(self.value).dtype.kind in "iu":
             return 0
-        return block_exponent(largest(self.value))
+        return block_exponent(top_magnitude(self.value))
 
     @property
     def label(self) -> str:

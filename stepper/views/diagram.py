@@ -32,7 +32,7 @@ from stepper.trace import BACKWARD, Trace
 from stepper.views.bignumbers import Layout, columns, draw_layout, grid_index, lay_out, lay_out_again
 from stepper.views.code import Operand, equation
 from stepper.views.frame import Box, Frame, Measure
-from stepper.views.numbers import block_exponent, factor_text, largest, number_text, widest_text
+from stepper.views.numbers import block_exponent, factor_text, number_text, top_magnitude, widest_text
 from stepper.views.text import fit
 
 #: The cells declare their diagrams (stepper/cells/); drawing them is this module's part.
@@ -305,7 +305,7 @@ def shown_exponent(frame: Frame, operand: Operand) -> int:
     before `dby = dby + dy` can be far smaller than after); x and target are never scaled."""
     if operand.name in ("x", "target"):
         return 0
-    top = largest(operand.value) if operand.name.startswith("d") else 0.0
+    top = top_magnitude(operand.value) if operand.name.startswith("d") else 0.0
     return block_exponent(top) if top > 0 else _exponent(frame, operand.name)
 
 

@@ -19,7 +19,7 @@ def block_exponent(scale: float) -> int:
     return math.floor(math.log10(scale))
 
 
-def largest(value: object) -> float:
+def top_magnitude(value: object) -> float:
     """The largest finite |number| of an array (0.0 when none): what its factor follows."""
     flat = np.abs(np.asarray(value, dtype=np.float64))
     finite = flat[np.isfinite(flat)]
