@@ -7,7 +7,15 @@ from dataclasses import replace
 from stepper.scene import Cell, Layer, Line, Primitive, Raster, Rect, Scene, Text
 from stepper.theme import ZOOM_STEPS, Theme
 from stepper.trace import SAMPLE, UPDATE
-from stepper.views.bars import build_caption, build_status, build_timeline, caption_height, p_known
+from stepper.views.bars import (
+    build_caption,
+    build_status,
+    build_timeline,
+    caption_height,
+    caption_least,
+    p_known,
+    typing_sequence,
+)
 from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
 from stepper.views.diagram import (
@@ -54,6 +62,7 @@ def regions(
     panels: tuple[str, ...] = (),
     diagram_h: int = 0,
     numbered_h: int = 0,
+    entry: bool = False,
 ) -> dict[str, Box]:
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
     diagram's numbers need the width more than the comments do. Open panels share a
@@ -61,7 +70,9 @@ def regions(
     timeline, give way to the diagram and code. The panels' strip gives way (down to a line
     of titles) to the `diagram_h` px the diagram needs for the current op's numbers, and
     on a projector so does the timeline (and when zoomed in, then the caption; else the caption
-    only to the `numbered_h` px, if any, the diagrams need to number the current op at all)."""
+    only to the `numbered_h` px, if any, the diagrams need to number the current op at all).
+    Zoomed in, the caption shrinks to one line rather than vanish; while a sequence is typed
+    (`entry`) the timeline, where the entry is, never gives way."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
@@ -72,13 +83,16 @@ def regions(
     if diagram_h and projector:  # on a projector the timeline too; zoomed in, the caption too
         main_min = max(main_min, diagram_h + (strip_min if panels else 0))
         order = ("timeline", "caption")
-    for name in order:
+    for name in (n for n in order if not (entry and n == "timeline")):
         enough = main_min
         if name == "caption" and diagram_h and theme.zoom <= 1:
             enough = max(least, numbered_h + (strip_min if panels else 0))
-        if height - status_h - timeline_h - caption_h - 3 * gap >= enough:
+        room = height - status_h - timeline_h - caption_h - 3 * gap
+        if room >= enough:
             break
-        if name == "caption":
+        if name == "caption" and diagram_h and theme.zoom > 1:  # one line, not none
+            caption_h = min(caption_h, max(caption_least(theme), caption_h - (enough - room)))
+        elif name == "caption":
             caption_h = 0
         else:
             timeline_h = 0
@@ -109,7 +123,9 @@ def regions(
     return {name: box for name, box in boxes.items() if box.h > 0 and box.w > 0}
 
 
-def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor) -> dict[str, Box]:
+def _diagram_first(
+    frame, width, height, theme, measure, code_w, panels, boxes, floor, entry=False
+) -> dict[str, Box]:
     """When the diagram cannot show the current op's numbers in its share, the code panel
     narrows to its least (26%), and the panels' strip, then on a projector the timeline
     (and, zoomed in, the caption), give way to the height it needs."""
@@ -123,14 +139,15 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
         return boxes
     if height < theme.px(PROJECTOR_HEIGHT):
         code_w = min(code_w, 1)  # on a projector: regions() widens it to its least share
-    box = diagram_box(regions(width, height, theme, code_w, panels))
+    box = diagram_box(regions(width, height, theme, code_w, panels, entry=entry))
     need = max(needed_height(f, box.w, theme, measure, floor) for f in shown)
     if not need:  # no height would do (too wide): the layout stays as it was
         return boxes
     need = max(need, theme.px(MIN_PANEL[1]))  # never so short that it collapses to its title
     # side by side, the caption gives way to the least height that numbers both ops
     least = max(numbered_height(f, box.w, theme, measure, floor) for f in shown) if len(shown) > 1 else 0
-    return regions(width, height, theme, code_w, panels, need + theme.px(10), least and least + theme.px(10))
+    least = least and least + theme.px(10)
+    return regions(width, height, theme, code_w, panels, need + theme.px(10), least, entry)
 
 
 def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
@@ -168,7 +185,7 @@ def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
         boxes["caption"] = Box(caption.x, top, caption.w, caption.bottom - top)
         short -= caption.y - top
     timeline = boxes.get("timeline")
-    if short > 0 and timeline is not None:
+    if short > 0 and timeline is not None and not typing_sequence(frame):
         caption = boxes["caption"]
         boxes = {n: b for n, b in boxes.items() if n != "timeline"}
         boxes["caption"] = Box(caption.x, caption.y, caption.w, timeline.bottom - caption.y)
@@ -270,13 +287,14 @@ def build_screen(
     panels = tuple(p for p in frame.state.panels if p in PANELS and phase not in DIAGRAMS)
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
-    boxes = regions(width, height, theme, code_w, panels)
+    entry = typing_sequence(frame)  # the timeline keeps its room for the entry
+    boxes = regions(width, height, theme, code_w, panels, entry=entry)
     if "diagram" in boxes and phase in NEEDED_HEIGHT:  # a pass's own diagram, projector first
         need = NEEDED_HEIGHT[phase](frame, boxes["diagram"], theme, measure)
         if need > boxes["diagram"].h:
-            boxes = regions(width, height, theme, code_w, panels, need + theme.px(10))
+            boxes = regions(width, height, theme, code_w, panels, need + theme.px(10), entry=entry)
     elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
-        boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
+        boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor, entry)
     boxes = _caption_room(frame, theme, measure, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
@@ -486,7 +504,7 @@ def _memo(
         key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
         key = (name, frame.trace, step.phase, step.t, p_known(frame))
-        if state.mode == "entry" and state.entry_kind == "sequence":  # the entry on the timeline
+        if typing_sequence(frame):  # the entry on the timeline
             key += (state.entry,)
         if step.phase in TIMELINES:  # what they show moves with every op
             key += (frame.cursor.index,)
