@@ -150,6 +150,53 @@ def _diagram_first(
     return regions(width, height, theme, code_w, panels, need + theme.px(10), least, entry)
 
 
+COLLAPSED = "collapsed"  # the line that names the panels with no room to draw
+
+
+def _small_panels_in_a_line(boxes: dict[str, Box], theme: Theme, measure: Measure) -> dict[str, Box]:
+    """Panels too small to draw give their room up: one thin line names them all, the
+    panels that fit share the rest of the strip, and when none does the diagram and code
+    grow down into it."""
+    strip = [n for n in boxes if n in PANELS]
+    least = (theme.px(MIN_STRIP_PANEL[0]), theme.px(MIN_STRIP_PANEL[1]))
+    small = [n for n in strip if boxes[n].w < least[0] or boxes[n].h < least[1]]
+    if not small:
+        return boxes
+    gap, left = theme.px(10), min(boxes[n].x for n in strip)
+    top, bottom = min(boxes[n].y for n in strip), max(boxes[n].bottom for n in strip)
+    width = max(boxes[n].right for n in strip) - left
+    line = min(bottom - top - gap // 2, _line_height(theme))
+    kept, laid = [n for n in strip if n not in small], {}
+    while kept:  # one row each of up to PANELS_PER_ROW, under the line
+        rows = -(-len(kept) // PANELS_PER_ROW)
+        row_h = (bottom - top - line - gap // 2) // rows
+        laid = {}
+        for k, name in enumerate(kept):
+            row, col = divmod(k, PANELS_PER_ROW)
+            cell_w = (width + gap) // min(PANELS_PER_ROW, len(kept) - row * PANELS_PER_ROW)
+            y = top + gap // 2 + line + gap + row * row_h
+            laid[name] = Box(left + col * cell_w, y, cell_w - gap, row_h - gap)
+        unfit = [n for n, b in laid.items() if b.w < least[0] or b.h < least[1]]
+        if not unfit:
+            break
+        kept = [n for n in kept if n not in unfit]
+    out: dict[str, Box] = {}
+    for name, box in boxes.items():
+        if name in ("diagram", "code") and not kept:
+            out[name] = Box(box.x, box.y, box.w, box.h + bottom - line - gap - top)
+        elif name not in strip:
+            out[name] = box
+    out |= laid if kept else {}
+    if line > 0:
+        out[COLLAPSED] = Box(left, top + gap // 2 if kept else bottom - line, width, line)
+    return out
+
+
+def _line_height(theme: Theme) -> int:
+    """A thin line of small text."""
+    return round(theme.size("small") * 1.25) + theme.px(4)
+
+
 def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
     """A caption never loses words to its box: it grows into the diagram's empty room at
     the bottom (what lies between moves up), then into the timeline's place."""
@@ -252,6 +299,18 @@ def _placeholder(name: str, box: Box, theme: Theme, measure: Measure) -> list[Pr
     return items
 
 
+def _collapsed_line(names: tuple[str, ...], box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """One line naming the panels that had no room, and how to make some."""
+    items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.blank, None, tag=COLLAPSED)]
+    items += [Rect(box.x, box.y, 0, 0, None, None, tag=f"collapsed:{n}") for n in names]
+    size = theme.size("small")
+    if box.h >= size * 1.25 + 2:  # a line of text is about 1.2 x its size tall
+        need = "needs" if len(names) == 1 else "need"
+        text = fit(f"{', '.join(names)}: {need} a larger window (Ctrl - or F)", box.w - 8, size, measure)
+        items.append(Text(box.x + 4, box.y + box.h // 2, text, size, theme.dim, anchor="midleft"))
+    return items
+
+
 def build_screen(
     frame: Frame,
     width: int,
@@ -295,6 +354,8 @@ def build_screen(
             boxes = regions(width, height, theme, code_w, panels, need + theme.px(10), entry=entry)
     elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor, entry)
+    boxes = _small_panels_in_a_line(boxes, theme, measure)
+    collapsed = tuple(p for p in panels if p not in boxes)
     boxes = _caption_room(frame, theme, measure, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         whole = boxes.pop("diagram")
@@ -330,7 +391,9 @@ def build_screen(
             if name in PANELS
             else (200, 30)
         )
-        if box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
+        if name == COLLAPSED:
+            items = _collapsed_line(collapsed, box, theme, measure)
+        elif box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
             items = _placeholder(name, box, theme, measure)
         else:
             items = _memo(name, frame, box, theme, measure, builders[name], floor)
