@@ -243,6 +243,7 @@ COLOUR_ONLY = (
     "colours only: point at a cell for its number",
     "point at a cell for its number",
     "point for numbers",
+    "point to read",
 )
 
 
@@ -280,6 +281,7 @@ def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: M
         note = Text(at_x, at_y, text, size, theme.dim, anchor=anchor, tag="colour-only")
         x, y, w, h = text_box(note, measure)
         inside = x >= box.x + pad and y >= box.y and y + h <= box.bottom
+        x, w = x - pad, w + 2 * pad  # a word's gap from its neighbours on the line
         if inside and not any(x < a + c and a < x + w and y < b + d and b < y + h for a, b, c, d in taken):
             marks = [Rect(box.x, box.y, 0, 0, None, None, tag=f"condensed:{n}") for n in silent]
             result = [*items, note, *marks]
