@@ -153,13 +153,15 @@ def _diagram_first(
 COLLAPSED = "collapsed"  # the line that names the panels with no room to draw
 
 
-def _small_panels_in_a_line(boxes: dict[str, Box], theme: Theme, measure: Measure) -> dict[str, Box]:
-    """Panels too small to draw give their room up: one thin line names them all, the
-    panels that fit share the rest of the strip, and when none does the diagram and code
-    grow down into it."""
+def _small_panels_in_a_line(
+    boxes: dict[str, Box], theme: Theme, measure: Measure, unfit: tuple[str, ...] = ()
+) -> dict[str, Box]:
+    """Panels too small to draw (or `unfit`: with no room to say how to read their
+    numbers) give their room up: one thin line names them all, the panels that fit share
+    the rest of the strip, and when none does the diagram and code grow down into it."""
     strip = [n for n in boxes if n in PANELS]
     least = (theme.px(MIN_STRIP_PANEL[0]), theme.px(MIN_STRIP_PANEL[1]))
-    small = [n for n in strip if boxes[n].w < least[0] or boxes[n].h < least[1]]
+    small = [n for n in strip if boxes[n].w < least[0] or boxes[n].h < least[1] or n in unfit]
     if not small:
         return boxes
     gap, left = theme.px(10), min(boxes[n].x for n in strip)
@@ -199,7 +201,8 @@ def _line_height(theme: Theme) -> int:
 
 def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
     """A caption never loses words to its box: it grows into the diagram's empty room at
-    the bottom (what lies between moves up), then into the timeline's place."""
+    the bottom (what lies between moves up), then into the timeline's place (unless a
+    sequence is being typed there)."""
     caption = boxes.get("caption")
     if caption is None:
         return boxes
@@ -224,13 +227,6 @@ def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
                 else:
                     moved[name] = b
             boxes, short = moved, short - lift
-    strip = [n for n in boxes if n in PANELS]
-    small = [n for n in strip if boxes[n].h < theme.px(MIN_STRIP_PANEL[1])]
-    if short > 0 and strip and small == strip:  # panels that cannot draw give their row up
-        caption, top = boxes["caption"], min(boxes[n].y for n in strip)
-        boxes = {n: b for n, b in boxes.items() if n not in strip}
-        boxes["caption"] = Box(caption.x, top, caption.w, caption.bottom - top)
-        short -= caption.y - top
     timeline = boxes.get("timeline")
     if short > 0 and timeline is not None and not typing_sequence(frame):
         caption = boxes["caption"]
@@ -320,7 +316,9 @@ def build_screen(
     theme: Theme,
     measure: Measure,
     lessons: list[LessonEntry] | None = None,
+    unfit: tuple[str, ...] = (),
 ) -> Scene:
+    """The frame's layers; `unfit`: panels found to have no room to draw (named on a line)."""
     layers = [
         Layer(
             "background",
@@ -356,7 +354,7 @@ def build_screen(
             boxes = regions(width, height, theme, code_w, panels, need + theme.px(10), entry=entry)
     elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
         boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor, entry)
-    boxes = _small_panels_in_a_line(boxes, theme, measure)
+    boxes = _small_panels_in_a_line(boxes, theme, measure, unfit)
     collapsed = tuple(p for p in panels if p not in boxes)
     boxes = _caption_room(frame, theme, measure, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
@@ -403,7 +401,7 @@ def build_screen(
             items = _zoom_never_shrinks(name, frame, box, theme, measure, items, width, height)
             if items is None:  # this zoom cannot keep them as large: the next smaller one
                 less = max((z for z in ZOOM_STEPS if 1.0 <= z < theme.zoom), default=1.0)
-                return build_screen(frame, width, height, theme.zoomed(less), measure, lessons)
+                return build_screen(frame, width, height, theme.zoomed(less), measure, lessons, unfit)
         if name in PANELS:
             noted = _colour_only_note(items, box, theme, measure)
             line = round(theme.size("small") * 1.2) + theme.px(8)
@@ -416,7 +414,7 @@ def build_screen(
                     noted = _colour_only_note(shorter, box, theme, measure)
             marked = any(isinstance(i, Rect) and i.tag.startswith("condensed:") for i in noted)
             if _silent(noted) and not marked:  # nowhere to say how to read them: never silent
-                noted = _placeholder(name, box, theme, measure)
+                return build_screen(frame, width, height, theme, measure, lessons, (*unfit, name))
             items = noted
         # Each layer paints its whole box: it is redrawn alone when it changes.
         first = items[0] if items else None
