@@ -185,7 +185,7 @@ def _small_panels_in_a_line(
     out: dict[str, Box] = {}
     for name, box in boxes.items():
         if name in ("diagram", "code") and not kept:
-            out[name] = Box(box.x, box.y, box.w, box.h + bottom - line - gap - top)
+            out[name] = Box(box.x, box.y, box.w, box.h + max(0, bottom - line - gap - top))
         elif name not in strip:
             out[name] = box
     out |= laid if kept else {}
@@ -201,8 +201,8 @@ def _line_height(theme: Theme) -> int:
 
 def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
     """A caption never loses words to its box: it grows into the diagram's empty room at
-    the bottom (what lies between moves up), then into the timeline's place (unless a
-    sequence is being typed there)."""
+    the bottom (what lies between moves up), then into the line that names the panels
+    with no room, then into the timeline's place (unless a sequence is being typed there)."""
     caption = boxes.get("caption")
     if caption is None:
         return boxes
@@ -227,6 +227,12 @@ def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
                 else:
                     moved[name] = b
             boxes, short = moved, short - lift
+    line = boxes.get(COLLAPSED)
+    if short > 0 and line is not None and not any(n in PANELS for n in boxes):  # words first
+        caption = boxes["caption"]
+        boxes = {n: b for n, b in boxes.items() if n != COLLAPSED}
+        boxes["caption"] = Box(caption.x, line.y, caption.w, caption.bottom - line.y)
+        short -= caption.y - line.y
     timeline = boxes.get("timeline")
     if short > 0 and timeline is not None and not typing_sequence(frame):
         caption = boxes["caption"]
@@ -239,8 +245,8 @@ COLOUR_ONLY = (
     "colours only: point at a cell for its number",
     "point at a cell for its number",
     "point for numbers",
-    "point to read",
 )
+SHORTEST_NOTE = "point to read"  # where no spot has room for the others
 
 
 def _silent(items: list[Primitive]) -> list[str]:
@@ -273,7 +279,8 @@ def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: M
     top = box.y + pad // 2  # else on the title's row: at its right end, or in its middle
     spots = [(box.right - pad, box.bottom - pad, "bottomright"), (box.right - pad, top, "topright")]
     spots += [(box.x + box.w // 2, top, "midtop"), (box.x + pad, box.bottom - pad, "bottomleft")]
-    for text, (at_x, at_y, anchor) in ((t, spot) for spot in spots for t in COLOUR_ONLY):
+    tries = [(t, spot) for spot in spots for t in COLOUR_ONLY] + [(SHORTEST_NOTE, spot) for spot in spots]
+    for text, (at_x, at_y, anchor) in tries:
         note = Text(at_x, at_y, text, size, theme.dim, anchor=anchor, tag="colour-only")
         x, y, w, h = text_box(note, measure)
         inside = x >= box.x + pad and y >= box.y and y + h <= box.bottom
