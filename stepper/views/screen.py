@@ -228,7 +228,8 @@ def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
                     moved[name] = b
             boxes, short = moved, short - lift
     line = boxes.get(COLLAPSED)
-    if short > 0 and line is not None and not any(n in PANELS for n in boxes):  # words first
+    # at 100% every word; zoomed in, the caption's cut mark says Ctrl - and the line stays
+    if short > 0 and line is not None and theme.zoom <= 1 and not any(n in PANELS for n in boxes):
         caption = boxes["caption"]
         boxes = {n: b for n, b in boxes.items() if n != COLLAPSED}
         boxes["caption"] = Box(caption.x, line.y, caption.w, caption.bottom - line.y)
