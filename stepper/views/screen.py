@@ -168,20 +168,31 @@ def _small_panels_in_a_line(
     top, bottom = min(boxes[n].y for n in strip), max(boxes[n].bottom for n in strip)
     width = max(boxes[n].right for n in strip) - left
     line = min(bottom - top - gap // 2, _line_height(theme))
-    kept, laid = [n for n in strip if n not in small], {}
-    while kept:  # one row each of up to PANELS_PER_ROW, under the line
-        rows = -(-len(kept) // PANELS_PER_ROW)
-        row_h = (bottom - top - line - gap // 2) // rows
-        laid = {}
-        for k, name in enumerate(kept):
+    kept, laid, beside = [n for n in strip if n not in small], {}, 0
+
+    def lay(names: list[str], width: int, y: int) -> dict[str, Box]:
+        rows = -(-len(names) // PANELS_PER_ROW)
+        row_h = (bottom - y + gap) // rows
+        out = {}
+        for k, name in enumerate(names):
             row, col = divmod(k, PANELS_PER_ROW)
-            cell_w = (width + gap) // min(PANELS_PER_ROW, len(kept) - row * PANELS_PER_ROW)
-            y = top + gap // 2 + line + gap + row * row_h
-            laid[name] = Box(left + col * cell_w, y, cell_w - gap, row_h - gap)
-        unfit = [n for n, b in laid.items() if b.w < least[0] or b.h < least[1]]
-        if not unfit:
+            cell_w = (width + gap) // min(PANELS_PER_ROW, len(names) - row * PANELS_PER_ROW)
+            out[name] = Box(left + col * cell_w, y + row * row_h, cell_w - gap, row_h - gap)
+        return out
+
+    def unfit(laid: dict[str, Box]) -> list[str]:
+        return [n for n, b in laid.items() if b.w < least[0] or b.h < least[1]]
+
+    while kept:  # under the line; else in one row, the line beside them at the right
+        laid = lay(kept, width, top + gap // 2 + line + gap)
+        if not unfit(laid):
             break
-        kept = [n for n in kept if n not in unfit]
+        names = tuple(n for n in strip if n not in kept)
+        beside = measure(_collapsed_text(names), theme.size("small"), "sans", False) + theme.px(8) + gap
+        if len(kept) <= PANELS_PER_ROW and not unfit(side := lay(kept, width - beside, top)):
+            laid = side
+            break
+        kept, beside = [n for n in kept if n not in unfit(laid)], 0
     out: dict[str, Box] = {}
     for name, box in boxes.items():
         if name in ("diagram", "code") and not kept:
@@ -189,9 +200,15 @@ def _small_panels_in_a_line(
         elif name not in strip:
             out[name] = box
     out |= laid if kept else {}
-    if line > 0:
+    if beside and line > 0:
+        out[COLLAPSED] = Box(left + width - beside + gap, top, beside - gap, line)
+    elif line > 0:
         out[COLLAPSED] = Box(left, top + gap // 2 if kept else bottom - line, width, line)
     return out
+
+
+def _collapsed_text(names: tuple[str, ...]) -> str:
+    return f"{', '.join(names)}: {'needs' if len(names) == 1 else 'need'} a larger window (Ctrl - or F)"
 
 
 def _line_height(theme: Theme) -> int:
@@ -285,7 +302,7 @@ def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: M
         note = Text(at_x, at_y, text, size, theme.dim, anchor=anchor, tag="colour-only")
         x, y, w, h = text_box(note, measure)
         inside = x >= box.x + pad and y >= box.y and y + h <= box.bottom
-        x, w = x - pad, w + 2 * pad  # a word's gap from its neighbours on the line
+        x, w = x - theme.px(4), w + theme.px(8)  # a gap from the words beside it on the line
         if inside and not any(x < a + c and a < x + w and y < b + d and b < y + h for a, b, c, d in taken):
             marks = [Rect(box.x, box.y, 0, 0, None, None, tag=f"condensed:{n}") for n in silent]
             result = [*items, note, *marks]
@@ -311,8 +328,7 @@ def _collapsed_line(names: tuple[str, ...], box: Box, theme: Theme, measure: Mea
     items += [Rect(box.x, box.y, 0, 0, None, None, tag=f"collapsed:{n}") for n in names]
     size = theme.size("small")
     if box.h >= size * 1.25 + 2:  # a line of text is about 1.2 x its size tall
-        need = "needs" if len(names) == 1 else "need"
-        text = fit(f"{', '.join(names)}: {need} a larger window (Ctrl - or F)", box.w - 8, size, measure)
+        text = fit(_collapsed_text(names), box.w - 8, size, measure)
         items.append(Text(box.x + 4, box.y + box.h // 2, text, size, theme.dim, anchor="midleft"))
     return items
 
