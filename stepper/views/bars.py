@@ -330,8 +330,12 @@ def _sequence_entry(frame: Frame, box: Box, theme: Theme, measure: Measure) -> l
         items.append(Rect(x0 + start, y, width, theme.px(4), theme.bad, None, tag=f"unknown:{a}"))
     if typed.problem and state.entry:
         note = fit(typed.problem, box.w - 2 * pad - label_w, small, measure)
-        x = box.x + pad + label_w
-        items.append(Text(x, box.y + pad, note, small, theme.bad, tag="sequence-entry-problem"))
+        x, y = box.x + pad + label_w, box.y + pad
+        under = y0 + size + theme.px(10)  # no room beside the label: on its own line under the typed
+        if note != typed.problem and under + small * 1.25 <= box.bottom:
+            x, y = box.x + pad, under
+            note = fit(typed.problem, box.w - 2 * pad, small, measure)
+        items.append(Text(x, y, note, small, theme.bad, tag="sequence-entry-problem"))
     return items
 
 
