@@ -109,17 +109,6 @@ def slivers(objects: list[dict]) -> list[str]:
     return out
 
 
-#: The one known limit left, listed so that the rest stays strict: two 10-symbol diagrams side
-#: by side in a window narrower than 1920 px, at `dWxh += outer(da, x)`: a 6x10 gradient before
-#: and after, whose ten columns of numbers at the floor (about 70 px each at 24 px) are wider
-#: than half the window, and which as a worked equation needs about twice the height the
-#: window has (stacked one above the other, the two halves do not fit either). There the op's
-#: numbers may be smaller than the floor (every one still shown, or its block marked condensed).
-def over_half_a_window(lesson: str, size, compare: bool, objects: list[dict]) -> bool:
-    results = {o["name"] for o in objects if o["kind"] == "cell" and o["role"] == "result"}
-    return lesson == "vanishing-gradients" and compare and size[0] < 1920 and "dWxh" in results
-
-
 def check(objects: list[dict], size, where: str, floor: int | None = None) -> list[str]:
     width, height = size
     floor = (24 if width >= 1280 else 18) if floor is None else floor
@@ -178,22 +167,23 @@ def test_current_op_is_readable_and_nothing_is_silent_or_crossed(lesson, size):
             checkpoint, compare, zoom = COMBOS[(k + (phase == "backward")) % len(COMBOS)]
             where = f"{lesson} {size} {phase} place {k} cp {checkpoint} compare {compare} zoom {zoom}"
             objects = scene(lesson, size, phase, k, checkpoint, compare, zoom)
-            floor = 12 if over_half_a_window(lesson, size, compare, objects) else None
-            problems += check(objects, size, where, floor)
+            problems += check(objects, size, where)
     assert not problems, "\n".join(problems[:25])
 
 
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_side_by_side_numbers_dwhy_and_dwhh_at_the_floor_without_slivers(size):
-    """vanishing-gradients side by side, at every `dWhy += outer(dy, h)` and `dWhh += ...` of
-    the backward pass: both halves number the op at the floor (was 16-22 px), and the arrays
-    beside the op's (dby beside dWhy, dh beside h), once drawn 2 px wide as stray bars nobody
-    can point at, are cells one can see, or left out under the note."""
+def test_side_by_side_numbers_the_weight_gradients_at_the_floor_without_slivers(size):
+    """vanishing-gradients side by side, at every `dWhy += outer(dy, h)`, `dWhh += ...` and
+    `dWxh += outer(da, x)` of the backward pass: both halves number the op at the floor (was
+    16-22 px; dWxh, ten columns wider than half the window, 14-16 px: there the two diagrams
+    stack, each the window's width), and the arrays beside the op's (dby beside dWhy, dh
+    beside h), once drawn 2 px wide as stray bars nobody can point at, are cells one can see,
+    or left out under the note."""
     app = app_for("vanishing-gradients")
     compare = (*(p for p in app.state.panels if p != "compare"), "compare")
     trace = app.trace_of(app.state)
     span = trace.phase_range("backward")
-    steps = [k for k, i in enumerate(span) if trace.steps[i].op in ("dWhy", "dWhh")]
+    steps = [k for k, i in enumerate(span) if trace.steps[i].op in ("dWhy", "dWhh", "dWxh")]
     floor = 24 if size[0] >= 1280 else 18
     problems = []
     for k in steps:

@@ -72,6 +72,11 @@ class Scales(Mapping[str, float]):
             self._raw[name] = top
         return self._raw[name]
 
+    def largest(self, name: str) -> float | None:
+        """The largest finite |value| a name takes over the trace, without the colour
+        scale's floor (h_prev and c_prev as h and c): what its numbers' factor follows."""
+        return self._raw_top(name[0] if name in ("h_prev", "c_prev") else name)
+
     def _names(self) -> dict[str, None]:
         found = dict.fromkeys(n for n in (*self._params, *self._outputs) if self._raw_top(n) is not None)
         return found | dict.fromkeys(("h_prev", "c_prev", *("d" + n for n in self._params)))
@@ -214,6 +219,7 @@ class Look:
 
     size: int  # px of its numbers; 0: condensed
     cell: int = 0  # side of a condensed cell, px (0 with size 0: left out of its block)
+    across: bool = False  # x drawn as a row, as `outer(da, x)` is written (a wide, short box)
 
 
 CONDENSED_LEAST = 6  # px: a condensed cell's least side, to see its colour and point at it
@@ -272,14 +278,21 @@ def _scale_of(frame: Frame, name: str) -> float:
 
 def _number_scale(frame: Frame, name: str) -> float:
     """The largest |number| a block shows: a gradient's at this op (it grows as the pass
-    accumulates, so its factor follows it and its digits stay readable), else over the trace."""
+    accumulates, so its factor follows it and its digits stay readable), else over the trace.
+    An activation's colours span at least the tanh range, but its numbers follow its own
+    values: an untrained h of 0.004 reads 4.46 ×1e-3, never 0.00."""
     value = frame.env.get(name) if name.startswith("d") else None
     if value is not None and value.size:
         finite = np.abs(value[np.isfinite(value)])
         top = float(finite.max()) if finite.size else 0.0
         if top > 0:
             return top
-    return _scale_of(frame, name)
+    scale = _scale_of(frame, name)
+    if name in frame.trace.params or name.startswith("d") or frame.state.weight_changes:
+        return scale
+    own = value_scales(frame.trace)
+    largest = own.largest(name) if isinstance(own, Scales) else None
+    return largest if largest else scale
 
 
 def _exponent(frame: Frame, name: str) -> int:
@@ -349,6 +362,20 @@ def fitted(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -
     room = Look(0, ROOM_CELL)
     looks = {s[0]: Look(top) if focus & set(slot_names[s[0]]) else room for s in layout}
     return _arrange(frame, layout, slot_names, looks, box, theme, measure, False, room) is not None
+
+
+def focus_size(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> int:
+    """Px of the current op's numbers in the diagram this box would draw (0: some of them
+    not numbered, or no diagram)."""
+    slot_names = {slot[0]: slot_arrays(frame, slot[0]) for slot in LAYOUTS[frame.trace.cell]}
+    plan = _plan(frame, slot_names, box, theme, measure, floor)
+    if isinstance(plan, Focus):
+        return plan.equation.style.px if plan.equation.whole else 0
+    if plan is None:
+        return 0
+    focus = focus_names(frame)
+    sizes = [look.size for name, look in plan.array_looks.items() if name in focus]
+    return min(sizes, default=0)
 
 
 def spare_height(frame: Frame, box: Box, theme: Theme, measure: Measure, floor: int) -> int:
@@ -438,6 +465,8 @@ def _solve_plan(
     tries += [(core, Look(s), look, everything) for s in sizes[1:] for look in condensed[1:]]
     tries += [(core, Look(s), look, near) for s in sizes for look in condensed[1:]]
     tries += [(core, Look(s), look, set(core)) for s in sizes for look in beside]
+    if ("x",) in core:  # x as a row, as `outer(da, x)` is written: the op in a wide, short box
+        tries += [(core, Look(s, across=True), look, set(core)) for s in sizes for look in beside]
     focus_at = len(tries)  # then the op as a worked equation, the network condensed under it
     below = range(floor - 2, min(12, floor) - 1, -2)  # last resort: smaller numbers, never none
     tries += [(core, Look(s), look, set(core)) for s in below for look in beside]
@@ -591,6 +620,8 @@ def _arrange(
                 if own == LEFT_OUT:
                     partial = True
                     continue
+                if own.across and a == "x":
+                    n_rows, n_cols = 1, n_rows
                 array_looks[a] = own
                 if own.size:
                     sample = "8" if a == "x" else widest_text(_number_scale(frame, a), _exponent(frame, a))
@@ -640,7 +671,9 @@ def _arrange(
     # a margin as at the bottom, past the numbers and the names
     ends = [col_x[c] + max(col_w[c] + theme.px(8), label_w[c]) for c in range(cols) if col_w[c]]
     right = max(ends, default=x)
-    if right > box.right and widened:
+    too_wide = right > box.right and widened
+    too_tall = box.y + height > box.bottom and any(s > theme.size("small") for s in label_size.values())
+    if large_names and (too_wide or too_tall):
         return _arrange(frame, slots, slot_names, looks, box, theme, measure, partial, context, header, False)
     if right > box.right or box.y + height > box.bottom:
         return None
@@ -1189,7 +1222,8 @@ def _draw_cells(
     for i in range(at.rows):
         for j in range(at.cols):
             x, y = at.x + j * at.cw, at.y + i * at.ch
-            index = (i, j) if at.cols > 1 else (i,)
+            vector = value is not None and value.ndim == 1  # x as a row is still x[j]
+            index = (i * at.cols + j,) if vector else (i, j) if at.cols > 1 else (i,)
             if grid is None:
                 items.append(
                     Cell(

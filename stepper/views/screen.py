@@ -21,6 +21,7 @@ from stepper.views.code import build_code, code_width
 from stepper.views.diagram import (
     build_diagram,
     fitted,
+    focus_size,
     needed_height,
     number_floor,
     numbered_height,
@@ -216,6 +217,25 @@ def _line_height(theme: Theme) -> int:
     return round(theme.size("small") * 1.25) + theme.px(4)
 
 
+def _sides(frame, whole: Box, theme: Theme, measure: Measure, floor: int) -> list[Box]:
+    """Side by side, the two diagrams' boxes (this frame's, then its partner's): left and
+    right halves; top and bottom ones (each the whole width) where the halves cannot number
+    both current ops at the floor and the full-width ones can (a 6x10 gradient below 1920 px)."""
+    gap = theme.px(10)
+    half, tall = (whole.w - gap) // 2, (whole.h - gap) // 2
+    beside = [Box(whole.x, whole.y, half, whole.h), Box(whole.x + half + gap, whole.y, half, whole.h)]
+    stacked = [Box(whole.x, whole.y, whole.w, tall), Box(whole.x, whole.y + tall + gap, whole.w, tall)]
+    shown = (frame, frame.partner)
+    if any(f.cursor.phase in DIAGRAMS for f in shown):  # the update and sample passes: their own
+        return beside
+
+    def reach(sides: list[Box]) -> bool:
+        pairs = zip(shown, sides, strict=True)
+        return all(focus_size(f, b, theme, measure, floor) >= floor for f, b in pairs)
+
+    return stacked if not reach(beside) and reach(stacked) else beside
+
+
 def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
     """A caption never loses words to its box: it grows into the diagram's empty room at
     the bottom (what lies between moves up), then into the line that names the panels
@@ -227,9 +247,9 @@ def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
     diagram = boxes.get("diagram")
     shown = [f for f in (frame, frame.partner) if f is not None]
     if short > 0 and diagram is not None and all(f.cursor.phase not in DIAGRAMS for f in shown):
-        half = Box(diagram.x, diagram.y, (diagram.w - theme.px(10)) // 2, diagram.h)
-        box = diagram if len(shown) == 1 else half
-        spare = min(spare_height(f, box, theme, measure, floor) for f in shown) - theme.px(8)
+        boxes_of = _sides(frame, diagram, theme, measure, floor) if len(shown) > 1 else [diagram]
+        pairs = zip(shown, boxes_of, strict=True)
+        spare = min(spare_height(f, b, theme, measure, floor) for f, b in pairs) - theme.px(8)
         lift = max(0, min(short, spare))
         if lift:
             top = diagram.bottom
@@ -382,12 +402,7 @@ def build_screen(
     collapsed = tuple(p for p in panels if p not in boxes)
     boxes = _caption_room(frame, theme, measure, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
-        whole = boxes.pop("diagram")
-        half = (whole.w - theme.px(10)) // 2
-        sides = [
-            Box(whole.x, whole.y, half, whole.h),
-            Box(whole.x + half + theme.px(10), whole.y, half, whole.h),
-        ]
+        sides = _sides(frame, boxes.pop("diagram"), theme, measure, floor)
         if frame.partner.partner_first:
             sides.reverse()
         boxes = {"diagram": sides[0], "diagram-b": sides[1], **boxes}
