@@ -627,8 +627,9 @@ class App:
             self.live.run(iterations=HEADLESS_LIVE_ITERATIONS)
         else:
             self.live.run(seconds)
+        old = self.trace_of(self.state)  # before "live" is replaced under it
         self.session.keep(self.live.kept())
-        self.set_state(update.live_trained(self.state, self.live))
+        self.set_state(update.live_trained(self.state, old, self.live, self.context()))
         self.dirty = True  # the weights changed under the same state
 
     def save_weights(self, folder: Path | None = None) -> Path | None:

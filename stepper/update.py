@@ -556,9 +556,12 @@ def live_kept(state: ViewState, name: str, context: Context) -> ViewState:
     return replace(kept, cursor=cursor)
 
 
-def live_trained(state: ViewState, run: LiveRun) -> ViewState:
-    """A slice trained: the new weights shown (the number under the pointer has changed)."""
+def live_trained(state: ViewState, old: Trace, run: LiveRun, context: Context) -> ViewState:
+    """A slice trained: the new weights shown (the number under the pointer has changed), at
+    the place the cursor had on `old` (resumed from a pause, the trace leaves the paused
+    iteration's chunk for the playback)."""
     state = replace(state, hover=None)
+    state = replace(state, cursor=changes.closest_place(state.cursor, old, trace_of(state, context)))
     if run.stopped:
         return replace(state, training=False, message=f"training stopped: {run.stopped}")
     return replace(state, message=live_words("training live", run))

@@ -188,7 +188,7 @@ def build_timeline(frame: Frame, box: Box, theme: Theme, measure: Measure) -> li
                     tag=f"ptext:{t}",
                 )
             )
-    if frame.state.mode == "entry" and frame.state.entry_kind == "sequence":
+    if typing_sequence(frame):
         items += _sequence_entry(frame, box, theme, measure)
     return items
 
@@ -231,6 +231,16 @@ def _caption_sizes(theme: Theme) -> list[int]:
 def _caption_rows(box_h: int, size: int, theme: Theme) -> int:
     line_h = int(size * 1.35)
     return max(1, (box_h - 2 * theme.px(14) + (line_h - size)) // line_h)
+
+
+def typing_sequence(frame: Frame) -> bool:
+    """A sequence entry is open: it is drawn on the timeline, which keeps its room for it."""
+    return frame.state.mode == "entry" and frame.state.entry_kind == "sequence"
+
+
+def caption_least(theme: Theme) -> int:
+    """One line of caption at its floor size: the least a caption bar is kept at."""
+    return 2 * theme.px(14) + theme.px(CAPTION_FLOOR)
 
 
 def caption_height(frame: Frame, width: int, theme: Theme, measure: Measure) -> int:
@@ -320,8 +330,12 @@ def _sequence_entry(frame: Frame, box: Box, theme: Theme, measure: Measure) -> l
         items.append(Rect(x0 + start, y, width, theme.px(4), theme.bad, None, tag=f"unknown:{a}"))
     if typed.problem and state.entry:
         note = fit(typed.problem, box.w - 2 * pad - label_w, small, measure)
-        x = box.x + pad + label_w
-        items.append(Text(x, box.y + pad, note, small, theme.bad, tag="sequence-entry-problem"))
+        x, y = box.x + pad + label_w, box.y + pad
+        under = y0 + size + theme.px(10)  # no room beside the label: on its own line under the typed
+        if note != typed.problem and under + small * 1.25 <= box.bottom:
+            x, y = box.x + pad, under
+            note = fit(typed.problem, box.w - 2 * pad, small, measure)
+        items.append(Text(x, y, note, small, theme.bad, tag="sequence-entry-problem"))
     return items
 
 

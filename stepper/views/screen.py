@@ -7,7 +7,15 @@ from dataclasses import replace
 from stepper.scene import Cell, Layer, Line, Primitive, Raster, Rect, Scene, Text
 from stepper.theme import ZOOM_STEPS, Theme
 from stepper.trace import SAMPLE, UPDATE
-from stepper.views.bars import build_caption, build_status, build_timeline, caption_height, p_known
+from stepper.views.bars import (
+    build_caption,
+    build_status,
+    build_timeline,
+    caption_height,
+    caption_least,
+    p_known,
+    typing_sequence,
+)
 from stepper.views.bignumbers import build_big_numbers
 from stepper.views.code import build_code, code_width
 from stepper.views.diagram import (
@@ -55,6 +63,7 @@ def regions(
     panels: tuple[str, ...] = (),
     diagram_h: int = 0,
     numbered_h: int = 0,
+    entry: bool = False,
 ) -> dict[str, Box]:
     """Code panel as wide as its longest line needs, within 26-34% of the window: the
     diagram's numbers need the width more than the comments do. Open panels share a
@@ -62,7 +71,9 @@ def regions(
     timeline, give way to the diagram and code. The panels' strip gives way (down to a line
     of titles) to the `diagram_h` px the diagram needs for the current op's numbers, and
     on a projector so does the timeline (and when zoomed in, then the caption; else the caption
-    only to the `numbered_h` px, if any, the diagrams need to number the current op at all)."""
+    only to the `numbered_h` px, if any, the diagrams need to number the current op at all).
+    Zoomed in, the caption shrinks to one line rather than vanish; while a sequence is typed
+    (`entry`) the timeline, where the entry is, never gives way."""
     gap = theme.px(10)
     status_h, timeline_h, caption_h = theme.px(44), theme.px(100), theme.px(104)
     main_min = theme.px(MIN_PANEL[1]) + gap
@@ -73,13 +84,16 @@ def regions(
     if diagram_h and projector:  # on a projector the timeline too; zoomed in, the caption too
         main_min = max(main_min, diagram_h + (strip_min if panels else 0))
         order = ("timeline", "caption")
-    for name in order:
+    for name in (n for n in order if not (entry and n == "timeline")):
         enough = main_min
         if name == "caption" and diagram_h and theme.zoom <= 1:
             enough = max(least, numbered_h + (strip_min if panels else 0))
-        if height - status_h - timeline_h - caption_h - 3 * gap >= enough:
+        room = height - status_h - timeline_h - caption_h - 3 * gap
+        if room >= enough:
             break
-        if name == "caption":
+        if name == "caption" and diagram_h and theme.zoom > 1:  # one line, not none
+            caption_h = min(caption_h, max(caption_least(theme), caption_h - (enough - room)))
+        elif name == "caption":
             caption_h = 0
         else:
             timeline_h = 0
@@ -110,7 +124,9 @@ def regions(
     return {name: box for name, box in boxes.items() if box.h > 0 and box.w > 0}
 
 
-def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor) -> dict[str, Box]:
+def _diagram_first(
+    frame, width, height, theme, measure, code_w, panels, boxes, floor, entry=False
+) -> dict[str, Box]:
     """When the diagram cannot show the current op's numbers in its share, the code panel
     narrows to its least (26%), and the panels' strip, then on a projector the timeline
     (and, zoomed in, the caption), give way to the height it needs."""
@@ -124,14 +140,81 @@ def _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, 
         return boxes
     if height < theme.px(PROJECTOR_HEIGHT):
         code_w = min(code_w, 1)  # on a projector: regions() widens it to its least share
-    box = diagram_box(regions(width, height, theme, code_w, panels))
+    box = diagram_box(regions(width, height, theme, code_w, panels, entry=entry))
     need = max(needed_height(f, box.w, theme, measure, floor) for f in shown)
     if not need:  # no height would do (too wide): the layout stays as it was
         return boxes
     need = max(need, theme.px(MIN_PANEL[1]))  # never so short that it collapses to its title
     # side by side, the caption gives way to the least height that numbers both ops
     least = max(numbered_height(f, box.w, theme, measure, floor) for f in shown) if len(shown) > 1 else 0
-    return regions(width, height, theme, code_w, panels, need + theme.px(10), least and least + theme.px(10))
+    least = least and least + theme.px(10)
+    return regions(width, height, theme, code_w, panels, need + theme.px(10), least, entry)
+
+
+COLLAPSED = "collapsed"  # the line that names the panels with no room to draw
+
+
+def _small_panels_in_a_line(
+    boxes: dict[str, Box], theme: Theme, measure: Measure, unfit: tuple[str, ...] = ()
+) -> dict[str, Box]:
+    """Panels too small to draw (or `unfit`: with no room to say how to read their
+    numbers) give their room up: one thin line names them all, the panels that fit share
+    the rest of the strip, and when none does the diagram and code grow down into it."""
+    strip = [n for n in boxes if n in PANELS]
+    least = (theme.px(MIN_STRIP_PANEL[0]), theme.px(MIN_STRIP_PANEL[1]))
+    small = [n for n in strip if boxes[n].w < least[0] or boxes[n].h < least[1] or n in unfit]
+    if not small:
+        return boxes
+    gap, left = theme.px(10), min(boxes[n].x for n in strip)
+    top, bottom = min(boxes[n].y for n in strip), max(boxes[n].bottom for n in strip)
+    width = max(boxes[n].right for n in strip) - left
+    line = min(bottom - top - gap // 2, _line_height(theme))
+    kept, laid, beside = [n for n in strip if n not in small], {}, 0
+
+    def lay(names: list[str], width: int, y: int) -> dict[str, Box]:
+        rows = -(-len(names) // PANELS_PER_ROW)
+        row_h = (bottom - y + gap) // rows
+        out = {}
+        for k, name in enumerate(names):
+            row, col = divmod(k, PANELS_PER_ROW)
+            cell_w = (width + gap) // min(PANELS_PER_ROW, len(names) - row * PANELS_PER_ROW)
+            out[name] = Box(left + col * cell_w, y + row * row_h, cell_w - gap, row_h - gap)
+        return out
+
+    def unfit(laid: dict[str, Box]) -> list[str]:
+        return [n for n, b in laid.items() if b.w < least[0] or b.h < least[1]]
+
+    while kept:  # under the line; else in one row, the line beside them at the right
+        laid = lay(kept, width, top + gap // 2 + line + gap)
+        if not unfit(laid):
+            break
+        names = tuple(n for n in strip if n not in kept)
+        beside = measure(_collapsed_text(names), theme.size("small"), "sans", False) + theme.px(8) + gap
+        if len(kept) <= PANELS_PER_ROW and not unfit(side := lay(kept, width - beside, top)):
+            laid = side
+            break
+        kept, beside = [n for n in kept if n not in unfit(laid)], 0
+    out: dict[str, Box] = {}
+    for name, box in boxes.items():
+        if name in ("diagram", "code") and not kept:
+            out[name] = Box(box.x, box.y, box.w, box.h + max(0, bottom - line - gap - top))
+        elif name not in strip:
+            out[name] = box
+    out |= laid if kept else {}
+    if beside and line > 0:
+        out[COLLAPSED] = Box(left + width - beside + gap, top, beside - gap, line)
+    elif line > 0:
+        out[COLLAPSED] = Box(left, top + gap // 2 if kept else bottom - line, width, line)
+    return out
+
+
+def _collapsed_text(names: tuple[str, ...]) -> str:
+    return f"{', '.join(names)}: {'needs' if len(names) == 1 else 'need'} a larger window (Ctrl - or F)"
+
+
+def _line_height(theme: Theme) -> int:
+    """A thin line of small text."""
+    return round(theme.size("small") * 1.25) + theme.px(4)
 
 
 def _sides(frame, whole: Box, theme: Theme, measure: Measure, floor: int) -> list[Box]:
@@ -155,7 +238,8 @@ def _sides(frame, whole: Box, theme: Theme, measure: Measure, floor: int) -> lis
 
 def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
     """A caption never loses words to its box: it grows into the diagram's empty room at
-    the bottom (what lies between moves up), then into the timeline's place."""
+    the bottom (what lies between moves up), then into the line that names the panels
+    with no room, then into the timeline's place (unless a sequence is being typed there)."""
     caption = boxes.get("caption")
     if caption is None:
         return boxes
@@ -180,15 +264,15 @@ def _caption_room(frame, theme, measure, boxes, floor) -> dict[str, Box]:
                 else:
                     moved[name] = b
             boxes, short = moved, short - lift
-    strip = [n for n in boxes if n in PANELS]
-    small = [n for n in strip if boxes[n].h < theme.px(MIN_STRIP_PANEL[1])]
-    if short > 0 and strip and small == strip:  # panels that cannot draw give their row up
-        caption, top = boxes["caption"], min(boxes[n].y for n in strip)
-        boxes = {n: b for n, b in boxes.items() if n not in strip}
-        boxes["caption"] = Box(caption.x, top, caption.w, caption.bottom - top)
-        short -= caption.y - top
+    line = boxes.get(COLLAPSED)
+    # at 100% every word; zoomed in, the caption's cut mark says Ctrl - and the line stays
+    if short > 0 and line is not None and theme.zoom <= 1 and not any(n in PANELS for n in boxes):
+        caption = boxes["caption"]
+        boxes = {n: b for n, b in boxes.items() if n != COLLAPSED}
+        boxes["caption"] = Box(caption.x, line.y, caption.w, caption.bottom - line.y)
+        short -= caption.y - line.y
     timeline = boxes.get("timeline")
-    if short > 0 and timeline is not None:
+    if short > 0 and timeline is not None and not typing_sequence(frame):
         caption = boxes["caption"]
         boxes = {n: b for n, b in boxes.items() if n != "timeline"}
         boxes["caption"] = Box(caption.x, caption.y, caption.w, timeline.bottom - caption.y)
@@ -200,6 +284,7 @@ COLOUR_ONLY = (
     "point at a cell for its number",
     "point for numbers",
 )
+SHORTEST_NOTE = "point to read"  # where no spot has room for the others
 
 
 def _silent(items: list[Primitive]) -> list[str]:
@@ -232,10 +317,12 @@ def _colour_only_note(items: list[Primitive], box: Box, theme: Theme, measure: M
     top = box.y + pad // 2  # else on the title's row: at its right end, or in its middle
     spots = [(box.right - pad, box.bottom - pad, "bottomright"), (box.right - pad, top, "topright")]
     spots += [(box.x + box.w // 2, top, "midtop"), (box.x + pad, box.bottom - pad, "bottomleft")]
-    for text, (at_x, at_y, anchor) in ((t, spot) for spot in spots for t in COLOUR_ONLY):
+    tries = [(t, spot) for spot in spots for t in COLOUR_ONLY] + [(SHORTEST_NOTE, spot) for spot in spots]
+    for text, (at_x, at_y, anchor) in tries:
         note = Text(at_x, at_y, text, size, theme.dim, anchor=anchor, tag="colour-only")
         x, y, w, h = text_box(note, measure)
         inside = x >= box.x + pad and y >= box.y and y + h <= box.bottom
+        x, w = x - theme.px(4), w + theme.px(8)  # a gap from the words beside it on the line
         if inside and not any(x < a + c and a < x + w and y < b + d and b < y + h for a, b, c, d in taken):
             marks = [Rect(box.x, box.y, 0, 0, None, None, tag=f"condensed:{n}") for n in silent]
             result = [*items, note, *marks]
@@ -255,6 +342,17 @@ def _placeholder(name: str, box: Box, theme: Theme, measure: Measure) -> list[Pr
     return items
 
 
+def _collapsed_line(names: tuple[str, ...], box: Box, theme: Theme, measure: Measure) -> list[Primitive]:
+    """One line naming the panels that had no room, and how to make some."""
+    items: list[Primitive] = [Rect(box.x, box.y, box.w, box.h, theme.blank, None, tag=COLLAPSED)]
+    items += [Rect(box.x, box.y, 0, 0, None, None, tag=f"collapsed:{n}") for n in names]
+    size = theme.size("small")
+    if box.h >= size * 1.25 + 2:  # a line of text is about 1.2 x its size tall
+        text = fit(_collapsed_text(names), box.w - 8, size, measure)
+        items.append(Text(box.x + 4, box.y + box.h // 2, text, size, theme.dim, anchor="midleft"))
+    return items
+
+
 def build_screen(
     frame: Frame,
     width: int,
@@ -262,7 +360,9 @@ def build_screen(
     theme: Theme,
     measure: Measure,
     lessons: list[LessonEntry] | None = None,
+    unfit: tuple[str, ...] = (),
 ) -> Scene:
+    """The frame's layers; `unfit`: panels found to have no room to draw (named on a line)."""
     layers = [
         Layer(
             "background",
@@ -290,13 +390,16 @@ def build_screen(
     panels = tuple(p for p in frame.state.panels if p in PANELS and phase not in DIAGRAMS)
     side_by_side = frame.partner is not None
     code_w = 0 if side_by_side else code_width(frame, theme, measure)
-    boxes = regions(width, height, theme, code_w, panels)
+    entry = typing_sequence(frame)  # the timeline keeps its room for the entry
+    boxes = regions(width, height, theme, code_w, panels, entry=entry)
     if "diagram" in boxes and phase in NEEDED_HEIGHT:  # a pass's own diagram, projector first
         need = NEEDED_HEIGHT[phase](frame, boxes["diagram"], theme, measure)
         if need > boxes["diagram"].h:
-            boxes = regions(width, height, theme, code_w, panels, need + theme.px(10))
+            boxes = regions(width, height, theme, code_w, panels, need + theme.px(10), entry=entry)
     elif "diagram" in boxes and phase not in DIAGRAMS:  # projector first
-        boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor)
+        boxes = _diagram_first(frame, width, height, theme, measure, code_w, panels, boxes, floor, entry)
+    boxes = _small_panels_in_a_line(boxes, theme, measure, unfit)
+    collapsed = tuple(p for p in panels if p not in boxes)
     boxes = _caption_room(frame, theme, measure, boxes, floor)
     if side_by_side and "diagram" in boxes:  # two diagrams share the top; no code panel
         sides = _sides(frame, boxes.pop("diagram"), theme, measure, floor)
@@ -327,7 +430,9 @@ def build_screen(
             if name in PANELS
             else (200, 30)
         )
-        if box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
+        if name == COLLAPSED:
+            items = _collapsed_line(collapsed, box, theme, measure)
+        elif box.w < theme.px(minimum[0]) or box.h < theme.px(minimum[1]):
             items = _placeholder(name, box, theme, measure)
         else:
             items = _memo(name, frame, box, theme, measure, builders[name], floor)
@@ -335,7 +440,7 @@ def build_screen(
             items = _zoom_never_shrinks(name, frame, box, theme, measure, items, width, height)
             if items is None:  # this zoom cannot keep them as large: the next smaller one
                 less = max((z for z in ZOOM_STEPS if 1.0 <= z < theme.zoom), default=1.0)
-                return build_screen(frame, width, height, theme.zoomed(less), measure, lessons)
+                return build_screen(frame, width, height, theme.zoomed(less), measure, lessons, unfit)
         if name in PANELS:
             noted = _colour_only_note(items, box, theme, measure)
             line = round(theme.size("small") * 1.2) + theme.px(8)
@@ -348,7 +453,7 @@ def build_screen(
                     noted = _colour_only_note(shorter, box, theme, measure)
             marked = any(isinstance(i, Rect) and i.tag.startswith("condensed:") for i in noted)
             if _silent(noted) and not marked:  # nowhere to say how to read them: never silent
-                noted = _placeholder(name, box, theme, measure)
+                return build_screen(frame, width, height, theme, measure, lessons, (*unfit, name))
             items = noted
         # Each layer paints its whole box: it is redrawn alone when it changes.
         first = items[0] if items else None
@@ -501,7 +606,7 @@ def _memo(
         key = (name, frame.trace, step.phase, step.line, previous, numbers, hover)
     elif name == "timeline":
         key = (name, frame.trace, step.phase, step.t, p_known(frame))
-        if state.mode == "entry" and state.entry_kind == "sequence":  # the entry on the timeline
+        if typing_sequence(frame):  # the entry on the timeline
             key += (state.entry,)
         if step.phase in TIMELINES:  # what they show moves with every op
             key += (frame.cursor.index,)
