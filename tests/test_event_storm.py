@@ -206,7 +206,10 @@ class Storm:
 
     def bound_key(self) -> pygame.event.Event:
         name = self.rng.choices(self.key_names, self.key_weights)[0]
-        typing = self.app.state is not None and self.app.state.mode == "entry"  # Enter accepts there
+        state = self.app.state
+        typing = state is not None and state.mode == "entry"  # Enter accepts there
+        if typing and state.entry_kind == "sequence" and state.entry and self.rng.random() < 0.25:
+            name = "return"  # a typed sequence is played often, whatever the seed, not by luck
         budget = "open" if name.isdigit() or (name == "return" and not typing) else name
         if budget in BUDGET:
             if self.spent[budget] >= BUDGET[budget]:
