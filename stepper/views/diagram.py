@@ -327,7 +327,7 @@ PLANS_KEPT = 4096  # layouts remembered: every op of both passes of a long lesso
 def _layout_key(frame: Frame, slot_names: dict, theme: Theme, measure: Measure) -> tuple:
     """What a layout depends on, and nothing else: the network's shapes, the place (pass,
     current op), which blocks show, the widths of the texts that place things (the x label,
-    the title, the colour key) and each block's factor and widest number. Never the values
+    the title's width, the colour key) and each block's factor and widest number. Never the values
     themselves: an edit that keeps these lays out exactly as before, from memory."""
     trace, size = frame.trace, theme.size("small")
     low, high = _key_texts(frame, theme)
@@ -335,7 +335,9 @@ def _layout_key(frame: Frame, slot_names: dict, theme: Theme, measure: Measure) 
     changes = frame.state.weight_changes and frame.baseline is not None
     shapes = (trace.cell, trace.hidden_size, tuple(trace.vocab))
     place = (frame.cursor.phase, frame.step.op, focus_names(frame), _labels(frame, ("x",), ("x",))[0])
-    return (shapes, place, frame.label, keys, changes, tuple(slot_names.items()))
+    title = measure(_title(frame), theme.size("title"), "sans", True)  # its width, not its words:
+    # a title that counts iterations while training live keeps its width (digits are equally wide)
+    return (shapes, place, title, keys, changes, tuple(slot_names.items()))
 
 
 def _plan(
