@@ -26,39 +26,34 @@ def line_of(path, needle: str) -> int:
     return len(lines) - lines[::-1].index(needle)
 
 
-def test_a_typed_in_answer_is_refused_as_stale_with_its_line(tmp_path):
-    path = with_asks(
-        tmp_path,
+REFUSED_BY_LINE = {
+    "a typed-in answer is stale": (
         "  - op: p\n    t: 0\n    question: How sure?\n    answer: 0.25\n    distractors: [0.5]\n",
-    )
-    with pytest.raises(LessonError) as caught:
-        load_lesson(path)
-    [problem] = caught.value.problems
-    assert problem.line == line_of(path, "    answer: 0.25") and "stale" in problem.message
-
-
-def test_a_choice_decided_by_no_number_is_refused_as_stale(tmp_path):
-    path = with_asks(
-        tmp_path,
+        "    answer: 0.25",
+        "stale",
+    ),
+    "a choice decided by no number is stale": (
         "  - op: p\n    t: 0\n    question: Which?\n    choices:\n"
         "      - text: h\n        when: 1 > 0\n      - text: e\n        when: p[t, 1] > 0.5\n",
-    )
-    with pytest.raises(LessonError) as caught:
-        load_lesson(path)
-    [problem] = caught.value.problems
-    assert problem.line == line_of(path, "        when: 1 > 0") and "stale" in problem.message
-
-
-def test_the_answer_again_as_a_distractor_is_refused_with_its_line(tmp_path):
-    path = with_asks(
-        tmp_path,
+        "        when: 1 > 0",
+        "stale",
+    ),
+    "the answer again as a distractor": (
         "  - op: p\n    t: 0\n    question: How sure?\n    answer: prob[t]\n"
         "    distractors:\n      - 0.5\n      - prob[ t ]\n",
-    )
+        "      - prob[ t ]",
+        "again",
+    ),
+}
+
+
+@pytest.mark.parametrize(("asks", "line", "word"), REFUSED_BY_LINE.values(), ids=REFUSED_BY_LINE)
+def test_a_question_is_refused_with_its_line(tmp_path, asks, line, word):
+    path = with_asks(tmp_path, asks)
     with pytest.raises(LessonError) as caught:
         load_lesson(path)
     [problem] = caught.value.problems
-    assert problem.line == line_of(path, "      - prob[ t ]") and "again" in problem.message
+    assert problem.line == line_of(path, line) and word in problem.message
 
 
 def test_check_refuses_a_distractor_that_reads_the_same_as_the_answer(tmp_path):
