@@ -43,7 +43,7 @@ BELOW_BARS = 58  # px at zoom 1: the target and loss lines under the softmax bar
 _scales: WeakKeyDictionary[Trace, Scales] = WeakKeyDictionary()
 
 
-def value_scales(trace: Trace) -> Mapping[str, float]:
+def value_scales(trace: Trace) -> Scales:
     """Largest |value| each name takes over the whole trace: colours stay comparable
     across steps, and a value's colour never changes while the user steps."""
     if trace not in _scales:
@@ -290,9 +290,7 @@ def _number_scale(frame: Frame, name: str) -> float:
     scale = _scale_of(frame, name)
     if name in frame.trace.params or name.startswith("d") or frame.state.weight_changes:
         return scale
-    own = value_scales(frame.trace)
-    largest = own.largest(name) if isinstance(own, Scales) else None
-    return largest if largest else scale
+    return value_scales(frame.trace).largest(name) or scale
 
 
 def _exponent(frame: Frame, name: str) -> int:
